@@ -1,0 +1,913 @@
+"""Load the course outline and render lesson markdown to safe HTML.
+
+Pure: this module imports nothing from Django. It reads ``course.toml``, each
+lesson's ``lesson.toml`` and its section files into frozen dataclasses, and
+renders markdown with three additions the plain ``Markdown`` package lacks:
+
+* ``{{ key }}`` placeholders, filled from a values map at render time. Every
+  number in a lesson comes from :func:`lesson_values`, which computes it with
+  the precision domain module, so the text cannot drift from the code. A
+  placeholder missing from the map is an error.
+* Math in ``$...$`` and ``$$...$$``, lifted out before Markdown (which would
+  otherwise read ``_`` and ``*`` as emphasis) and put back, escaped, inside
+  ``\\(..\\)`` and ``\\[..\\]`` for KaTeX's auto-render.
+* Fenced ````card`` blocks: flashcards written next to the idea they test.
+  They come back as :class:`Card` data and render as "Check yourself" boxes.
+
+All HTML leaves through :func:`sanitize_html` (nh3 with an explicit
+allow-list), which also protects teacher-written text
+(:func:`render_user_markdown`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+from markdown.extensions.toc import slugify
+
+__all__ = [
+    "READING_WORDS_PER_MINUTE",
+    "Card",
+    "ContentError",
+    "Course",
+    "Lesson",
+    "LessonRef",
+    "Objective",
+    "Phase",
+    "Prerequisites",
+    "RenderedDoc",
+    "RenderedLesson",
+    "RenderedSection",
+    "Section",
+    "TocEntry",
+    "UnknownPlaceholderError",
+    "load_course",
+    "read_minutes",
+    "render_lesson",
+    "render_markdown",
+    "render_user_markdown",
+    "sanitize_html",
+]
+
+#: Reading speed used for read times: 200 words per minute, a common figure for
+#: technical prose read with care; read time = ceil(words / 200).
+READING_WORDS_PER_MINUTE = 200
+
+DIFFICULTIES = ("introductory", "standard", "advanced")
+SECTION_KINDS = ("reading", "practice")
+CARD_TYPES = ("basic", "cloze")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SECTION_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+
+
+# --------------------------------------------------------------------------
+# Errors
+
+
+class ContentError(ValueError):
+    """Lesson content is invalid; every problem names its file and field.
+
+    Attributes:
+        problems: One line per problem, ``"<file>: <field>: <message>"``.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UnknownPlaceholderError(ContentError):
+    """The text uses ``{{ key }}`` placeholders that the values map lacks.
+
+    Attributes:
+        keys: The unknown keys, sorted.
+    """
+
+    def __init__(self, keys: Iterable[str], *, source: str = "<text>") -> None:
+        self.keys = tuple(sorted(set(keys)))
+        super().__init__([f"{source}: unknown placeholders: {', '.join(self.keys)}"])
+
+
+# --------------------------------------------------------------------------
+# Content model
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """A lesson's entry in the course outline (``course.toml``)."""
+
+    slug: str
+    title: str
+    order: int
+    published: bool
+    phase_closer: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A phase of the course: a numbered group of lessons in order."""
+
+    number: int
+    slug: str
+    title: str
+    lessons: tuple[LessonRef, ...]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A learning objective with a stable key that cards refer to."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """Lessons to read first and a short "what you should know" summary."""
+
+    lessons: tuple[str, ...]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section file of a lesson; its anchor is the file name sans prefix."""
+
+    anchor: str
+    title: str
+    kind: str
+    file: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A published lesson: metadata from ``lesson.toml`` and its sections."""
+
+    slug: str
+    title: str
+    summary: str
+    phase: int
+    order: int
+    read_minutes: int
+    practice_minutes: int
+    difficulty: str
+    objectives: tuple[Objective, ...]
+    prerequisites: Prerequisites
+    sections: tuple[Section, ...]
+    path: Path
+
+    @property
+    def objective_keys(self) -> tuple[str, ...]:
+        """The objective keys in order."""
+        return tuple(o.key for o in self.objectives)
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course outline and every lesson that has content."""
+
+    slug: str
+    title: str
+    phases: tuple[Phase, ...]
+    lessons: tuple[Lesson, ...]
+
+    def lesson(self, slug: str) -> Lesson:
+        """Return the lesson with this slug.
+
+        Raises:
+            KeyError: No lesson with content has this slug.
+        """
+        for lesson in self.lessons:
+            if lesson.slug == slug:
+                return lesson
+        raise KeyError(slug)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A flashcard written in a lesson (a fenced ``card`` block).
+
+    ``front``/``back`` (basic) and ``text`` (cloze, ``{{c1::answer::hint}}``)
+    are markdown with math, placeholders already filled in.
+    """
+
+    key: str
+    type: str
+    objective: str
+    front: str = ""
+    back: str = ""
+    text: str = ""
+    section: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the card as a JSON-safe dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A heading: its level (2 for ``##``), its id and its plain-text title."""
+
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RenderedDoc:
+    """Markdown rendered to sanitized HTML, with what the page needs around it.
+
+    ``word_count`` counts prose only: not math, code or card boxes (the cards
+    are practice). ``read_minutes`` is ``ceil(word_count / 200)``.
+    """
+
+    html: str
+    toc: tuple[TocEntry, ...]
+    cards: tuple[Card, ...]
+    word_count: int
+    read_minutes: int
+    math_count: int
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    """One rendered section of a lesson."""
+
+    anchor: str
+    title: str
+    kind: str
+    html: str
+    word_count: int
+
+
+@dataclass(frozen=True)
+class RenderedLesson:
+    """A whole lesson rendered; counts cover reading sections only."""
+
+    lesson: Lesson
+    html: str
+    toc: tuple[TocEntry, ...]
+    cards: tuple[Card, ...]
+    sections: tuple[RenderedSection, ...]
+    word_count: int
+    read_minutes: int
+    math_count: int
+
+
+# --------------------------------------------------------------------------
+# Loading
+
+
+class _Table:
+    """Typed access to one TOML table, collecting problems instead of raising."""
+
+    def __init__(self, data: Any, where: str, problems: list[str]) -> None:
+        self.where = where
+        self.problems = problems
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            self.fail("", "expected a table")
+
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(f"{self.where}{name}: {message}")
+
+    def get(
+        self, name: str, kind: type, default: Any = ..., *, empty: bool = False
+    ) -> Any:
+        if name not in self.data:
+            if default is ...:
+                self.fail(name, "missing")
+            return None if default is ... else default
+        value = self.data[name]
+        if type(value) is not kind:  # bool is an int: compare exact types
+            self.fail(name, f"expected {kind.__name__}, got {type(value).__name__}")
+            return None
+        if kind is str and not empty and not value.strip():
+            self.fail(name, "must not be empty")
+        return value
+
+    def slug(self, name: str) -> str | None:
+        value = self.get(name, str)
+        if value is not None and not _SLUG.match(value):
+            self.fail(name, f"{value!r} is not a slug (lowercase, digits, hyphens)")
+        return value
+
+    def positive(self, name: str) -> int | None:
+        value = self.get(name, int)
+        if value is not None and value < 1:
+            self.fail(name, "must be a positive integer")
+        return value
+
+    def tables(self, name: str) -> list[_Table]:
+        items = self.get(name, list)
+        if items is not None and not items:
+            self.fail(name, "must not be empty")
+        return [
+            _Table(item, f"{self.where}{name}[{i}].", self.problems)
+            for i, item in enumerate(items or [])
+        ]
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path}: file missing")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{path}: invalid TOML: {exc}")
+    return None
+
+
+def load_course(content_dir: str | Path) -> Course:
+    """Load and validate ``course.toml`` and every lesson folder beside it.
+
+    Args:
+        content_dir: The folder holding ``course.toml`` and one folder per
+            lesson with content, named after the lesson's slug.
+
+    Returns:
+        The course, with its phases and the lessons that have content.
+
+    Raises:
+        ContentError: Listing every problem found, each naming its file and
+            field, e.g. ``".../lesson.toml: objectives[0].key: missing"``.
+    """
+    root = Path(content_dir)
+    problems: list[str] = []
+    path = root / "course.toml"
+    data = _read_toml(path, problems)
+    if data is None:
+        raise ContentError(problems)
+    top = _Table(data, f"{path}: ", problems)
+    course = _Table(top.get("course", dict, {}), f"{path}: course.", problems)
+    course.slug("slug")
+    course.get("title", str)
+    phases = tuple(_load_phase(t) for t in top.tables("phases"))
+    refs = {ref.slug: (phase, ref) for phase in phases for ref in phase.lessons}
+    if len(refs) != sum(len(p.lessons) for p in phases):
+        problems.append(f"{path}: phases.lessons: lesson slugs are not unique")
+    lessons = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not (folder / "lesson.toml").exists():
+            continue
+        if folder.name not in refs:
+            problems.append(f"{folder}: lesson folder not listed in {path}")
+            continue
+        phase, ref = refs[folder.name]
+        lessons.append(_load_lesson(folder, phase, ref, set(refs), problems))
+    for _phase, ref in refs.values():
+        if ref.published and not (root / ref.slug / "lesson.toml").exists():
+            problems.append(
+                f"{path}: phases.lessons: {ref.slug!r} is published but "
+                f"{root / ref.slug / 'lesson.toml'} is missing"
+            )
+    if problems:
+        raise ContentError(problems)
+    return Course(
+        slug=course.data["slug"],
+        title=course.data["title"],
+        phases=phases,
+        lessons=tuple(lessons),
+    )
+
+
+def _load_phase(table: _Table) -> Phase:
+    number = table.positive("number")
+    table.slug("slug")
+    table.get("title", str)
+    refs = []
+    for item in table.tables("lessons"):
+        refs.append(
+            LessonRef(
+                slug=item.slug("slug") or "",
+                title=item.get("title", str) or "",
+                order=item.positive("order") or 0,
+                published=bool(item.get("published", bool)),
+                phase_closer=bool(item.get("phase_closer", bool, False)),
+            )
+        )
+    orders = [r.order for r in refs]
+    if orders != list(range(1, len(refs) + 1)):
+        table.fail("lessons", f"orders must run 1..{len(refs)} in order, got {orders}")
+    return Phase(
+        number=number or 0,
+        slug=table.data.get("slug", ""),
+        title=table.data.get("title", ""),
+        lessons=tuple(refs),
+    )
+
+
+def _load_lesson(
+    folder: Path, phase: Phase, ref: LessonRef, slugs: set[str], problems: list[str]
+) -> Lesson:
+    path = folder / "lesson.toml"
+    t = _Table(_read_toml(path, problems) or {}, f"{path}: ", problems)
+    expected = {"slug": ref.slug, "title": ref.title, "phase": phase.number}
+    expected["order"] = ref.order
+    for name, want in expected.items():
+        got = t.get(name, type(want))
+        if got is not None and got != want:
+            t.fail(name, f"{got!r} does not match course.toml ({want!r})")
+    difficulty = t.get("difficulty", str)
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        t.fail("difficulty", f"{difficulty!r} is not one of {DIFFICULTIES}")
+    return Lesson(
+        slug=ref.slug,
+        title=ref.title,
+        summary=(t.get("summary", str) or "").strip(),
+        phase=phase.number,
+        order=ref.order,
+        read_minutes=t.positive("read_minutes") or 0,
+        practice_minutes=t.positive("practice_minutes") or 0,
+        difficulty=difficulty or "",
+        objectives=_load_objectives(t),
+        prerequisites=_load_prerequisites(t, slugs),
+        sections=_load_sections(folder, t),
+        path=folder,
+    )
+
+
+def _load_objectives(t: _Table) -> tuple[Objective, ...]:
+    objectives = tuple(
+        Objective(key=o.slug("key") or "", text=o.get("text", str) or "")
+        for o in t.tables("objectives")
+    )
+    keys = [o.key for o in objectives]
+    if len(set(keys)) != len(keys):
+        t.fail("objectives", f"keys are not unique: {keys}")
+    return objectives
+
+
+def _load_prerequisites(t: _Table, slugs: set[str]) -> Prerequisites:
+    pre = _Table(
+        t.get("prerequisites", dict, {}), f"{t.where}prerequisites.", t.problems
+    )
+    lessons = pre.get("lessons", list, [])
+    for slug in lessons:
+        if slug not in slugs:
+            pre.fail("lessons", f"{slug!r} is not a lesson of the course")
+    summary = pre.get("summary", str, "")
+    return Prerequisites(lessons=tuple(lessons), summary=summary.strip())
+
+
+def _load_sections(folder: Path, t: _Table) -> tuple[Section, ...]:
+    sections = []
+    for s in t.tables("sections"):
+        name, kind = s.get("file", str), s.get("kind", str)
+        if kind is not None and kind not in SECTION_KINDS:
+            s.fail("kind", f"{kind!r} is not one of {SECTION_KINDS}")
+        match = _SECTION_FILE.match(name or "")
+        if name is not None and not match:
+            s.fail("file", f"{name!r} is not named like '01-some-anchor.md'")
+        if not match:
+            continue
+        path = folder / name
+        if not path.is_file():
+            s.fail("file", f"{path} is missing")
+            continue
+        text = path.read_text(encoding="utf-8")
+        title = _section_title(text, anchor=match[2], path=path, problems=t.problems)
+        sections.append(Section(match[2], title, kind or "", name, text))
+    files = [s.file for s in sections]
+    if files != sorted(files):
+        t.fail("sections", "files must be listed in the order of their numbers")
+    listed = set(files)
+    for path in sorted(folder.glob("*.md")):
+        if path.name not in listed:
+            t.fail("sections", f"{path.name} is in the folder but not listed")
+    return tuple(sections)
+
+
+def _section_title(text: str, *, anchor: str, path: Path, problems: list[str]) -> str:
+    first = text.lstrip().split("\n", 1)[0]
+    if not first.startswith("## "):
+        problems.append(f"{path}: heading: must start with a '## Title' line")
+        return ""
+    title = first[3:].strip()
+    if slugify(title, "-") != anchor:
+        problems.append(
+            f"{path}: heading: {title!r} gives the anchor "
+            f"{slugify(title, '-')!r}, but the file name says {anchor!r}"
+        )
+    return title
+
+
+# --------------------------------------------------------------------------
+# Placeholders
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*\}\}")
+
+
+def _substitute(text: str, values: Mapping[str, str], *, source: str) -> str:
+    unknown = {m for m in _PLACEHOLDER.findall(text) if m not in values}
+    if unknown:
+        raise UnknownPlaceholderError(unknown, source=source)
+    return _PLACEHOLDER.sub(lambda m: str(values[m[1]]), text)
+
+
+def placeholders(text: str) -> set[str]:
+    """Return the placeholder keys used in ``text``."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+# --------------------------------------------------------------------------
+# Cards
+
+_CARD_BLOCK = re.compile(r"^```card[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_CARD_FIELDS = ("key", "type", "objective", "front", "back", "text")
+_CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
+
+
+def _parse_card(body: str, *, objectives: Iterable[str] | None, where: str) -> Card:
+    fields: dict[str, str] = {}
+    problems: list[str] = []
+    last = None
+    for line in body.splitlines():
+        if last and (line.startswith((" ", "\t")) or not line.strip()):
+            fields[last] += "\n" + line.strip()
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or name.strip() not in _CARD_FIELDS:
+            problems.append(f"{where}: line {line!r}: expected one of {_CARD_FIELDS}")
+            continue
+        last = name.strip()
+        if last in fields:
+            problems.append(f"{where}: {last}: given twice")
+        fields[last] = value.strip()
+    card = Card(
+        **{k: v.strip() for k, v in fields.items()},
+        **{k: "" for k in _CARD_FIELDS if k not in fields},
+    )
+    problems += _card_problems(card, objectives, where)
+    if problems:
+        raise ContentError(problems)
+    return card
+
+
+def _card_problems(
+    card: Card, objectives: Iterable[str] | None, where: str
+) -> list[str]:
+    problems = []
+    where = f"{where} {card.key!r}" if card.key else where
+    if not _SLUG.match(card.key):
+        problems.append(f"{where}: key: missing or not a slug")
+    if card.type not in CARD_TYPES:
+        problems.append(f"{where}: type: {card.type!r} is not one of {CARD_TYPES}")
+    allowed = tuple(objectives) if objectives is not None else None
+    if not card.objective or (allowed is not None and card.objective not in allowed):
+        problems.append(f"{where}: objective: {card.objective!r} not in {allowed}")
+    if card.type == "basic" and not (card.front and card.back and not card.text):
+        problems.append(f"{where}: a basic card needs front and back, and no text")
+    if card.type == "cloze" and (card.front or not _clozes(card.text)):
+        problems.append(f"{where}: a cloze card needs text with {{{{c1::...}}}}")
+    return problems
+
+
+def _clozes(text: str) -> list[tuple[int, int, int, str, str]]:
+    """Find ``{{cN::answer::hint}}``: (start, end, N, answer, hint), brace-aware."""
+    found = []
+    pos = 0
+    while m := _CLOZE_OPEN.search(text, pos):
+        depth, i = 0, m.end()
+        while i < len(text) and not (depth == 0 and text.startswith("}}", i)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        if i >= len(text):
+            break
+        answer, _, hint = text[m.end() : i].partition("::")
+        found.append((m.start(), i + 2, int(m[1]), answer, hint))
+        pos = i + 2
+    return found
+
+
+def _cloze_sides(text: str) -> tuple[str, str]:
+    question, answer, last = [], [], 0
+    for start, end, _n, ans, hint in _clozes(text):
+        question += [text[last:start], f"[{hint or '…'}]"]
+        answer += [text[last:start], f"**{ans}**"]
+        last = end
+    return "".join(question + [text[last:]]), "".join(answer + [text[last:]])
+
+
+def _card_html(card: Card) -> str:
+    if card.type == "cloze":
+        question, answer = _cloze_sides(card.text)
+        if card.back:
+            answer += "\n\n" + card.back
+    else:
+        question, answer = card.front, card.back
+    return (
+        f'<aside class="check-yourself" id="card-{card.key}">'
+        '<p class="check-yourself-title">Check yourself</p>'
+        f'<div class="check-yourself-question">{_fragment(question)}</div>'
+        "<details><summary>Show answer</summary>"
+        f'<div class="check-yourself-answer">{_fragment(answer)}</div>'
+        "</details></aside>"
+    )
+
+
+# --------------------------------------------------------------------------
+# Math and markdown
+
+_PROTECTED = re.compile(
+    r"(?P<fence>^(?P<f>`{3,}|~{3,})[^\n]*\n.*?^(?P=f)[ \t]*$)"
+    r"|(?P<code>(?P<ticks>`+).+?(?P=ticks))"
+    r"|(?P<dollar>\\\$)"
+    r"|\$\$(?P<display>.+?)\$\$"
+    r"|(?<!\$)\$(?P<inline>[^\s$](?:[^$\n]*?[^\s\\$])?)\$(?!\d)",
+    re.M | re.S,
+)
+_TOKEN = "QXMATHTOKEN{kind}{n}QX"
+
+
+@dataclass
+class _Stash:
+    """Pieces lifted out of the markdown and put back after conversion."""
+
+    items: dict[str, str] = field(default_factory=dict)
+    blocks: set[str] = field(default_factory=set)
+    math_count: int = 0
+
+    def add(self, kind: str, html_: str) -> str:
+        token = _TOKEN.format(kind=kind, n=len(self.items))
+        self.items[token] = html_
+        if kind in ("D", "C"):
+            self.blocks.add(token)
+        return token
+
+
+def _lift_math(text: str, stash: _Stash) -> str:
+    def repl(m: re.Match[str]) -> str:
+        if m["fence"] or m["code"]:
+            return m[0]
+        if m["dollar"]:
+            return stash.add("S", "$")
+        stash.math_count += 1
+        if m["display"] is not None:
+            tex = html.escape(m["display"].strip(), quote=False)
+            return stash.add("D", f'<div class="math display">\\[{tex}\\]</div>')
+        tex = html.escape(m["inline"], quote=False)
+        return stash.add("I", f'<span class="math inline">\\({tex}\\)</span>')
+
+    return _PROTECTED.sub(repl, text)
+
+
+def _put_back(html_: str, stash: _Stash) -> str:
+    for token, piece in stash.items.items():
+        if token in stash.blocks:
+            html_ = html_.replace(f"<p>{token}</p>", piece)
+        if token.startswith("QXMATHTOKEND"):  # display math inside a paragraph
+            piece = piece.replace("<div", "<span").replace("</div>", "</span>")
+        html_ = html_.replace(token, piece)
+    return html_
+
+
+def _markdown(text: str) -> tuple[str, tuple[TocEntry, ...]]:
+    md = markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "md_in_html", "toc"],
+        extension_configs={
+            "toc": {
+                "permalink": "#",
+                "permalink_class": "anchor",
+                "permalink_title": "Link to this section",
+                "slugify": slugify,
+            }
+        },
+        output_format="html",
+    )
+    body = md.convert(text)
+    return body, tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
+
+
+def _flatten_toc(tokens: list[dict[str, Any]]) -> Iterable[TocEntry]:
+    for token in tokens:
+        yield TocEntry(token["level"], token["id"], html.unescape(token["name"]))
+        yield from _flatten_toc(token["children"])
+
+
+_NOT_PROSE = re.compile(
+    r"<pre.*?</pre>|<code.*?</code>|<a class=\"anchor\".*?</a>|QXMATHTOKEN\w+?QX", re.S
+)
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"[^\W_]+(?:['’.,\-][^\W_]+)*")
+
+
+def _count_words(html_: str) -> int:
+    text = html.unescape(_TAG.sub(" ", _NOT_PROSE.sub(" ", html_)))
+    return len(_WORD.findall(text))
+
+
+def read_minutes(words: int) -> int:
+    """Return the read time for ``words`` words: ceil(words / 200), at least 1.
+
+    Args:
+        words: Number of prose words.
+
+    Returns:
+        Whole minutes at :data:`READING_WORDS_PER_MINUTE`.
+    """
+    return max(1, math.ceil(words / READING_WORDS_PER_MINUTE))
+
+
+def _fragment(text: str) -> str:
+    """Render a card side: markdown and math, no cards, no headings ids needed."""
+    stash = _Stash()
+    body, _toc = _markdown(_lift_math(text, stash))
+    return _put_back(body, stash)
+
+
+def render_markdown(
+    text: str,
+    values: Mapping[str, str],
+    *,
+    objectives: Iterable[str] | None = None,
+    section: str = "",
+    source: str = "<text>",
+) -> RenderedDoc:
+    """Render lesson markdown to sanitized HTML.
+
+    Placeholders are filled first, then card blocks are lifted out, then math,
+    then Markdown runs, and the pieces are put back before sanitizing.
+
+    Args:
+        text: Markdown with ``{{ key }}`` placeholders, math and card blocks.
+        values: The placeholder values (see :func:`lesson_values`).
+        objectives: Allowed card objective keys; ``None`` accepts any.
+        section: Anchor recorded on each card.
+        source: Name used in error messages (a file name).
+
+    Returns:
+        The HTML, table of contents, cards, prose word count and read time.
+
+    Raises:
+        UnknownPlaceholderError: A placeholder is not in ``values``.
+        ContentError: A card block is invalid.
+    """
+    text = _substitute(text, values, source=source)
+    stash = _Stash()
+    cards: list[Card] = []
+    allowed = tuple(objectives) if objectives is not None else None
+
+    def lift_card(m: re.Match[str]) -> str:
+        card = _parse_card(m[1], objectives=allowed, where=f"{source}: card")
+        cards.append(Card(**{**card.to_dict(), "section": section}))
+        return "\n\n" + stash.add("C", _card_html(cards[-1])) + "\n\n"
+
+    text = _CARD_BLOCK.sub(lift_card, text)
+    keys = [c.key for c in cards]
+    if len(keys) != len(set(keys)):
+        raise ContentError([f"{source}: card keys are not unique: {keys}"])
+    body, toc = _markdown(_lift_math(text, stash))
+    words = _count_words(body)
+    return RenderedDoc(
+        html=sanitize_html(_put_back(body, stash)),
+        toc=toc,
+        cards=tuple(cards),
+        word_count=words,
+        read_minutes=read_minutes(words),
+        math_count=stash.math_count,
+    )
+
+
+def render_lesson(lesson: Lesson, values: Mapping[str, str]) -> RenderedLesson:
+    """Render every section of a lesson and join them in order.
+
+    Args:
+        lesson: A lesson from :func:`load_course`.
+        values: The placeholder values (see :func:`lesson_values`).
+
+    Returns:
+        The lesson's HTML (one ``<section>`` per section file), its table of
+        contents, all cards, and the word count and read time of the reading
+        sections (practice sections are timed by ``practice_minutes``).
+
+    Raises:
+        UnknownPlaceholderError: Listing unknown keys across all sections.
+        ContentError: A card is invalid, or keys or heading ids repeat.
+    """
+    unknown = {k for s in lesson.sections for k in placeholders(s.text)} - set(values)
+    if unknown:
+        raise UnknownPlaceholderError(unknown, source=str(lesson.path))
+    docs = [
+        render_markdown(
+            s.text,
+            values,
+            objectives=lesson.objective_keys,
+            section=s.anchor,
+            source=str(lesson.path / s.file),
+        )
+        for s in lesson.sections
+    ]
+    toc = tuple(e for d in docs for e in d.toc)
+    cards = tuple(c for d in docs for c in d.cards)
+    _check_unique(lesson, "heading ids", [e.id for e in toc])
+    _check_unique(lesson, "card keys", [c.key for c in cards])
+    sections = tuple(
+        RenderedSection(s.anchor, s.title, s.kind, d.html, d.word_count)
+        for s, d in zip(lesson.sections, docs, strict=True)
+    )
+    words = sum(s.word_count for s in sections if s.kind == "reading")
+    return RenderedLesson(
+        lesson=lesson,
+        html="\n".join(
+            f'<section class="lesson-section lesson-{s.kind}">\n{s.html}\n</section>'
+            for s in sections
+        ),
+        toc=toc,
+        cards=cards,
+        sections=sections,
+        word_count=words,
+        read_minutes=read_minutes(words),
+        math_count=sum(d.math_count for d in docs),
+    )
+
+
+def _check_unique(lesson: Lesson, what: str, items: list[str]) -> None:
+    repeated = sorted({i for i in items if items.count(i) > 1})
+    if repeated:
+        raise ContentError([f"{lesson.path}: {what} repeat: {', '.join(repeated)}"])
+
+
+# --------------------------------------------------------------------------
+# Sanitizing
+
+ALLOWED_TAGS = frozenset(
+    {
+        *("a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del"),
+        *("details", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5"),
+        *("h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "section"),
+        *("span", "strong", "sub", "summary", "sup", "table", "tbody", "td"),
+        *("tfoot", "th", "thead", "tr", "ul"),
+    }
+)
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+    "details": {"open"},
+    "abbr": {"title"},
+    **{h: {"id"} for h in ("h1", "h2", "h3", "h4", "h5", "h6")},
+    "aside": {"id"},
+}
+ALLOWED_CLASSES: dict[str, set[str]] = {
+    "span": {"math", "inline", "display"},
+    "div": {"math", "display", "check-yourself-question", "check-yourself-answer"},
+    "aside": {"check-yourself"},
+    "p": {"check-yourself-title"},
+    "a": {"anchor"},
+    "section": {"lesson-section", "lesson-reading", "lesson-practice"},
+    "code": {f"language-{lang}" for lang in ("python", "text", "bash", "toml")},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def sanitize_html(html_: str) -> str:
+    """Clean HTML against an explicit allow-list of tags, attributes and classes.
+
+    Script, style and event-handler attributes never survive; links keep only
+    ``http``, ``https``, ``mailto`` and relative URLs, and get
+    ``rel="noopener noreferrer"``.
+
+    Args:
+        html_: Untrusted HTML.
+
+    Returns:
+        The sanitized HTML.
+    """
+    return nh3.clean(
+        html_,
+        tags=set(ALLOWED_TAGS),
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=set(URL_SCHEMES),
+        clean_content_tags={"script", "style"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def render_user_markdown(text: str) -> str:
+    """Render teacher- or learner-written markdown with math to safe HTML.
+
+    No placeholders and no card blocks: ``{{c1::...}}`` and ``{{ x }}`` stay as
+    written. Raw HTML is allowed through Markdown and then sanitized.
+
+    Args:
+        text: Untrusted markdown with ``$...$`` / ``$$...$$`` math.
+
+    Returns:
+        Sanitized HTML.
+    """
+    return sanitize_html(_fragment(text))
