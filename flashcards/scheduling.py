@@ -344,6 +344,7 @@ class CardState:
             object.__setattr__(self, "last_review", last_review)
         if min(self.step, self.reps, self.lapses) < 0:
             raise ValueError("step, reps and lapses cannot be negative")
+        _check_memory(state=self)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the state as a JSON-serialisable dict.
@@ -384,6 +385,15 @@ class CardState:
             reps=int(data.get("reps", 0)),
             lapses=int(data.get("lapses", 0)),
         )
+
+
+def _check_memory(*, state: CardState) -> None:
+    # The library needs stability and difficulty once a card has graduated.
+    needs_memory = state.state in (State.REVIEW, State.RELEARNING)
+    if needs_memory and (state.stability is None or state.difficulty is None):
+        raise ValueError(f"a {state.state.name} card needs stability and difficulty")
+    if state.stability is not None and not state.stability > 0:
+        raise ValueError(f"stability must be positive, got {state.stability}")
 
 
 def _optional_float(value: Any) -> float | None:
@@ -803,8 +813,11 @@ def build_queue(
         key=lambda card: card.card_id,
     )
     learning = _due_learning(cards=available, now=now, day_end=day_end)
-    blocked = _learning_notes(cards=available, day_end=day_end)
-    seen = blocked if options.bury_siblings else None
+    seen = (
+        _learning_notes(cards=available, day_end=day_end)
+        if options.bury_siblings
+        else None
+    )
     reviews = _take(
         cards=_due_reviews(
             cards=available, options=options, now=now, day_end=day_end, rng=rng

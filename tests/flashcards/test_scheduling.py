@@ -199,6 +199,15 @@ def test_from_dict_refuses_naive_and_offset_times(text: str) -> None:
         CardState.from_dict({**CardState(due=NOW).to_dict(), "last_review": text})
 
 
+def test_review_card_without_memory_is_refused() -> None:
+    with pytest.raises(ValueError, match="stability and difficulty"):
+        CardState(state=State.REVIEW, due=NOW, last_review=NOW)
+    with pytest.raises(ValueError, match="positive"):
+        CardState(state=State.LEARNING, due=NOW, stability=0.0, difficulty=5.0)
+    with pytest.raises(ValueError, match="negative"):
+        CardState(due=NOW, lapses=-1)
+
+
 def test_zoneinfo_utc_is_accepted_and_normalised() -> None:
     state = CardState(due=datetime(2024, 5, 10, tzinfo=ZoneInfo("UTC")))
     assert state.due.tzinfo is UTC
@@ -246,7 +255,9 @@ def test_ratings_may_be_given_as_plain_ints() -> None:
 
 
 def test_leech_is_flagged_when_a_lapse_reaches_the_threshold() -> None:
-    options = DeckOptions(enable_fuzz=False, leech_threshold=3, leech_action="suspend")
+    options = DeckOptions(
+        enable_fuzz=False, leech_threshold=3, leech_action=LeechAction.SUSPEND
+    )
     below = review(
         _review_card(10.0, lapses=1),
         Rating.AGAIN,

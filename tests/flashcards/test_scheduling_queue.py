@@ -24,8 +24,10 @@ from flashcards.scheduling import (
 NOW = datetime(2024, 5, 10, 9, 30, tzinfo=UTC)  # study day: 05-10 04:00 to 05-11 04:00
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def _utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # --- study day ----------------------------------------------------------------
