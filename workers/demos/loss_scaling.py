@@ -1,0 +1,403 @@
+"""Demo: gradients underflow in fp16, and loss scaling moves them back.
+
+A log-normal cloud of gradient magnitudes is cast to fp16, bf16 and fp8 E5M2
+(the shares that flush to zero, turn subnormal or stay normal); a sweep of
+loss scales shows underflow trading against overflow; and a dynamic run
+applies PyTorch GradScaler's rule (see ``_gradscaler``) to a stream of
+gradient batches with occasional spikes. The torch backend runs torch's own
+``_amp_update_scale_`` kernel where it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from workers.demos import _formats as F
+from workers.demos._backend import Target, import_torch, resolve_target
+from workers.demos._gradscaler import (
+    BACKOFF_FACTOR,
+    GROWTH_FACTOR,
+    INIT_SCALE,
+    ScalerState,
+    scaler_update,
+)
+from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._schema import Demo, Param, Progress
+from workers.demos._schema import validate_against as _validate
+
+CAST_FORMATS = ("fp16", "bf16", "fp8_e5m2")
+SCALED_FORMAT = "fp16"
+
+PARAMS: tuple[Param, ...] = (
+    Param("median", "float", 1e-6, "Median gradient magnitude.", 1e-30, 1e4),
+    Param("sigma", "float", 2.5, "Spread: std. dev. of ln |gradient|.", 0, 10),
+    Param("count", "int", 100_000, "Gradients in the distribution.", 10, 2_000_000),
+    Param("seed", "int", 0, "Random seed.", 0, 2**32 - 1),
+    Param("max_scale_exp2", "int", 24, "Sweep scales 2^0 .. 2^this.", 0, 40),
+    Param("steps", "int", 5000, "Steps in the dynamic-scaling run.", 1, 20_000),
+    Param("batch", "int", 256, "Gradients per step in that run.", 1, 10_000),
+    Param(
+        "growth_interval",
+        "int",
+        2000,
+        "Clean steps before the scale doubles (GradScaler default 2000).",
+        1,
+        100_000,
+    ),
+    Param("spike_prob", "float", 0.001, "Chance that a step's gradients spike.", 0, 1),
+    Param("spike_factor", "float", 1e4, "How much a spike multiplies them.", 1, 1e12),
+)
+
+
+def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fill defaults and check the parameters.
+
+    Args:
+        params: Caller's values.
+
+    Returns:
+        Complete, checked parameters.
+
+    Raises:
+        DemoParamError: If any value is invalid.
+    """
+    return _validate(PARAMS, params)
+
+
+def gradients(median: float, sigma: float, count: int, seed: int) -> np.ndarray:
+    """Return ``count`` log-normal gradient magnitudes as float32."""
+    rng = np.random.default_rng(seed)
+    return (median * np.exp(sigma * rng.standard_normal(count))).astype(np.float32)
+
+
+def batches(p: dict[str, Any]) -> np.ndarray:
+    """Return the dynamic run's gradients, one row per step, with spikes."""
+    rng = np.random.default_rng(p["seed"] + 1)
+    g = p["median"] * np.exp(p["sigma"] * rng.standard_normal((p["steps"], p["batch"])))
+    spikes = rng.random(p["steps"]) < p["spike_prob"]
+    g[spikes] *= p["spike_factor"]
+    return g.astype(np.float32)
+
+
+def run(
+    params: Mapping[str, Any] | None = None,
+    *,
+    backend: str = "numpy",
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Show underflow, the loss-scale sweep and a dynamic loss-scaling run.
+
+    Args:
+        params: Demo parameters (see ``PARAMS``).
+        backend: ``"numpy"`` or ``"torch"``.
+        device: torch device, or None for the best available.
+        progress: Called with ``(fraction, message)``.
+
+    Returns:
+        The JSON-safe result; ``data`` holds ``shares`` per format, the
+        ``sweep`` and the ``dynamic`` run (skipped steps, scale events).
+    """
+    p = validate_params(params)
+    target = resolve_target(backend, device)
+    ops = _NumpyOps() if target.backend == "numpy" else _TorchOps(target.device)
+    g = gradients(p["median"], p["sigma"], p["count"], p["seed"])
+    report(progress, 0.0, "casting gradients")
+    shares = {f: ops.shares(g, f) for f in CAST_FORMATS}
+    report(progress, 0.2, "sweeping loss scales")
+    sweep = [
+        {"scale_exp2": e, **{f: ops.under_over(g, 2.0**e, f) for f in CAST_FORMATS}}
+        for e in range(p["max_scale_exp2"] + 1)
+    ]
+    report(progress, 0.5, "dynamic loss scaling")
+    dynamic = ops.dynamic(batches(p), p["growth_interval"])
+    report(progress, 1.0, "done")
+    return json_safe(_result(p, target, g, shares, sweep, dynamic))
+
+
+class _NumpyOps:
+    def shares(self, g: np.ndarray, name: str) -> dict[str, float]:
+        return _shares(F.np_cast(g, name), F.np_thresholds(name)["min_normal"])
+
+    def under_over(self, g: np.ndarray, scale: float, name: str) -> dict[str, float]:
+        with np.errstate(over="ignore"):
+            q = F.np_cast(g * np.float32(scale), name)
+        return {"underflow": float(np.mean(q == 0)), "overflow": _nonfinite(q)}
+
+    def dynamic(self, grads: np.ndarray, interval: int) -> dict[str, Any]:
+        state = ScalerState()
+        scales, found, under = [], [], []
+        for row in grads:
+            with np.errstate(over="ignore"):
+                q = F.np_cast(row * np.float32(state.scale), SCALED_FORMAT)
+            bad = not np.isfinite(q).all()
+            scales.append(state.scale)
+            found.append(bad)
+            under.append(float(np.mean(q == 0)))
+            state = scaler_update(state, found_inf=bad, interval=interval)
+        return _dynamic_facts(scales, found, under, state.scale)
+
+
+class _TorchOps:
+    def __init__(self, device: str) -> None:
+        self.torch = import_torch()
+        self.device = device
+
+    def _cast(self, g: np.ndarray, scale: float, name: str) -> Any:
+        t = self.torch.as_tensor(g, device=self.device) * scale
+        return t.to(F.torch_dtype(self.torch, name)).double()
+
+    def shares(self, g: np.ndarray, name: str) -> dict[str, float]:
+        q = self._cast(g, 1.0, name).cpu().numpy()
+        return _shares(
+            q, F.torch_thresholds(self.torch, name, self.device)["min_normal"]
+        )
+
+    def under_over(self, g: np.ndarray, scale: float, name: str) -> dict[str, float]:
+        q = self._cast(g, scale, name)
+        return {
+            "underflow": float((q == 0).double().mean().item()),
+            "overflow": float((~self.torch.isfinite(q)).double().mean().item()),
+        }
+
+    def dynamic(self, grads: np.ndarray, interval: int) -> dict[str, Any]:
+        torch, dev = self.torch, self.device
+        g = torch.as_tensor(grads, device=dev)
+        scale = torch.full((1,), INIT_SCALE, dtype=torch.float32, device=dev)
+        tracker = torch.zeros(1, dtype=torch.int32, device=dev)
+        steps = g.shape[0]
+        scales = torch.empty(steps, dtype=torch.float64, device=dev)
+        found = torch.empty(steps, dtype=torch.bool, device=dev)
+        under = torch.empty(steps, dtype=torch.float64, device=dev)
+        for k in range(steps):
+            q = (g[k] * scale).to(torch.float16)
+            bad = (~torch.isfinite(q)).any()
+            scales[k], found[k] = scale[0], bad
+            under[k] = (q == 0).double().mean()
+            _update_scale(torch, scale, tracker, bad.float().reshape(1), interval)
+        return _dynamic_facts(
+            scales.cpu().tolist(),
+            found.cpu().tolist(),
+            under.cpu().tolist(),
+            float(scale.item()),
+        )
+
+
+def _update_scale(torch: Any, scale: Any, tracker: Any, found: Any, n: int) -> None:
+    """Apply torch's own scale update, in place, without a device sync."""
+    torch._amp_update_scale_(scale, tracker, found, GROWTH_FACTOR, BACKOFF_FACTOR, n)
+
+
+def _shares(q: np.ndarray, min_normal: float) -> dict[str, float]:
+    a = np.abs(q)
+    finite = np.isfinite(a)
+    return {
+        "zero": float(np.mean(a == 0)),
+        "subnormal": float(np.mean(finite & (a > 0) & (a < min_normal))),
+        "normal": float(np.mean(finite & (a >= min_normal))),
+        "overflow": float(np.mean(~finite)),
+    }
+
+
+def _nonfinite(q: np.ndarray) -> float:
+    return float(np.mean(~np.isfinite(q)))
+
+
+def _dynamic_facts(
+    scales: list[float], found: list[bool], under: list[float], final: float
+) -> dict[str, Any]:
+    events = []
+    for k in range(1, len(scales)):
+        if scales[k] != scales[k - 1]:
+            kind = "backoff" if scales[k] < scales[k - 1] else "growth"
+            events.append({"step": k, "scale": scales[k], "kind": kind})
+    if final != scales[-1]:
+        kind = "backoff" if final < scales[-1] else "growth"
+        events.append({"step": len(scales), "scale": final, "kind": kind})
+    kept = [u for u, bad in zip(under, found, strict=True) if not bad]
+    return {
+        "steps": len(scales),
+        "skipped_steps": [k for k, bad in enumerate(found) if bad],
+        "initial_scale": scales[0],
+        "final_scale": final,
+        "events": events,
+        "mean_underflow_kept": float(np.mean(kept)) if kept else None,
+    }
+
+
+def _result(
+    p: dict[str, Any],
+    target: Target,
+    g: np.ndarray,
+    shares: dict[str, dict[str, float]],
+    sweep: list[dict[str, Any]],
+    dynamic: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "demo": DEMO.name,
+        "params": p,
+        "backend": target.backend,
+        "device": target.device,
+        "device_label": target.label,
+        "charts": [_histogram(g), _sweep_chart(sweep), _dynamic_chart(dynamic)],
+        "tables": [_shares_table(shares), _sweep_table(sweep), _dynamic_table(dynamic)],
+        "summary": _summary(p, shares, sweep, dynamic),
+        "data": {
+            "thresholds": {f: F.np_thresholds(f) for f in CAST_FORMATS},
+            "shares": shares,
+            "sweep": sweep,
+            "dynamic": dynamic,
+        },
+    }
+
+
+def _histogram(g: np.ndarray) -> dict[str, Any]:
+    logs = np.log2(g[g > 0].astype(np.float64))
+    counts, edges = np.histogram(logs, bins=60)
+    centres = (edges[:-1] + edges[1:]) / 2
+    lines = [series("gradients", zip(centres, counts / len(g), strict=True))]
+    top = float(counts.max() / len(g))
+    for name, key in (
+        ("smallest subnormal", "min_subnormal"),
+        ("smallest normal", "min_normal"),
+    ):
+        x = np.log2(F.np_thresholds("fp16")[key])
+        lines.append(series(f"fp16 {name}", [(x, 0.0), (x, top)]))
+    return chart(
+        "Gradient magnitudes and fp16's limits",
+        "log2 |gradient|",
+        "share of gradients",
+        lines,
+        kind="step",
+    )
+
+
+def _sweep_chart(sweep: list[dict[str, Any]]) -> dict[str, Any]:
+    lines = []
+    for f in CAST_FORMATS:
+        label = F.FORMATS[f].label
+        for key, word in (("underflow", "flushed to zero"), ("overflow", "overflow")):
+            pts = [(2.0 ** s["scale_exp2"], s[f][key]) for s in sweep]
+            lines.append(series(f"{label} {word}", pts))
+    return chart(
+        "Loss scale: underflow against overflow",
+        "loss scale",
+        "share of gradients",
+        lines,
+        x_log=True,
+    )
+
+
+def _dynamic_chart(d: dict[str, Any]) -> dict[str, Any]:
+    pts = [(0, d["initial_scale"])]
+    for e in d["events"]:
+        pts.append((e["step"], pts[-1][1]))
+        pts.append((e["step"], e["scale"]))
+    pts.append((d["steps"], d["final_scale"]))
+    backoffs = [
+        (e["step"] - 1, e["scale"] * 2) for e in d["events"] if e["kind"] == "backoff"
+    ]
+    return chart(
+        "Dynamic loss scale (GradScaler rule)",
+        "step",
+        "loss scale",
+        [series("loss scale", pts), series("skipped step (inf/NaN)", backoffs)],
+        y_log=True,
+    )
+
+
+def _shares_table(shares: dict[str, dict[str, float]]) -> dict[str, Any]:
+    rows = [
+        [F.FORMATS[f].label, s["zero"], s["subnormal"], s["normal"], s["overflow"]]
+        for f, s in shares.items()
+    ]
+    return table(
+        "Unscaled gradients after the cast (shares)",
+        ["format", "flushed to zero", "subnormal", "normal", "overflow"],
+        rows,
+    )
+
+
+def _sweep_table(sweep: list[dict[str, Any]]) -> dict[str, Any]:
+    cols = ["loss scale"]
+    for f in CAST_FORMATS:
+        cols += [f"{F.FORMATS[f].label} zero", f"{F.FORMATS[f].label} overflow"]
+    rows = [
+        [f"2^{s['scale_exp2']}"]
+        + [s[f][k] for f in CAST_FORMATS for k in ("underflow", "overflow")]
+        for s in sweep
+    ]
+    return table("Loss-scale sweep (shares)", cols, rows)
+
+
+def _dynamic_table(d: dict[str, Any]) -> dict[str, Any]:
+    growths = sum(e["kind"] == "growth" for e in d["events"])
+    rows = [
+        ["steps", d["steps"]],
+        ["steps skipped (inf/NaN)", len(d["skipped_steps"])],
+        ["scale halvings", len(d["events"]) - growths],
+        ["scale doublings", growths],
+        ["initial scale", d["initial_scale"]],
+        ["final scale", d["final_scale"]],
+        ["mean share flushed to zero (kept steps)", d["mean_underflow_kept"]],
+    ]
+    return table("Dynamic loss scaling", ["quantity", "value"], rows)
+
+
+def _best(sweep: list[dict[str, Any]], f: str) -> dict[str, Any]:
+    return min(sweep, key=lambda s: s[f]["underflow"] + s[f]["overflow"])
+
+
+def _summary(
+    p: dict[str, Any],
+    shares: dict[str, dict[str, float]],
+    sweep: list[dict[str, Any]],
+    d: dict[str, Any],
+) -> list[str]:
+    out = []
+    for f, s in shares.items():
+        out.append(
+            f"Unscaled, {_pct(s['zero'])} of the gradients flush to zero in "
+            f"{F.FORMATS[f].label} and {_pct(s['subnormal'])} are subnormal."
+        )
+    best = _best(sweep, SCALED_FORMAT)
+    out.append(
+        f"In fp16 the smallest loss scale that loses the fewest is "
+        f"2^{best['scale_exp2']}: {_pct(best['fp16']['underflow'])} flushed, "
+        f"{_pct(best['fp16']['overflow'])} overflow."
+    )
+    over = [s for s in sweep if s[SCALED_FORMAT]["overflow"] > 0]
+    if over:
+        out.append(
+            f"From 2^{over[0]['scale_exp2']} on, the largest gradients pass fp16's "
+            f"maximum (65504) and overflow."
+        )
+    out.append(
+        f"Dynamic scaling from 2^16 with growth interval {p['growth_interval']} "
+        f"skipped {len(d['skipped_steps'])} of {d['steps']} steps (each skip halves"
+        f" the scale) and ended at {fmt(d['final_scale'])}."
+    )
+    return out
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g}%"
+
+
+DEMO = Demo(
+    name="loss_scaling",
+    title="Loss scaling rescues small gradients",
+    what_it_shows=(
+        "Gradients are often far smaller than fp16's smallest normal number, "
+        "so many flush to zero. Multiplying the loss by a scale shifts them into "
+        "range until the largest overflow; GradScaler finds the scale by halving "
+        "on overflow and doubling after a run of clean steps."
+    ),
+    lesson_anchor="range-versus-precision",
+    params=PARAMS,
+    run=run,
+    validate_params=validate_params,
+)

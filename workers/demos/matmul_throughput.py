@@ -1,0 +1,436 @@
+"""Demo: how fast is a matrix product in each precision on this device?
+
+Times ``n x n @ n x n`` after warm-up (CUDA events on a GPU, perf_counter on
+a CPU), reports TFLOP/s = 2 n^3 / t and, on a GPU whose datasheet peak is
+known, the fraction of peak. On a CPU the table is honest about emulation:
+numpy has no fp16 matrix kernel and ml_dtypes computes bf16 products in
+float32, so fewer bits are not faster there, and the summary says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from workers.demos._backend import Target, import_torch, resolve_target
+from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._schema import Demo, DemoParamError, Param, Progress
+from workers.demos._schema import validate_against as _validate
+
+DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8_e4m3fn")
+CPU_MAX_SIZE = 2048
+
+# Dense datasheet peaks in TFLOP/s (SXM parts), keyed by what
+# torch.cuda.get_device_name() contains. Sparse figures are twice these.
+PEAK_TFLOPS: dict[str, dict[str, float]] = {
+    "H200": {"fp32": 67, "tf32": 495, "bf16": 989, "fp16": 989, "fp8_e4m3fn": 1979},
+    "H100": {"fp32": 67, "tf32": 495, "bf16": 989, "fp16": 989, "fp8_e4m3fn": 1979},
+    "A100": {"fp32": 19.5, "tf32": 156, "bf16": 312, "fp16": 312},
+}
+
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "min_size", "int", 256, "Smallest n (sizes double up to max_size).", 16, 16384
+    ),
+    Param(
+        "max_size",
+        "int",
+        512,
+        f"Largest n (at most {CPU_MAX_SIZE} on a CPU).",
+        16,
+        16384,
+    ),
+    Param(
+        "dtypes",
+        "multichoice",
+        DTYPES,
+        "Precisions to time.",
+        choices=DTYPES,
+        choice_label="dtype",
+    ),
+    Param("warmup", "int", 1, "Untimed runs before timing.", 0, 50),
+    Param(
+        "repeats", "int", 3, "Timed runs (fewer if the time budget runs out).", 1, 100
+    ),
+    Param("max_seconds", "float", 0.5, "Time budget per size and dtype.", 0.01, 60),
+)
+
+
+def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fill defaults and check the parameters.
+
+    Args:
+        params: Caller's values.
+
+    Returns:
+        Complete, checked parameters.
+
+    Raises:
+        DemoParamError: If any value is invalid.
+    """
+    clean = _validate(PARAMS, params)
+    if clean["min_size"] > clean["max_size"]:
+        raise DemoParamError({"max_size": "must be at least min_size"})
+    return clean
+
+
+def sizes(min_size: int, max_size: int) -> list[int]:
+    """Return ``min_size`` doubled until it passes ``max_size``."""
+    out, n = [], min_size
+    while n <= max_size:
+        out.append(n)
+        n *= 2
+    return out
+
+
+def peak_for(device_name: str) -> tuple[str, dict[str, float]] | None:
+    """Return the datasheet key and peaks for a CUDA device name, if known.
+
+    Only SXM parts are listed; PCIe and NVL variants have other peaks.
+    """
+    upper = device_name.upper()
+    if "PCIE" in upper or "NVL" in upper:
+        return None
+    for key, peaks in PEAK_TFLOPS.items():
+        if key in upper:
+            return key, peaks
+    return None
+
+
+def run(
+    params: Mapping[str, Any] | None = None,
+    *,
+    backend: str = "numpy",
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Time square matrix products in each precision.
+
+    Args:
+        params: Demo parameters (see ``PARAMS``).
+        backend: ``"numpy"`` or ``"torch"``.
+        device: torch device, or None for the best available.
+        progress: Called with ``(fraction, message)`` per measurement.
+
+    Returns:
+        The JSON-safe result; ``data["measurements"]`` has one entry per size
+        and dtype with status, seconds, tflops and peak_fraction.
+
+    Raises:
+        DemoParamError: If the sizes are too large for a CPU.
+    """
+    p = validate_params(params)
+    target = resolve_target(backend, device)
+    if not target.is_cuda and p["max_size"] > CPU_MAX_SIZE:
+        raise DemoParamError({"max_size": f"must be at most {CPU_MAX_SIZE} on a CPU"})
+    bench = _NumpyBench() if target.backend == "numpy" else _TorchBench(target)
+    cases = [(n, d) for n in sizes(p["min_size"], p["max_size"]) for d in p["dtypes"]]
+    rows = []
+    for i, (n, dtype) in enumerate(cases):
+        report(progress, i / len(cases), f"timing {dtype} at n = {n}")
+        rows.append(bench.measure(n, dtype, p))
+    bench.close()
+    report(progress, 1.0, "done")
+    return json_safe(_result(p, target, rows, bench.peaks))
+
+
+def _time_cpu(fn: Callable[[], Any], p: dict[str, Any]) -> tuple[float, int]:
+    """Median seconds of up to ``repeats`` runs within the time budget."""
+    for _ in range(p["warmup"]):
+        fn()
+    times: list[float] = []
+    budget_end = time.perf_counter() + p["max_seconds"]
+    while len(times) < p["repeats"] and (not times or time.perf_counter() < budget_end):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), len(times)
+
+
+def _row(n: int, dtype: str, status: str, note: str, t: float | None, runs: int):
+    return {
+        "size": n,
+        "dtype": dtype,
+        "status": status,
+        "note": note,
+        "seconds": t,
+        "runs": runs,
+        "tflops": 2 * n**3 / t / 1e12 if t else None,
+        "peak_fraction": None,
+    }
+
+
+class _NumpyBench:
+    peaks: tuple[str, dict[str, float]] | None = None
+    notes = {
+        "fp32": "BLAS float32",
+        "fp16": "emulated: numpy has no float16 matrix kernel",
+        "bf16": "ml_dtypes bfloat16 inputs; numpy returns float32",
+    }
+    unsupported = {
+        "tf32": "TF32 is an NVIDIA tensor-core mode; numpy has none",
+        "fp8_e4m3fn": "no fp8 matrix product in numpy (needs torch on a GPU "
+        "with compute capability 8.9 or newer)",
+    }
+
+    def measure(self, n: int, dtype: str, p: dict[str, Any]) -> dict[str, Any]:
+        if dtype in self.unsupported:
+            return _row(n, dtype, "unsupported", self.unsupported[dtype], None, 0)
+        np_type = {"fp32": np.float32, "fp16": np.float16, "bf16": ml_dtypes.bfloat16}
+        rng = np.random.default_rng(n)
+        a = rng.standard_normal((n, n)).astype(np.float32).astype(np_type[dtype])
+        b = rng.standard_normal((n, n)).astype(np.float32).astype(np_type[dtype])
+        t, runs = _time_cpu(lambda: a @ b, p)
+        return _row(n, dtype, "ok", self.notes[dtype], t, runs)
+
+    def close(self) -> None:
+        """Nothing to restore."""
+
+
+class _TorchBench:
+    def __init__(self, target: Target) -> None:
+        self.torch = import_torch()
+        self.target = target
+        self.dev = target.device
+        self.peaks = None
+        if target.is_cuda:
+            self.peaks = peak_for(self.torch.cuda.get_device_name(self.dev))
+        self._saved_precision = _get_tf32(self.torch)
+
+    def measure(self, n: int, dtype: str, p: dict[str, Any]) -> dict[str, Any]:
+        why = self._unsupported(dtype, n)
+        if why:
+            return _row(n, dtype, "unsupported", why, None, 0)
+        fn, note = self._prepare(n, dtype)
+        try:
+            if self.target.is_cuda:
+                t, runs = self._time_cuda(fn, p)
+            else:
+                t, runs = _time_cpu(fn, p)
+        except RuntimeError as exc:
+            return _row(n, dtype, "unsupported", f"failed: {exc}"[:200], None, 0)
+        finally:
+            _set_tf32(self.torch, self._saved_precision)
+        row = _row(n, dtype, "ok", note, t, runs)
+        if self.peaks and dtype in self.peaks[1]:
+            row["peak_fraction"] = row["tflops"] / self.peaks[1][dtype]
+        return row
+
+    def _unsupported(self, dtype: str, n: int) -> str | None:
+        torch = self.torch
+        if not self.target.is_cuda and dtype in ("tf32", "fp8_e4m3fn"):
+            return f"{dtype} matrix products need an NVIDIA GPU (tensor cores)"
+        if dtype == "fp8_e4m3fn":
+            cap = torch.cuda.get_device_capability(self.dev)
+            if cap < (8, 9):
+                return f"fp8 needs compute capability 8.9 or newer; this GPU has {cap[0]}.{cap[1]}"
+            if n % 16:
+                return "torch._scaled_mm needs sizes divisible by 16"
+        return None
+
+    def _prepare(self, n: int, dtype: str) -> tuple[Callable[[], Any], str]:
+        torch = self.torch
+        gen = torch.Generator(device=self.dev).manual_seed(n)
+        a = torch.randn(n, n, device=self.dev, generator=gen)
+        b = torch.randn(n, n, device=self.dev, generator=gen)
+        if dtype in ("fp32", "tf32"):
+            _set_tf32(torch, dtype == "tf32")
+            note = "TF32 tensor cores" if dtype == "tf32" else "IEEE fp32"
+            return (lambda: a @ b), note if self.target.is_cuda else "CPU fp32"
+        if dtype in ("bf16", "fp16"):
+            dt = torch.bfloat16 if dtype == "bf16" else torch.float16
+            a16, b16 = a.to(dt), b.to(dt)
+            note = "tensor cores" if self.target.is_cuda else "CPU, no tensor cores"
+            return (lambda: a16 @ b16), note
+        fp8 = torch.float8_e4m3fn
+        a8 = a.clamp(-448, 448).to(fp8)
+        b8 = b.clamp(-448, 448).to(fp8).t()  # column-major, as _scaled_mm wants
+        one = torch.ones((), device=self.dev)
+
+        def mm() -> Any:
+            return torch._scaled_mm(
+                a8, b8, scale_a=one, scale_b=one, out_dtype=torch.bfloat16
+            )
+
+        return mm, "torch._scaled_mm, bf16 output"
+
+    def _time_cuda(self, fn: Callable[[], Any], p: dict[str, Any]) -> tuple[float, int]:
+        torch = self.torch
+        for _ in range(max(p["warmup"], 1)):
+            fn()
+        start, end = (
+            torch.cuda.Event(enable_timing=True),
+            torch.cuda.Event(enable_timing=True),
+        )
+        torch.cuda.synchronize(self.dev)
+        start.record()
+        for _ in range(p["repeats"]):
+            fn()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3 / p["repeats"], p["repeats"]
+
+    def close(self) -> None:
+        _set_tf32(self.torch, self._saved_precision)
+
+
+def _get_tf32(torch: Any) -> bool:
+    matmul = torch.backends.cuda.matmul
+    if hasattr(matmul, "fp32_precision"):
+        return matmul.fp32_precision == "tf32"
+    return bool(matmul.allow_tf32)
+
+
+def _set_tf32(torch: Any, on: bool) -> None:
+    matmul = torch.backends.cuda.matmul
+    if hasattr(matmul, "fp32_precision"):
+        matmul.fp32_precision = "tf32" if on else "ieee"
+    else:  # torch before 2.9
+        matmul.allow_tf32 = on
+
+
+def _result(
+    p: dict[str, Any],
+    target: Target,
+    rows: list[dict[str, Any]],
+    peaks: tuple[str, dict[str, float]] | None,
+) -> dict[str, Any]:
+    return {
+        "demo": DEMO.name,
+        "params": p,
+        "backend": target.backend,
+        "device": target.device,
+        "device_label": target.label,
+        "charts": [_chart(rows)],
+        "tables": [_table(rows)],
+        "summary": _summary(target, rows, peaks),
+        "data": {
+            "measurements": rows,
+            "peak_source": f"{peaks[0]} SXM datasheet, dense" if peaks else None,
+            "emulated": target.backend == "numpy",
+        },
+    }
+
+
+def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    by_dtype: dict[str, list[tuple[float, float]]] = {}
+    for r in rows:
+        if r["status"] == "ok":
+            by_dtype.setdefault(r["dtype"], []).append((r["size"], r["tflops"]))
+    return chart(
+        "Matrix-product throughput",
+        "matrix size n",
+        "TFLOP/s (2 n^3 / time)",
+        [series(d, pts) for d, pts in by_dtype.items()],
+        x_log=True,
+        y_log=True,
+    )
+
+
+def _table(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out = [
+        [
+            r["size"],
+            r["dtype"],
+            r["status"],
+            r["seconds"] * 1e3 if r["seconds"] else None,
+            r["tflops"],
+            r["peak_fraction"],
+            r["runs"],
+            r["note"],
+        ]
+        for r in rows
+    ]
+    return table(
+        "Matrix products timed",
+        [
+            "n",
+            "dtype",
+            "status",
+            "ms per product",
+            "TFLOP/s",
+            "share of peak",
+            "runs",
+            "note",
+        ],
+        out,
+    )
+
+
+def _compare(ratio: float) -> str:
+    """Say how a throughput ratio compares, never rounding slower to faster."""
+    if 0.95 <= ratio <= 1.05:
+        return "about as fast as"
+    if ratio > 1:
+        return f"{ratio:.3g}x faster than"
+    return f"{1 / ratio:.3g}x slower than"
+
+
+def _summary(
+    target: Target,
+    rows: list[dict[str, Any]],
+    peaks: tuple[str, dict[str, float]] | None,
+) -> list[str]:
+    ok = [r for r in rows if r["status"] == "ok"]
+    if not ok:
+        return ["Nothing could be timed on this device."]
+    n = max(r["size"] for r in ok)
+    at_n = {r["dtype"]: r for r in ok if r["size"] == n}
+    out = [
+        f"At n = {n}: "
+        + ", ".join(f"{d} {fmt(r['tflops'])} TFLOP/s" for d, r in at_n.items())
+        + "."
+    ]
+    base = at_n.get("fp32")
+    for d, r in at_n.items():
+        if base is None or d == "fp32":
+            continue
+        ratio = r["tflops"] / base["tflops"]
+        out.append(f"{d} was {_compare(ratio)} fp32 here ({r['note']}).")
+    if target.backend == "numpy":
+        out.append(
+            "This is a CPU with numpy: 16-bit values are converted to float32 or "
+            "emulated element by element, so fewer bits do not run faster here. The "
+            "speed-up of 16 and 8 bits comes from GPU tensor cores and halved memory "
+            "traffic, which a CPU measurement cannot show."
+        )
+    elif not target.is_cuda:
+        out.append(
+            "This is a CPU: 16-bit speed depends on the CPU's vector extensions, and "
+            "TF32 and fp8 need NVIDIA tensor cores."
+        )
+    if peaks:
+        best = max(ok, key=lambda r: r["peak_fraction"] or 0)
+        if best["peak_fraction"]:
+            out.append(
+                f"Best: {best['dtype']} at n = {best['size']} reached "
+                f"{100 * best['peak_fraction']:.0f}% of the {peaks[0]}'s dense peak."
+            )
+    elif target.is_cuda:
+        out.append(
+            "This GPU's datasheet peak is not in our table; no share of peak shown."
+        )
+    for r in rows:
+        if r["status"] == "unsupported" and r["size"] == n:
+            out.append(f"{r['dtype']} not measured: {r['note']}.")
+    return out
+
+
+DEMO = Demo(
+    name="matmul_throughput",
+    title="What fewer bits save in compute",
+    what_it_shows=(
+        "A matrix product is timed in fp32, TF32, bf16, fp16 and fp8 on the "
+        "device that runs the demo. On GPUs with tensor cores each halving of "
+        "the bits roughly doubles the peak; on a CPU 16-bit is emulated and "
+        "slower, and the table says so."
+    ),
+    lesson_anchor="what-fewer-bits-save",
+    params=PARAMS,
+    run=run,
+    validate_params=validate_params,
+)

@@ -1,0 +1,255 @@
+"""Demo: range versus precision of each floating-point format.
+
+For log-spaced magnitudes it measures the gap between neighbouring
+representable values (by bit patterns, see ``_formats``) and reads each
+format's overflow and underflow thresholds from the backend itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from workers.demos import _formats as F
+from workers.demos._backend import Target, import_torch, resolve_target
+from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._schema import Demo, DemoParamError, Param, Progress
+from workers.demos._schema import validate_against as _validate
+
+TORCH_FORMATS = ("fp32", "fp16", "bf16", "fp8_e4m3fn", "fp8_e5m2")
+
+PARAMS: tuple[Param, ...] = (
+    Param(
+        "formats",
+        "multichoice",
+        tuple(F.FORMATS),
+        "Formats to compare (fp6 and fp4 exist on the numpy backend only).",
+        choices=tuple(F.FORMATS),
+        choice_label="dtype",
+    ),
+    Param("min_exp2", "int", -30, "Smallest magnitude, as a power of two.", -149, 127),
+    Param("max_exp2", "int", 20, "Largest magnitude, as a power of two.", -149, 127),
+    Param("points_per_octave", "int", 8, "Magnitudes per factor of two.", 1, 64),
+)
+
+
+def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fill defaults and check the parameters.
+
+    Args:
+        params: Caller's values.
+
+    Returns:
+        Complete, checked parameters.
+
+    Raises:
+        DemoParamError: If any value is invalid.
+    """
+    clean = _validate(PARAMS, params)
+    if clean["min_exp2"] >= clean["max_exp2"]:
+        raise DemoParamError({"max_exp2": "must be larger than min_exp2"})
+    return clean
+
+
+def magnitudes(min_exp2: int, max_exp2: int, per_octave: int) -> np.ndarray:
+    """Return log-spaced magnitudes, each exactly representable in float32."""
+    n = (max_exp2 - min_exp2) * per_octave + 1
+    x = np.exp2(np.linspace(min_exp2, max_exp2, n)).astype(np.float32)
+    return x[x > 0].astype(np.float64)
+
+
+def run(
+    params: Mapping[str, Any] | None = None,
+    *,
+    backend: str = "numpy",
+    device: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Measure spacing versus magnitude and the range of each format.
+
+    Args:
+        params: Demo parameters (see ``PARAMS``).
+        backend: ``"numpy"`` or ``"torch"``.
+        device: torch device, or None for the best available.
+        progress: Called with ``(fraction, message)`` as formats complete.
+
+    Returns:
+        The JSON-safe result: backend, device_label, charts, tables, summary
+        and ``data["formats"][name]`` with the thresholds.
+    """
+    p = validate_params(params)
+    target = resolve_target(backend, device)
+    x = magnitudes(p["min_exp2"], p["max_exp2"], p["points_per_octave"])
+    measured: dict[str, dict[str, Any]] = {}
+    unsupported: dict[str, str] = {}
+    for i, name in enumerate(p["formats"]):
+        report(progress, i / len(p["formats"]), f"measuring {name}")
+        if target.backend == "torch" and name not in TORCH_FORMATS:
+            unsupported[name] = "torch has no unpacked dtype for this format"
+            continue
+        measured[name] = _measure(target, name, x)
+    report(progress, 1.0, "done")
+    return json_safe(_result(p, target, measured, unsupported))
+
+
+def _measure(target: Target, name: str, x: np.ndarray) -> dict[str, Any]:
+    if target.backend == "numpy":
+        th = F.np_thresholds(name)
+        q, gap = F.np_spacing(x, name)
+        overflow = F.np_cast(np.array([2 * th["max"]]), name)[0]
+        near_1000 = F.np_spacing(np.array([1000.0]), name)[1][0]
+    else:
+        torch = import_torch()
+        th = F.torch_thresholds(torch, name, target.device)
+        q, gap = F.torch_spacing(torch, x, name, target.device)
+        big = torch.tensor([2 * th["max"]], dtype=torch.float64, device=target.device)
+        overflow = float(big.to(F.torch_dtype(torch, name)).double().item())
+        near_1000 = F.torch_spacing(torch, np.array([1000.0]), name, target.device)[1][
+            0
+        ]
+    keep = (x <= th["max"]) & (q > 0) & np.isfinite(q)
+    return {
+        **th,
+        "twice_max_becomes": overflow,
+        "gap_near_1000": near_1000 if th["max"] >= 1000.0 else None,
+        "points": [
+            (float(a), float(g)) for a, g in zip(x[keep], gap[keep], strict=True)
+        ],
+    }
+
+
+def _result(
+    p: dict[str, Any],
+    target: Target,
+    measured: dict[str, dict[str, Any]],
+    unsupported: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "demo": DEMO.name,
+        "params": p,
+        "backend": target.backend,
+        "device": target.device,
+        "device_label": target.label,
+        "charts": _charts(measured),
+        "tables": [_table(measured, unsupported)],
+        "summary": _summary(measured, unsupported),
+        "data": {
+            "formats": {
+                n: {k: v for k, v in m.items() if k != "points"}
+                for n, m in measured.items()
+            },
+            "unsupported": unsupported,
+        },
+    }
+
+
+def _charts(measured: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    label = {n: F.FORMATS[n].label for n in measured}
+    gap = [series(label[n], m["points"]) for n, m in measured.items()]
+    rel = [
+        series(label[n], [(a, g / a) for a, g in m["points"]])
+        for n, m in measured.items()
+    ]
+    return [
+        chart(
+            "Gap between neighbouring values",
+            "magnitude",
+            "gap to the next representable value",
+            gap,
+            x_log=True,
+            y_log=True,
+            kind="step",
+        ),
+        chart(
+            "Relative gap (precision)",
+            "magnitude",
+            "gap / magnitude",
+            rel,
+            x_log=True,
+            y_log=True,
+            kind="step",
+        ),
+    ]
+
+
+def _table(
+    measured: dict[str, dict[str, Any]], unsupported: dict[str, str]
+) -> dict[str, Any]:
+    rows = []
+    for name, m in measured.items():
+        f = F.FORMATS[name]
+        rows.append(
+            [
+                f.label,
+                f"1/{f.exp_bits}/{f.mant_bits}",
+                m["max"],
+                m["min_normal"],
+                m["min_subnormal"],
+                m["eps"],
+                m["twice_max_becomes"],
+                "",
+            ]
+        )
+    for name, why in unsupported.items():
+        f = F.FORMATS[name]
+        rows.append([f.label, f"1/{f.exp_bits}/{f.mant_bits}", *[None] * 5, why])
+    return table(
+        "Range and precision, as measured on this backend",
+        [
+            "format",
+            "sign/exponent/mantissa bits",
+            "max finite",
+            "min normal",
+            "min subnormal",
+            "gap at 1 (eps)",
+            "2 x max becomes",
+            "note",
+        ],
+        rows,
+    )
+
+
+def _summary(
+    measured: dict[str, dict[str, Any]], unsupported: dict[str, str]
+) -> list[str]:
+    out = []
+    for name, m in measured.items():
+        label = F.FORMATS[name].label
+        near = (
+            f"neighbours near 1000 are {fmt(m['gap_near_1000'])} apart"
+            if m["gap_near_1000"] is not None
+            else "1000 is out of range"
+        )
+        out.append(
+            f"{label}: largest finite {fmt(m['max'])}, smallest normal "
+            f"{fmt(m['min_normal'])}, smallest subnormal {fmt(m['min_subnormal'])}"
+            f" (below half of that, values flush to zero); {near}."
+        )
+    if "fp8_e4m3fn" in measured:
+        became = measured["fp8_e4m3fn"]["twice_max_becomes"]
+        out.append(
+            f"Casting 2 x 448 to fp8 E4M3 gave {fmt(became)} here: libraries differ"
+            " (ml_dtypes gives NaN, recent torch saturates to 448), so clip before"
+            " casting."
+        )
+    if unsupported:
+        out.append(f"Not measured on this backend: {', '.join(unsupported)}.")
+    return out
+
+
+DEMO = Demo(
+    name="range_precision",
+    title="Range versus precision",
+    what_it_shows=(
+        "Every format spends its bits on either range (exponent) or precision "
+        "(mantissa). The gap between neighbouring values grows with the "
+        "magnitude, so the relative precision stays fixed until values fall "
+        "into the subnormals and then flush to zero."
+    ),
+    lesson_anchor="floating-point-numbers",
+    params=PARAMS,
+    run=run,
+    validate_params=validate_params,
+)
