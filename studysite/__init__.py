@@ -1,0 +1,3 @@
+from studysite.celery import app as celery_app
+
+__all__ = ("celery_app",)

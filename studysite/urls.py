@@ -1,22 +1,40 @@
-"""
-URL configuration for studysite project.
-
-The `urlpatterns` list routes URLs to views. For more information please see:
-    https://docs.djangoproject.com/en/5.2/topics/http/urls/
-Examples:
-Function views
-    1. Add an import:  from my_app import views
-    2. Add a URL to urlpatterns:  path('', views.home, name='home')
-Class-based views
-    1. Add an import:  from other_app.views import Home
-    2. Add a URL to urlpatterns:  path('', Home.as_view(), name='home')
-Including another URLconf
-    1. Import the include() function: from django.urls import include, path
-    2. Add a URL to urlpatterns:  path('blog/', include('blog.urls'))
-"""
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from studysite import apis, views
+from studysite.health import healthz
+
+api_v1 = [
+    path("auth/token/", apis.TokenCreateApi.as_view(), name="api-token"),
+    path("auth/signup/", apis.SignupApi.as_view(), name="api-signup"),
+    path("auth/me/", apis.MeApi.as_view(), name="api-me"),
+    path("", include("lessons.api_urls")),
+    path("", include("flashcards.api_urls")),
+    path("", include("workers.api_urls")),
+]
 
 urlpatterns = [
-    path('admin/', admin.site.urls),
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/preferences/", views.preferences, name="preferences"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    path("", include("lessons.urls")),
+    path("", include("flashcards.urls")),
+    path("", include("workers.urls")),
 ]

@@ -1,0 +1,97 @@
+"""One error body for every 4xx the API returns.
+
+    {"error": {"status": 400, "code": "invalid",
+               "message": "rating: Ensure this value is less than or equal to 4.",
+               "fields": {"rating": ["Ensure this value is less than or equal to 4."]}}}
+
+``message`` always names the field when one is at fault, so a client can show
+it as it is; ``fields`` maps every offending field to its messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class FieldError(exceptions.ValidationError):
+    """A 400 about named fields, raised by services and selectors."""
+
+    def __init__(self, errors: dict[str, str | list[str]]) -> None:
+        super().__init__(
+            {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
+        )
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The resource changed at the same time; reload and try again."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A background service is unavailable; try again shortly."
+    default_code = "unavailable"
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            if key == "non_field_errors" and not prefix:
+                name = "non_field_errors"
+            out.update(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "detail": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}[{index}]" if prefix else str(index)))
+        return out
+    return {prefix or "detail": [str(detail)]}
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    while isinstance(codes, dict | list) and codes:
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def error_body(status_code: int, code: str, fields: dict[str, list[str]]) -> dict:
+    if set(fields) <= {"detail"}:
+        message = " ".join(fields.get("detail", [])) or "Request failed."
+        fields = {}
+    else:
+        message = "; ".join(
+            f"{name}: {' '.join(msgs)}" for name, msgs in fields.items()
+        )
+    return {
+        "error": {
+            "status": status_code,
+            "code": code,
+            "message": message,
+            "fields": fields,
+        }
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    fields = _flatten(exc.detail)
+    response.data = error_body(response.status_code, _code(exc), fields)
+    return response

@@ -1,0 +1,122 @@
+"""Account endpoints of the API: token, sign-up, the current user."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from studysite.api_errors import FieldError
+from studysite.models import User, validate_time_zone
+from studysite.services import user_create
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ("id", "username", "email", "role", "time_zone", "day_start_hour")
+
+
+class TokenCreateApi(APIView):
+    """Exchange a username and password for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        user = UserOutputSerializer()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            raise FieldError({"password": "Username or password is wrong."})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key, "user": user}).data)
+
+
+class SignupApi(APIView):
+    """Create a learner account and return its token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        email = serializers.EmailField(required=False, default="")
+        time_zone = serializers.CharField(
+            required=False, default="UTC", validators=[validate_time_zone]
+        )
+        day_start_hour = serializers.IntegerField(
+            required=False, default=4, min_value=0, max_value=23
+        )
+
+        def validate_username(self, value: str) -> str:
+            if User.objects.filter(username__iexact=value).exists():
+                raise serializers.ValidationError("This username is taken.")
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        user = UserOutputSerializer()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = user_create(**data.validated_data)
+        except DjangoValidationError as exc:
+            raise FieldError({"password": list(exc.messages)}) from None
+        token = Token.objects.create(user=user)
+        body = self.OutputSerializer({"token": token.key, "user": user}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    """The signed-in user; PATCH changes email, time zone and day-start hour."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(required=False)
+        time_zone = serializers.CharField(
+            required=False, validators=[validate_time_zone]
+        )
+        day_start_hour = serializers.IntegerField(
+            required=False, min_value=0, max_value=23
+        )
+
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    def patch(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        for field, value in data.validated_data.items():
+            setattr(request.user, field, value)
+        request.user.save(update_fields=list(data.validated_data) or None)
+        return Response(UserOutputSerializer(request.user).data)

@@ -1,0 +1,18 @@
+"""The Celery application.
+
+Tasks bind to it through ``@shared_task``; ``studysite/__init__.py`` imports it
+so that it is configured whenever Django is. Routing, serializers, late acks
+and time limits live in settings (``CELERY_*``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studysite.settings")
+
+app = Celery("studysite")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods
+
+from studysite.forms import PreferencesForm, SignupForm
+
+# What each kind of user does first; a step shows once its page exists.
+_START_STEPS = (
+    (
+        "learner",
+        "Read the lesson",
+        "lessons:index",
+        "Why precision matters: sign, exponent and mantissa, what fewer bits save, "
+        "quantization and mixed precision training.",
+    ),
+    (
+        "learner",
+        "Review your cards every day",
+        "flashcards:study",
+        "FSRS schedules each card for the day you are about to forget it. "
+        "Space shows the answer, 1-4 rates it.",
+    ),
+    (
+        "learner",
+        "Practise on fresh numbers",
+        "lessons:practice",
+        "Worked memory problems whose numbers change every attempt, graded with "
+        "feedback on the mistake you made.",
+    ),
+    (
+        "learner",
+        "Run the precision demos",
+        "workers:demo-list",
+        "See 16, 8 and 4 bits act on real numbers, on a GPU when the service has one.",
+    ),
+    (
+        "teacher",
+        "Open a class",
+        "lessons:class-list",
+        "Share a join code, assign decks and quizzes, follow each learner.",
+    ),
+    (
+        "teacher",
+        "Write and import decks",
+        "flashcards:deck-list",
+        "Markdown and math with a live preview; import from Anki or CSV.",
+    ),
+)
+
+
+def _start_steps(role: str) -> list[dict[str, str]]:
+    steps = []
+    for step_role, title, url_name, text in _START_STEPS:
+        if step_role != role and not (role == "teacher" and step_role == "learner"):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        steps.append({"title": title, "url": url, "text": text})
+    return steps
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    role = request.user.role if request.user.is_authenticated else "learner"
+    return render(request, "home.html", {"steps": _start_steps(role)})
+
+
+def _form_page(request: HttpRequest, template: str, form: object) -> HttpResponse:
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+        return redirect("home")
+    return _form_page(request, "registration/signup.html", form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Preferences saved.")
+        return redirect("preferences")
+    return _form_page(request, "registration/preferences.html", form)

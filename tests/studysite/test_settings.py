@@ -1,0 +1,135 @@
+"""Settings come from the environment; bad values stop start-up with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _django(
+    env_overrides: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update({"DJANGO_SETTINGS_MODULE": "studysite.settings", **env_overrides})
+    return subprocess.run(
+        [sys.executable, "manage.py", *(args or ("check",))],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "yes"}, "DEBUG must be True or False, got 'yes'"),
+        ({"DEBUG": "False"}, "SECRET_KEY must be set when DEBUG is False"),
+        ({"TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE must be an IANA time zone"),
+        (
+            {"DATABASE_URL": "mysql://x@y/z"},
+            "DATABASE_URL must start with one of postgres://",
+        ),
+        (
+            {"REDIS_URL": "http://localhost"},
+            "REDIS_URL must start with one of redis://",
+        ),
+        (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "ten"},
+            "CELERY_TASK_SOFT_TIME_LIMIT must be an integer",
+        ),
+        (
+            {"CELERY_TASK_SOFT_TIME_LIMIT": "200", "CELERY_TASK_TIME_LIMIT": "100"},
+            "CELERY_TASK_SOFT_TIME_LIMIT must be lower than CELERY_TASK_TIME_LIMIT",
+        ),
+    ],
+)
+def test_bad_setting_stops_start_up_with_a_clear_message(env, message):
+    result = _django(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_check_deploy_is_clean_with_debug_off():
+    result = _django(
+        {
+            "DEBUG": "False",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-9876543210",
+            "ALLOWED_HOSTS": "study.example.org",
+            "CSRF_TRUSTED_ORIGINS": "https://study.example.org",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_sqlite_is_the_default_database_and_postgres_is_used_when_set():
+    from studysite.env import envurl  # noqa: F401 - the module imports without Django setup
+
+    code = "from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "studysite.settings"
+    default = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert default.stdout.strip() == "django.db.backends.sqlite3"
+    env["DATABASE_URL"] = "postgres://u:p@db.example:5432/study"
+    pg = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert pg.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_embedded_redis_urls_use_a_socket_under_var(settings):
+    from studysite.redis_urls import RedisUrls, embedded_socket_path
+
+    path = embedded_socket_path(Path("/srv/app/var"))
+    urls = RedisUrls.from_url(f"unix://{path}")
+    assert urls.broker_url == "redis+socket:///srv/app/var/redis.sock"
+    assert urls.cache_url == "unix:///srv/app/var/redis.sock"
+    tcp = RedisUrls.from_url("redis://127.0.0.1:6379/3")
+    assert (
+        tcp.broker_url == tcp.backend_url == tcp.cache_url == "redis://127.0.0.1:6379/3"
+    )
+
+
+def test_a_very_deep_var_dir_falls_back_to_a_short_socket_path():
+    from studysite.redis_urls import embedded_socket_path
+
+    deep = Path("/" + "/".join(["directory"] * 15))
+    assert len(str(embedded_socket_path(deep))) < 100
+
+
+def test_celery_routes_gpu_tasks_to_the_gpu_queue():
+    from studysite.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "workers.tasks.gpu_demo_run")["queue"].name == "gpu"
+    assert router.route({}, "workers.tasks.ping")["queue"].name == "default"
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_soft_time_limit < app.conf.task_time_limit
