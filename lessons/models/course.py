@@ -1,0 +1,1 @@
+"""Courses, phases, lessons and their learning objectives."""
