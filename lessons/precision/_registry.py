@@ -90,7 +90,7 @@ class NumberFormat:
 
 
 def _from_library(name: str, label: str, dtype: Any, description: str) -> NumberFormat:
-    info = ml_dtypes.finfo(dtype)
+    info = ml_dtypes.finfo(dtype)  # type: ignore[no-untyped-call]
     with np.errstate(all="ignore"):
         inf_cast = float(np.array(math.inf).astype(dtype))
         nan_cast = float(np.array(math.nan).astype(dtype))

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from lessons.precision import _floatbits as fb
 from lessons.precision import _quantize as qz
+from lessons.precision._notes import Category, note_for
 from lessons.precision._registry import (
     FORMAT_NAMES,
     NF4_VALUES,
@@ -57,8 +58,6 @@ __all__ = [
     "smallest_update_that_changes",
     "spacing",
 ]
-
-Category = Literal["zero", "subnormal", "normal", "inf", "nan", "overflow", "saturated"]
 
 
 @dataclass(frozen=True)
@@ -246,7 +245,7 @@ def decode_bits(name: str, bits: str, *, scale: object = None) -> float:
         PrecisionInputError: the bit string is not valid for the format.
     """
     fmt = lookup(name)
-    factor = _scale_for(fmt, scale)
+    factor = _scale_for(fmt, scale) or 1.0
     code = _parse_bits(fmt, bits)
     if fmt.kind == "float":
         return fb.value_of(fmt, code)
@@ -314,7 +313,7 @@ def _encode_float(fmt: NumberFormat, value: float) -> Encoding:
         rel_error=rel_error,
         below=_neighbour(fmt, fb.next_down(fmt, code)),
         above=_neighbour(fmt, fb.next_up(fmt, code)),
-        note=_note(fmt, category, value, stored),
+        note=note_for(fmt, category, value, stored),
     )
 
 
@@ -350,7 +349,7 @@ def _encode_grid(fmt: NumberFormat, value: float, factor: float | None) -> Encod
         rel_error=rel_error,
         below=grid.below,
         above=grid.above,
-        note=_note(fmt, category, value, grid.stored),
+        note=note_for(fmt, category, value, grid.stored),
     )
 
 
@@ -375,7 +374,7 @@ def _nan_without_pattern(
         rel_error=None,
         below=None,
         above=None,
-        note=_note(fmt, "nan", value, math.nan),
+        note=note_for(fmt, "nan", value, math.nan),
     )
 
 
@@ -412,57 +411,3 @@ def _errors(value: float, stored: float) -> tuple[float | None, float | None]:
         return None, None
     abs_error = abs(stored - value)
     return abs_error, (abs_error / abs(value) if value else None)
-
-
-def _note(fmt: NumberFormat, category: Category, value: float, stored: float) -> str:
-    label = fmt.label
-    if category == "nan":
-        if fmt.has_nan:
-            return f"NaN is stored as NaN in {label}; it spreads through any math."
-        hint = " (ml_dtypes silently casts it to -0)" if fmt.kind == "float" else ""
-        return (
-            f"{label} has no NaN: no bit pattern can hold it{hint}; nothing is stored."
-        )
-    if category == "inf":
-        return f"{label} stores infinity as inf."
-    if category == "overflow":
-        return (
-            f"{value:g} is past {label}'s largest finite value {fmt.max_finite:g} "
-            f"and overflows to {stored:g}."
-        )
-    if category == "saturated":
-        return _saturated_note(fmt, value)
-    if category == "zero":
-        return _zero_note(fmt, value)
-    if category == "subnormal":
-        return (
-            f"Below the smallest normal {fmt.min_normal:g}: a subnormal, with fewer "
-            "significant bits, so the relative error grows."
-        )
-    return "Exact." if stored == value else f"Rounded to the nearest {label} value."
-
-
-def _saturated_note(fmt: NumberFormat, value: float) -> str:
-    units = "" if fmt.kind == "float" else " (in units of the scale)"
-    limit = math.copysign(fmt.max_finite, value)
-    note = (
-        f"{value:g} is past {fmt.label}'s largest value {fmt.max_finite:g}{units}; "
-        f"with no inf it saturates to {limit:g}."
-    )
-    if fmt.name == "fp8_e4m3fn":
-        note += (
-            " Clipped before the cast: ml_dtypes would give NaN past 464, "
-            "torch saturates to 448."
-        )
-    return note
-
-
-def _zero_note(fmt: NumberFormat, value: float) -> str:
-    if value == 0:
-        return "Zero is stored exactly."
-    if fmt.kind == "float":
-        return (
-            f"{value:g} is below half the smallest subnormal {fmt.min_subnormal:g} "
-            "and underflows to zero."
-        )
-    return f"{value:g} is nearer to 0 than to any other {fmt.label} level: stored as 0."

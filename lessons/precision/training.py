@@ -278,7 +278,7 @@ def _state_bytes(
         Step("Gradients", _grads_text(g, grads, a, accum), g + a, "B/param"),
         Step(
             "Master weights",
-            f"{show(m)} B ({master.name} copy)" if m else "none",
+            f"{show(m)} B ({master.name} copy)" if master and m else "none",
             m,
             "B/param",
         ),
