@@ -34,6 +34,9 @@ import markdown
 import nh3
 from markdown.extensions.toc import slugify
 
+from lessons import precision
+from lessons.precision import memory
+
 __all__ = [
     "READING_WORDS_PER_MINUTE",
     "Card",
@@ -50,6 +53,7 @@ __all__ = [
     "Section",
     "TocEntry",
     "UnknownPlaceholderError",
+    "lesson_values",
     "load_course",
     "read_minutes",
     "render_lesson",
@@ -784,7 +788,9 @@ def render_lesson(lesson: Lesson, values: Mapping[str, str]) -> RenderedLesson:
 
     Args:
         lesson: A lesson from :func:`load_course`.
-        values: The placeholder values (see :func:`lesson_values`).
+        values: The placeholder values (see :func:`lesson_values`); the
+            lesson's own ``lesson.practice_minutes`` and
+            ``lesson.read_minutes`` (as stated in lesson.toml) are added.
 
     Returns:
         The lesson's HTML (one ``<section>`` per section file), its table of
@@ -795,6 +801,7 @@ def render_lesson(lesson: Lesson, values: Mapping[str, str]) -> RenderedLesson:
         UnknownPlaceholderError: Listing unknown keys across all sections.
         ContentError: A card is invalid, or keys or heading ids repeat.
     """
+    values = {**values, **_lesson_meta_values(lesson)}
     unknown = {k for s in lesson.sections for k in placeholders(s.text)} - set(values)
     if unknown:
         raise UnknownPlaceholderError(unknown, source=str(lesson.path))
@@ -830,6 +837,14 @@ def render_lesson(lesson: Lesson, values: Mapping[str, str]) -> RenderedLesson:
         read_minutes=read_minutes(words),
         math_count=sum(d.math_count for d in docs),
     )
+
+
+def _lesson_meta_values(lesson: Lesson) -> dict[str, str]:
+    """Placeholders about the lesson itself: ``{{ lesson.practice_minutes }}``."""
+    return {
+        "lesson.practice_minutes": str(lesson.practice_minutes),
+        "lesson.read_minutes": str(lesson.read_minutes),
+    }
 
 
 def _check_unique(lesson: Lesson, what: str, items: list[str]) -> None:
@@ -911,3 +926,386 @@ def render_user_markdown(text: str) -> str:
         Sanitized HTML.
     """
     return sanitize_html(_fragment(text))
+
+
+# --------------------------------------------------------------------------
+# Values: every number the lesson shows, computed by the precision domain
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+#: Registry names, and the short names the lesson's placeholders use.
+LESSON_FORMATS = {
+    "fp32": "fp32",
+    "fp16": "fp16",
+    "bf16": "bf16",
+    "e4m3": "fp8_e4m3fn",
+    "e5m2": "fp8_e5m2",
+}
+
+
+def format_number(x: float, *, digits: int = 3) -> str:
+    """Format a number for reading: ``65,504``, ``0.00391``, ``5.96 × 10⁻⁸``.
+
+    Integers below ten million get thousands separators; other numbers get
+    ``digits`` significant digits, in scientific notation (with a real
+    superscript) when very large or small. Negative numbers use a minus sign.
+
+    Args:
+        x: The number.
+        digits: Significant digits for non-integers.
+
+    Returns:
+        The text.
+    """
+    if math.isinf(x):
+        return "−∞" if x < 0 else "∞"
+    if float(x).is_integer() and abs(x) < 1e7:
+        text = f"{int(x):,}"
+    else:
+        text = f"{x:.{digits}g}"
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+            text = power if mantissa == "1" else f"{mantissa} × {power}"
+    return text.replace("-", "−")
+
+
+def _exact(x: float, *, max_digits: int = 12) -> str:
+    """The exact decimal value of a binary float if short, else 10 digits."""
+    exact = f"{x:.{max_digits}g}"
+    return (exact if float(exact) == x else f"{x:.10g}").replace("-", "−")
+
+
+def _percent(x: float) -> str:
+    return f"{format_number(100 * x, digits=2)} %"
+
+
+def _pow2(x: float) -> str:
+    """TeX for an exact power of two, e.g. ``2^{-24}``."""
+    exponent = math.log2(x)
+    if not exponent.is_integer():
+        raise ValueError(f"{x} is not a power of two")
+    return f"2^{{{int(exponent)}}}"
+
+
+def _format_values(short: str, name: str) -> dict[str, str]:
+    f = precision.lookup(name)
+    # Float formats have all of these; the asserts narrow the types.
+    assert f.exponent_bits is not None
+    assert f.mantissa_bits is not None
+    assert f.epsilon is not None
+    assert f.min_normal is not None
+    assert f.min_subnormal is not None
+    assert f.bias is not None
+    values = {
+        "bits": f.bits,
+        "sign_bits": f.bits - f.exponent_bits - f.mantissa_bits,
+        "exp_bits": f.exponent_bits,
+        "mant_bits": f.mantissa_bits,
+        "bias": f.bias,
+        "bytes": f.bytes_per_value,
+        "max": f.max_finite,
+        "min_normal": f.min_normal,
+        "min_subnormal": f.min_subnormal,
+        "eps": f.epsilon,
+    }
+    out = {f"{short}.{k}": format_number(v) for k, v in values.items()}
+    # Exponents go into TeX, which wants an ASCII minus.
+    out[f"{short}.min_exp"] = str(1 - f.bias)
+    out[f"{short}.max_exp"] = str(math.floor(math.log2(f.max_finite)))
+    out[f"{short}.digits"] = f"{(f.mantissa_bits + 1) * math.log10(2):.1f}"
+    out[f"{short}.rel_error"] = _percent(f.epsilon / 2)
+    for key in ("eps", "min_normal", "min_subnormal"):
+        out[f"{short}.{key}_pow2"] = _pow2(values[key])
+    return out
+
+
+def _encoding_values(key: str, name: str, value: float) -> dict[str, str]:
+    e = precision.encode(name, value)
+    fields = dict(e.bit_fields)
+    out = {
+        "bits": " ".join(bits for _field, bits in e.bit_fields),
+        "sign": fields.get("sign", ""),
+        "exp_field": fields.get("exponent", ""),
+        "exp_field_int": str(e.exponent),
+        "mant_field": fields.get("mantissa", ""),
+        "value": _exact(e.stored),
+        "rel_error": _percent(e.rel_error or 0.0),
+    }
+    return {f"ex.{key}.{k}": v for k, v in out.items()}
+
+
+#: Inputs the lesson's examples are built on (choices, not facts): the update
+#: in the update-swallowing example, how often it is applied, the gradient and
+#: loss scale of the loss-scaling example, the weights of the quantization
+#: examples and the group size of per-group quantization.
+EXAMPLE_INPUTS: dict[str, Any] = {
+    "update": 1e-4,
+    "steps": 1000,
+    "gradient": 1e-8,
+    "loss_scale": 2.0**16,
+    "row": (0.12, -0.5, 0.31, 0.02),
+    "outlier": 8.0,
+    "asym_range": (-1.0, 3.0),
+    "group_size": 128,
+    "scale_bits": 16,
+    "practice_absmax": 0.8,
+    "practice_weight": 0.3,
+}
+
+
+def _tex_power10(x: float) -> str:
+    exponent = math.log10(x)
+    if not exponent.is_integer():
+        raise ValueError(f"{x} is not a power of ten")
+    return f"10^{{{int(exponent)}}}"
+
+
+def _update_values() -> dict[str, str]:
+    out = {
+        f"update.{short}.at_{w}": format_number(
+            precision.smallest_update_that_changes(short, float(w))
+        )
+        for short in ("fp32", "fp16", "bf16")
+        for w in (1, 4)
+    }
+    out.update(
+        {
+            f"spacing.{short}.1000": format_number(precision.spacing(short, 1000.0))
+            for short in ("fp16", "bf16")
+        }
+    )
+    update, steps = EXAMPLE_INPUTS["update"], EXAMPLE_INPUTS["steps"]
+    for short in ("fp32", "fp16", "bf16"):
+        w = 1.0
+        for _ in range(steps):
+            w = precision.round_to(short, w + precision.round_to(short, update))
+        out[f"asym.{short}_after"] = format_number(w, digits=5)
+    out["asym.steps"] = format_number(steps)
+    out["asym.update_tex"] = _tex_power10(update)
+    return out
+
+
+def _loss_scale_values() -> dict[str, str]:
+    grad, scale = EXAMPLE_INPUTS["gradient"], EXAMPLE_INPUTS["loss_scale"]
+    scaled = precision.round_to("fp16", grad * scale)
+    return {
+        "ls.grad_tex": _tex_power10(grad),
+        "ls.scale_pow2": _pow2(scale),
+        "ls.scaled_stored": format_number(scaled),
+        "ls.recovered": format_number(
+            precision.round_to("fp32", scaled / scale), digits=4
+        ),
+        **_encoding_values("fp16.1e-8", "fp16", grad),
+    }
+
+
+def _int8_row(row: tuple[float, ...]) -> tuple[float, list[Any]]:
+    scale = max(abs(x) for x in row) / precision.lookup("int8").max_finite
+    return scale, [precision.encode("int8", x, scale=scale) for x in row]
+
+
+def _quantization_values() -> dict[str, str]:
+    int8, int4 = precision.lookup("int8"), precision.lookup("int4")
+    scale, row = _int8_row(EXAMPLE_INPUTS["row"])
+    _big_scale, big = _int8_row((*EXAMPLE_INPUTS["row"], EXAMPLE_INPUTS["outlier"]))
+    low, high = EXAMPLE_INPUTS["asym_range"]
+    uint8_qmax = 2**int8.bits - 1
+    asym_scale = (high - low) / uint8_qmax
+    practice_scale = EXAMPLE_INPUTS["practice_absmax"] / int8.max_finite
+    practice = precision.encode(
+        "int8", EXAMPLE_INPUTS["practice_weight"], scale=practice_scale
+    )
+    group, scale_bits = EXAMPLE_INPUTS["group_size"], EXAMPLE_INPUTS["scale_bits"]
+    return {
+        "int8.qmax": format_number(int8.max_finite),
+        "int8.levels": format_number(2**int8.bits),
+        "int4.levels": format_number(2**int4.bits),
+        "uint8.qmax": format_number(uint8_qmax),
+        "q.ex.scale": format_number(scale),
+        "q.ex.levels": _join(format_number(e.level) for e in row),
+        "q.ex.decoded": _join(format_number(e.stored) for e in row),
+        "q.ex.max_abs_error": format_number(max(e.abs_error for e in row)),
+        "q.outlier.scale": format_number(_big_scale),
+        "q.outlier.small_decoded": _join(format_number(big[i].stored) for i in (0, 3)),
+        "q.asym.scale": format_number(asym_scale),
+        "q.asym.zero_point": format_number(round(-low / asym_scale)),
+        "q.group.size": format_number(group),
+        "q.group.overhead_bits": format_number(scale_bits / group),
+        "q.practice.scale": format_number(practice_scale),
+        "q.practice.level": format_number(practice.level),
+        "q.practice.decoded": format_number(practice.stored),
+    }
+
+
+def _join(items: Iterable[str]) -> str:
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _nf4_values() -> dict[str, str]:
+    levels = precision.NF4_VALUES
+    zero = levels.index(0.0)
+    return {
+        "nf4.levels": format_number(len(levels)),
+        "nf4.next_to_zero": _join(
+            format_number(levels[i]) for i in (zero - 1, zero + 1)
+        ),
+        "nf4.below_one": format_number(levels[-2]),
+        "nf4.top_gap": format_number(levels[-1] - levels[-2]),
+    }
+
+
+#: The GPU of the worked examples, from the domain's GPU registry.
+EXAMPLE_GPU = "h100_80gb"
+#: The model shapes of the worked examples: a 7B model shaped like Llama 2 7B,
+#: one sequence of 4,096 tokens, and a 70B model for the practice.
+EXAMPLE_MODELS: dict[str, dict[str, int]] = {
+    "7b": {"params": 7_000_000_000, "layers": 32, "hidden": 4096, "heads": 32},
+    "70b": {"params": 70_000_000_000},
+}
+EXAMPLE_SEQ_LEN = 4096
+_GB = 1e9
+_GIB = 2**30
+
+
+def _gb(nbytes: float) -> str:
+    return format_number(nbytes / _GB)
+
+
+def _weights_values(model: str) -> dict[str, str]:
+    params = EXAMPLE_MODELS[model]["params"]
+    out = {}
+    for short, name in (("fp32", "fp32"), ("bf16", "bf16"), ("int8", "int8")):
+        out[f"mem.{model}.weights.{short}_gb"] = _gb(
+            memory.inference_memory(params, name).total_bytes
+        )
+    # "int4" in the table is the plain 4-bit width; NF4 adds its block scales.
+    int4 = memory.inference_memory(params, "int4")
+    out[f"mem.{model}.weights.int4_gb"] = _gb(int4.weights_bytes)
+    out[f"mem.{model}.weights.nf4_gb"] = _gb(
+        memory.inference_memory(params, "nf4").total_bytes
+    )
+    bf16 = memory.inference_memory(params, "bf16").total_bytes
+    out[f"mem.{model}.weights.bf16_gib"] = format_number(bf16 / _GIB)
+    return out
+
+
+def _training_values(model: str) -> dict[str, str]:
+    params = EXAMPLE_MODELS[model]["params"]
+    mixed = memory.training_memory(params)
+    fp32 = memory.training_memory(params, weights_dtype="fp32")
+    out = {
+        f"mem.{model}.train.mixed.total_gb": _gb(mixed.total_bytes),
+        f"mem.{model}.train.fp32.total_gb": _gb(fp32.total_bytes),
+    }
+    for label, result in (("mixed", mixed), ("fp32", fp32)):
+        p = result.per_param
+        out[f"mem.train.{label}.weights_bpp"] = format_number(p.weights)
+        out[f"mem.train.{label}.grads_bpp"] = format_number(p.gradients)
+        out[f"mem.train.{label}.master_bpp"] = format_number(p.master_weights)
+        out[f"mem.train.{label}.adam_bpp"] = format_number(p.optimizer_states)
+        out[f"mem.train.{label}.bpp"] = format_number(p.total)
+    return out
+
+
+def _activation_values() -> dict[str, str]:
+    shape = EXAMPLE_MODELS["7b"]
+    act = memory.activation_memory(
+        EXAMPLE_SEQ_LEN,
+        1,
+        shape["hidden"],
+        shape["heads"],
+        shape["layers"],
+        recompute="selective",
+    )
+    return {
+        "act.7b.bf16_gb": _gb(act.total_bytes),
+        "model.7b.layers": format_number(shape["layers"]),
+        "model.7b.hidden": format_number(shape["hidden"]),
+        "model.7b.heads": format_number(shape["heads"]),
+        "model.7b.seq": format_number(EXAMPLE_SEQ_LEN),
+    }
+
+
+def _gpu_values() -> dict[str, str]:
+    gpu = precision.gpu(EXAMPLE_GPU)
+    fp32, bf16, fp8 = (gpu.peak_flops(f) or math.nan for f in ("fp32", "bf16", "fp8"))
+    bandwidth = gpu.memory_bandwidth or math.nan
+    out = {
+        "gpu.h100.fp32_tflops": format_number(fp32 / 1e12),
+        "gpu.h100.bf16_tflops": format_number(bf16 / 1e12),
+        "gpu.h100.fp8_tflops": format_number(fp8 / 1e12),
+        "gpu.h100.bf16_over_fp32": format_number(bf16 / fp32, digits=2),
+        "gpu.h100.hbm_tbs": format_number(bandwidth / 1e12),
+        "gpu.h100.memory_gib": format_number(gpu.memory_bytes / _GIB),
+        "gpu.h100.memory_gb": _gb(gpu.memory_bytes),
+    }
+    params = EXAMPLE_MODELS["7b"]["params"]
+    bf16_s = memory.inference_memory(params, "bf16").total_bytes / bandwidth
+    int4_s = memory.inference_memory(params, "int4").total_bytes / bandwidth
+    out["decode.7b.bf16_ms"] = format_number(bf16_s * 1e3, digits=2)
+    out["decode.7b.int4_ms"] = format_number(int4_s * 1e3, digits=2)
+    out["decode.7b.bf16_tokens_s"] = format_number(math.floor(1 / bf16_s))
+    big = EXAMPLE_MODELS["70b"]["params"]
+    train = precision.fits(memory.training_memory(big).total_bytes, gpu)
+    out["mem.70b.train.gpus"] = format_number(train.min_gpus)
+    for dtype in ("bf16", "int4"):
+        serve = precision.fits(memory.inference_memory(big, dtype).total_bytes, gpu)
+        out[f"mem.70b.serve.{dtype}_gpus"] = format_number(serve.min_gpus)
+    return out
+
+
+def _nf4_memory_values() -> dict[str, str]:
+    nf4 = memory.inference_memory(EXAMPLE_MODELS["7b"]["params"], "nf4")
+    return {
+        "nf4.block": format_number(nf4.block_size or 0),
+        "nf4.bits_per_param": format_number(nf4.bits_per_param),
+    }
+
+
+#: The worked bit-by-bit examples: (placeholder prefix, format, value).
+ENCODING_EXAMPLES: tuple[tuple[str, str, float], ...] = (
+    ("fp32.6_5", "fp32", 6.5),
+    ("fp32.0_1", "fp32", 0.1),
+    ("fp16.0_1", "fp16", 0.1),
+    ("bf16.0_1", "bf16", 0.1),
+    ("e4m3.0_1", "fp8_e4m3fn", 0.1),
+    ("fp16.-2_5", "fp16", -2.5),
+)
+
+
+def lesson_values() -> dict[str, str]:
+    """Compute every number the lesson shows, formatted for reading.
+
+    Format properties, bit patterns of the worked examples, update thresholds,
+    quantization examples and memory figures all come from
+    :mod:`lessons.precision` (GPU figures from its registry); only the
+    examples' inputs (:data:`EXAMPLE_INPUTS`, :data:`EXAMPLE_MODELS`,
+    :data:`EXAMPLE_GPU`) are chosen here.
+
+    Returns:
+        Placeholder key (e.g. ``"fp16.max"``) to display text (``"65,504"``).
+    """
+    values: dict[str, str] = {}
+    for short, name in LESSON_FORMATS.items():
+        values.update(_format_values(short, name))
+    for key, name, value in ENCODING_EXAMPLES:
+        values.update(_encoding_values(key, name, value))
+    for part in (
+        _update_values,
+        _loss_scale_values,
+        _quantization_values,
+        _nf4_values,
+        _nf4_memory_values,
+        _activation_values,
+        _gpu_values,
+    ):
+        values.update(part())
+    for model in EXAMPLE_MODELS:
+        values.update(_weights_values(model))
+        values.update(_training_values(model))
+    for short in ("int8", "int4"):
+        values[f"{short}.bytes"] = format_number(
+            precision.lookup(short).bytes_per_value
+        )
+    return values
