@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 NAVIGATION = (
     ("Lessons", "lessons:index", False),
     ("Study", "flashcards:study", True),
-    ("Practice", "lessons:practice", True),
+    ("Practice", "quizzes:practice", True),
     ("Demos", "workers:demo-list", False),
     ("Progress", "flashcards:progress", True),
     ("Classes", "lessons:class-list", True),

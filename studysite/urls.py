@@ -11,6 +11,7 @@ api_v1 = [
     path("auth/signup/", apis.SignupApi.as_view(), name="api-signup"),
     path("auth/me/", apis.MeApi.as_view(), name="api-me"),
     path("", include("lessons.api_urls")),
+    path("", include("lessons.quizzes.api_urls")),
     path("", include("flashcards.api_urls")),
     path("", include("workers.api_urls")),
 ]
@@ -35,6 +36,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("lessons.urls")),
+    path("", include("lessons.quizzes.urls")),
     path("", include("flashcards.urls")),
     path("", include("workers.urls")),
 ]

@@ -29,7 +29,7 @@ _START_STEPS = (
     (
         "learner",
         "Practise on fresh numbers",
-        "lessons:practice",
+        "quizzes:practice",
         "Worked memory problems whose numbers change every attempt, graded with "
         "feedback on the mistake you made.",
     ),

@@ -1,0 +1,1 @@
+"""Quizzes of generated problems: services, APIs, pages and tasks."""
