@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from workers.demos._nf4 import NF4_VALUES
+from lessons.precision.formats import NF4_VALUES
 
 FP8_MAX = 448.0  # fp8 E4M3 largest finite value; clip before the cast.
 NF4_BLOCK = 64

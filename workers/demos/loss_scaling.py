@@ -373,7 +373,7 @@ def _summary(
     if over:
         out.append(
             f"From 2^{over[0]['scale_exp2']} on, the largest gradients pass fp16's "
-            f"maximum (65504) and overflow."
+            f"maximum ({fmt(F.np_thresholds(SCALED_FORMAT)['max'])}) and overflow."
         )
     out.append(
         f"Dynamic scaling from 2^16 with growth interval {p['growth_interval']} "

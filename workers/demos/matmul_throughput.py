@@ -16,6 +16,7 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
+from lessons.precision.compute import GPUS
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._results import chart, fmt, json_safe, report, series, table
 from workers.demos._schema import Demo, DemoParamError, Param, Progress
@@ -23,14 +24,6 @@ from workers.demos._schema import validate_against as _validate
 
 DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8_e4m3fn")
 CPU_MAX_SIZE = 2048
-
-# Dense datasheet peaks in TFLOP/s (SXM parts), keyed by what
-# torch.cuda.get_device_name() contains. Sparse figures are twice these.
-PEAK_TFLOPS: dict[str, dict[str, float]] = {
-    "H200": {"fp32": 67, "tf32": 495, "bf16": 989, "fp16": 989, "fp8_e4m3fn": 1979},
-    "H100": {"fp32": 67, "tf32": 495, "bf16": 989, "fp16": 989, "fp8_e4m3fn": 1979},
-    "A100": {"fp32": 19.5, "tf32": 156, "bf16": 312, "fp16": 312},
-}
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -88,17 +81,31 @@ def sizes(min_size: int, max_size: int) -> list[int]:
 
 
 def peak_for(device_name: str) -> tuple[str, dict[str, float]] | None:
-    """Return the datasheet key and peaks for a CUDA device name, if known.
+    """Return the GPU registry entry and dense peaks for a CUDA device name.
 
-    Only SXM parts are listed; PCIe and NVL variants have other peaks.
+    The peaks come from ``lessons.precision.compute.GPUS`` (SXM datasheets);
+    PCIe and NVL variants have other peaks and are not matched.
+
+    Args:
+        device_name: What ``torch.cuda.get_device_name()`` returned.
+
+    Returns:
+        ``(label, {dtype: TFLOP/s})`` or None if the device is not known.
     """
     upper = device_name.upper()
     if "PCIE" in upper or "NVL" in upper:
         return None
-    for key, peaks in PEAK_TFLOPS.items():
-        if key in upper:
-            return key, peaks
-    return None
+    if "H200" in upper:
+        key = "h200_141gb"
+    elif "H100" in upper:
+        key = "h100_80gb"
+    elif "A100" in upper and "SXM" in upper:
+        key = "a100_40gb" if "40GB" in upper else "a100_80gb"
+    else:
+        return None
+    gpu = GPUS[key]
+    peaks = {d: gpu.peak_flops(d) for d in DTYPES}
+    return gpu.label, {d: f / 1e12 for d, f in peaks.items() if f is not None}
 
 
 def run(
@@ -310,7 +317,7 @@ def _result(
         "summary": _summary(target, rows, peaks),
         "data": {
             "measurements": rows,
-            "peak_source": f"{peaks[0]} SXM datasheet, dense" if peaks else None,
+            "peak_source": f"{peaks[0]} datasheet, dense" if peaks else None,
             "emulated": target.backend == "numpy",
         },
     }
