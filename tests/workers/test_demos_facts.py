@@ -195,6 +195,11 @@ def test_tflops_are_two_n_cubed_over_time():
     assert row["tflops"] == pytest.approx(2 * 32**3 / row["seconds"] / 1e12)
 
 
+def test_suggested_gpu_parameters_are_valid():
+    clean = matmul_throughput.validate_params(matmul_throughput.GPU_PARAMS)
+    assert clean["max_size"] == 8192
+
+
 def test_peaks_are_known_for_sxm_hopper_and_ampere_only():
     label, peaks = peak_for("NVIDIA H200")
     assert peaks["bf16"] == 989 and peaks["fp8_e4m3fn"] == 1979

@@ -119,4 +119,5 @@ def _short(version: str) -> str:
 
 def to_numpy(tensor: Any) -> np.ndarray:
     """Copy a torch tensor to a float64 numpy array (any dtype, any device)."""
-    return tensor.detach().float().cpu().numpy().astype(np.float64)
+    out: np.ndarray = tensor.detach().float().cpu().numpy().astype(np.float64)
+    return out

@@ -64,7 +64,7 @@ _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32}
 
 def finfo(name: str) -> Any:
     """Return numpy's or ml_dtypes' finfo for a format."""
-    return ml_dtypes.finfo(FORMATS[name].numpy_dtype)
+    return ml_dtypes.finfo(FORMATS[name].numpy_dtype)  # type: ignore[no-untyped-call]
 
 
 def np_cast(x: np.ndarray, name: str) -> np.ndarray:

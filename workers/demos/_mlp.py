@@ -133,7 +133,8 @@ def predict(params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     """Return the predicted class of each row of ``x`` (fp32 forward)."""
     p = {k: v.astype(np.float32) for k, v in params.items()}
     h = np.maximum(x @ p["w1"].T + p["b1"], 0)
-    return np.argmax(h @ p["w2"].T + p["b2"], axis=1)
+    out: np.ndarray = np.argmax(h @ p["w2"].T + p["b2"], axis=1)
+    return out
 
 
 def accuracy(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:

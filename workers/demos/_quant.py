@@ -73,7 +73,9 @@ def _blocks(w: np.ndarray, blocking: str, group: int) -> tuple[np.ndarray, int]:
     return np.pad(flat, (0, pad)).reshape(-1, NF4_BLOCK), pad
 
 
-def _unblock(b: np.ndarray, shape: tuple[int, int], blocking: str, pad: int):
+def _unblock(
+    b: np.ndarray, shape: tuple[int, int], blocking: str, pad: int
+) -> np.ndarray:
     rows, cols = shape
     if blocking == "group":
         return b.reshape(rows, -1)[:, :cols]

@@ -59,6 +59,12 @@ def _float(x: float) -> float | str:
     return x
 
 
+def json_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a demo result passed through ``json_safe``."""
+    safe: dict[str, Any] = json_safe(result)
+    return safe
+
+
 def series(name: str, points: Iterable[Sequence[float]]) -> dict[str, Any]:
     """Return one named line of a chart.
 
@@ -112,7 +118,7 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> dict[str, An
     return {"title": title, "columns": columns, "rows": rows}
 
 
-def downsample(values: Sequence[float], max_points: int) -> list[Point]:
+def downsample(values: Sequence[float] | np.ndarray, max_points: int) -> list[Point]:
     """Return at most ``max_points`` ``(index, value)`` pairs, keeping the ends.
 
     Args:
@@ -127,7 +133,7 @@ def downsample(values: Sequence[float], max_points: int) -> list[Point]:
         idx = np.arange(n)
     else:
         idx = np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
-    return [(int(i), float(values[i])) for i in idx]
+    return [(int(i), float(values[int(i)])) for i in idx]
 
 
 def report(progress: Any, fraction: float, message: str) -> None:

@@ -24,7 +24,7 @@ from workers.demos._gradscaler import (
     ScalerState,
     scaler_update,
 )
-from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._results import chart, fmt, json_result, report, series, table
 from workers.demos._schema import Demo, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
@@ -79,7 +79,8 @@ def batches(p: dict[str, Any]) -> np.ndarray:
     g = p["median"] * np.exp(p["sigma"] * rng.standard_normal((p["steps"], p["batch"])))
     spikes = rng.random(p["steps"]) < p["spike_prob"]
     g[spikes] *= p["spike_factor"]
-    return g.astype(np.float32)
+    out: np.ndarray = g.astype(np.float32)
+    return out
 
 
 def run(
@@ -115,7 +116,7 @@ def run(
     report(progress, 0.5, "dynamic loss scaling")
     dynamic = ops.dynamic(batches(p), p["growth_interval"])
     report(progress, 1.0, "done")
-    return json_safe(_result(p, target, g, shares, sweep, dynamic))
+    return json_result(_result(p, target, g, shares, sweep, dynamic))
 
 
 class _NumpyOps:

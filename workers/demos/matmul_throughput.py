@@ -18,12 +18,20 @@ import numpy as np
 
 from lessons.precision.compute import GPUS
 from workers.demos._backend import Target, import_torch, resolve_target
-from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._results import chart, fmt, json_result, report, series, table
 from workers.demos._schema import Demo, DemoParamError, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
 DTYPES = ("fp32", "tf32", "bf16", "fp16", "fp8_e4m3fn")
 CPU_MAX_SIZE = 2048
+# The defaults suit a CPU; a GPU worker should ask for sizes that fill the GPU
+# (an 8192^3 bf16 product is where an H200 comes near its peak).
+GPU_PARAMS: dict[str, Any] = {
+    "min_size": 1024,
+    "max_size": 8192,
+    "warmup": 3,
+    "repeats": 20,
+}
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -142,7 +150,7 @@ def run(
         rows.append(bench.measure(n, dtype, p))
     bench.close()
     report(progress, 1.0, "done")
-    return json_safe(_result(p, target, rows, bench.peaks))
+    return json_result(_result(p, target, rows, bench.peaks))
 
 
 def _time_cpu(fn: Callable[[], Any], p: dict[str, Any]) -> tuple[float, int]:
@@ -158,7 +166,9 @@ def _time_cpu(fn: Callable[[], Any], p: dict[str, Any]) -> tuple[float, int]:
     return float(np.median(times)), len(times)
 
 
-def _row(n: int, dtype: str, status: str, note: str, t: float | None, runs: int):
+def _row(
+    n: int, dtype: str, status: str, note: str, t: float | None, runs: int
+) -> dict[str, Any]:
     return {
         "size": n,
         "dtype": dtype,
@@ -288,7 +298,7 @@ class _TorchBench:
 def _get_tf32(torch: Any) -> bool:
     matmul = torch.backends.cuda.matmul
     if hasattr(matmul, "fp32_precision"):
-        return matmul.fp32_precision == "tf32"
+        return bool(matmul.fp32_precision == "tf32")
     return bool(matmul.allow_tf32)
 
 

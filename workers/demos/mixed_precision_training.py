@@ -25,7 +25,7 @@ from workers.demos._results import (
     chart,
     downsample,
     fmt,
-    json_safe,
+    json_result,
     report,
     series,
     table,
@@ -140,7 +140,7 @@ def run(
         train = _np_train if target.backend == "numpy" else _torch_train
         traces[mode] = train(target, mode, p, task)
     report(progress, 1.0, "done")
-    return json_safe(_result(p, target, traces))
+    return json_result(_result(p, target, traces))
 
 
 def _init(p: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -192,7 +192,9 @@ def _np_train(target: Target, mode: str, p: dict[str, Any], task: M.Task) -> Tra
     return trace
 
 
-def _count_lost(trace: Trace, old: dict, new: dict, grads: dict) -> None:
+def _count_lost(
+    trace: Trace, old: dict[str, Any], new: dict[str, Any], grads: dict[str, Any]
+) -> None:
     """Count weights whose gradient was non-zero but which did not move."""
     for k in old:
         wanted = _as_np(grads[k]) != 0
@@ -257,7 +259,15 @@ def _torch_train(target: Target, mode: str, p: dict[str, Any], task: M.Task) -> 
     return trace
 
 
-def _torch_loss(torch, target, w, x, y, cdt, master) -> Any:
+def _torch_loss(
+    torch: Any,
+    target: Target,
+    w: dict[str, Any],
+    x: Any,
+    y: Any,
+    cdt: Any,
+    master: bool,
+) -> Any:
     """Forward pass: autocast on CUDA, explicit casts on the CPU; fp32 loss."""
     fn = torch.nn.functional
     if master and target.is_cuda and cdt != torch.float32:
@@ -269,12 +279,12 @@ def _torch_loss(torch, target, w, x, y, cdt, master) -> Any:
     return fn.cross_entropy(logits.float(), y)
 
 
-def _torch_forward(fn: Any, w: dict, x: Any) -> Any:
+def _torch_forward(fn: Any, w: dict[str, Any], x: Any) -> Any:
     h = fn.relu(fn.linear(x, w["w1"], w["b1"]))
     return fn.linear(h, w["w2"], w["b2"])
 
 
-def _torch_bytes(w: dict, cdt: Any, master: bool) -> dict[str, float]:
+def _torch_bytes(w: dict[str, Any], cdt: Any, master: bool) -> dict[str, float]:
     """Bytes per parameter of the tensors torch holds.
 
     With master weights the parameters are fp32 and so are their gradients
@@ -304,7 +314,9 @@ def _final_loss(t: Trace) -> float:
     return float(np.mean(tail))
 
 
-def _result(p: dict[str, Any], target: Target, traces: dict[str, Trace]) -> dict:
+def _result(
+    p: dict[str, Any], target: Target, traces: dict[str, Trace]
+) -> dict[str, Any]:
     facts = {
         m: {
             "final_loss": _final_loss(t),

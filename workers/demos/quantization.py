@@ -9,7 +9,7 @@ before and after. Quantizers live in ``_quant``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,11 +17,12 @@ import numpy as np
 from workers.demos import _mlp as M
 from workers.demos import _quant as Q
 from workers.demos._backend import Target, import_torch, resolve_target
-from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._results import chart, fmt, json_result, report, series, table
 from workers.demos._schema import Demo, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
 HIST_BINS = 41
+Quantizer = Callable[[np.ndarray, str, int], tuple[np.ndarray, int]]
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -117,7 +118,7 @@ def run(
         deq = {k: quantize(w, scheme, p["group_size"]) for k, w in weights.items()}
         results[scheme], errors[scheme] = _measure(scheme, weights, deq, model)
     report(progress, 1.0, "done")
-    return json_safe(_result(p, target, weights, model, results, errors))
+    return json_result(_result(p, target, weights, model, results, errors))
 
 
 def _weights(p: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
@@ -151,7 +152,7 @@ def _weights(p: dict[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, Any] |
     return {"w1": trained["w1"], "w2": trained["w2"]}, model
 
 
-def _quantizer(target: Target):
+def _quantizer(target: Target) -> Quantizer:
     if target.backend == "numpy":
         return Q.np_quantize
     torch = import_torch()

@@ -14,7 +14,7 @@ import numpy as np
 
 from workers.demos import _formats as F
 from workers.demos._backend import Target, import_torch, resolve_target
-from workers.demos._results import chart, fmt, json_safe, report, series, table
+from workers.demos._results import chart, fmt, json_result, report, series, table
 from workers.demos._schema import Demo, DemoParamError, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
@@ -91,7 +91,7 @@ def run(
             continue
         measured[name] = _measure(target, name, x)
     report(progress, 1.0, "done")
-    return json_safe(_result(p, target, measured, unsupported))
+    return json_result(_result(p, target, measured, unsupported))
 
 
 def _measure(target: Target, name: str, x: np.ndarray) -> dict[str, Any]:

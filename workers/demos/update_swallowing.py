@@ -22,7 +22,7 @@ from workers.demos._results import (
     chart,
     downsample,
     fmt,
-    json_safe,
+    json_result,
     report,
     series,
     table,
@@ -105,7 +105,7 @@ def run(
         trajectories[mode] = _trajectory(target, mode, p)
     report(progress, 1.0, "done")
     exact = p["w0"] + p["steps"] * p["lr"] * p["grad"]
-    return json_safe(_result(p, target, trajectories, exact))
+    return json_result(_result(p, target, trajectories, exact))
 
 
 def _trajectory(target: Target, mode: str, p: dict[str, Any]) -> np.ndarray:
@@ -161,10 +161,13 @@ def _torch_trajectory(
         for k in range(1, p["steps"] + 1):
             w = w + u
             out[k] = w.double()
-    return out.cpu().numpy()
+    result: np.ndarray = out.cpu().numpy()
+    return result
 
 
-def _mode_facts(mode: str, traj: np.ndarray, p: dict[str, Any], exact: float):
+def _mode_facts(
+    mode: str, traj: np.ndarray, p: dict[str, Any], exact: float
+) -> dict[str, Any]:
     fmt_name, master = MODES[mode]
     w0 = float(traj[0])
     upward = p["lr"] * p["grad"] >= 0
@@ -247,7 +250,9 @@ def _pow2(x: float) -> str:
     return f" (2^{int(e)})" if math.isfinite(e) and e.is_integer() else ""
 
 
-def _summary(p: dict[str, Any], facts: dict[str, dict[str, Any]], exact: float):
+def _summary(
+    p: dict[str, Any], facts: dict[str, dict[str, Any]], exact: float
+) -> list[str]:
     u = p["lr"] * p["grad"]
     out = [
         f"Each step adds lr x g = {fmt(u)}; after {p['steps']} steps the exact "
