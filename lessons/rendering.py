@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import markdown
+import markdown  # type: ignore[import-untyped]
 import nh3
-from markdown.extensions.toc import slugify
+from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
 
 from lessons import precision
 from lessons.precision import memory
@@ -292,22 +292,22 @@ class _Table:
             if default is ...:
                 self.fail(name, "missing")
             return None if default is ... else default
-        value = self.data[name]
+        value: Any = self.data[name]
         if type(value) is not kind:  # bool is an int: compare exact types
             self.fail(name, f"expected {kind.__name__}, got {type(value).__name__}")
             return None
-        if kind is str and not empty and not value.strip():
+        if isinstance(value, str) and not empty and not value.strip():
             self.fail(name, "must not be empty")
         return value
 
     def slug(self, name: str) -> str | None:
-        value = self.get(name, str)
+        value: str | None = self.get(name, str)
         if value is not None and not _SLUG.match(value):
             self.fail(name, f"{value!r} is not a slug (lowercase, digits, hyphens)")
         return value
 
     def positive(self, name: str) -> int | None:
-        value = self.get(name, int)
+        value: int | None = self.get(name, int)
         if value is not None and value < 1:
             self.fail(name, "must be a positive integer")
         return value
@@ -690,7 +690,7 @@ def _markdown(text: str) -> tuple[str, tuple[TocEntry, ...]]:
         output_format="html",
     )
     body = md.convert(text)
-    return body, tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
+    return body, tuple(_flatten_toc(md.toc_tokens))
 
 
 def _flatten_toc(tokens: list[dict[str, Any]]) -> Iterable[TocEntry]:
@@ -1132,7 +1132,7 @@ def _quantization_values() -> dict[str, str]:
         "q.group.size": format_number(group),
         "q.group.overhead_bits": format_number(scale_bits / group),
         "q.practice.scale": format_number(practice_scale),
-        "q.practice.level": format_number(practice.level),
+        "q.practice.level": format_number(practice.level or 0),
         "q.practice.decoded": format_number(practice.stored),
     }
 
