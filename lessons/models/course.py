@@ -46,7 +46,9 @@ class Phase(models.Model):
             models.UniqueConstraint(
                 fields=("course", "number"), name="phase_number_unique"
             ),
-            models.UniqueConstraint(fields=("course", "slug"), name="phase_slug_unique"),
+            models.UniqueConstraint(
+                fields=("course", "slug"), name="phase_slug_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,7 +164,9 @@ class LessonSection(models.Model):
         READING = "reading", "Reading"
         PRACTICE = "practice", "Practice"
 
-    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="sections")
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="sections"
+    )
     anchor = models.SlugField(max_length=100)
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.READING)
