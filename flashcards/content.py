@@ -1,0 +1,355 @@
+"""Note types: which fields a note needs, which cards it makes, what they show.
+
+Pure (no Django): the services validate a note's fields here, ask how many
+cards (and which ordinals) it makes, and render a card's two sides as
+markdown; the HTML comes from ``lessons.rendering.render_user_markdown``.
+
+=================  =========================================  ================
+type               fields                                     cards (ordinals)
+=================  =========================================  ================
+``basic``          ``front``, ``back``                        1 (1)
+``basic_reversed`` ``front``, ``back``                        2 (1: front→back,
+                                                              2: back→front)
+``cloze``          ``text`` with ``{{c1::answer::hint}}``,    one per cloze
+                   optional ``extra``                         number (N)
+``numeric``        ``question``, ``answer`` (a number),       1 (1), answered
+                   optional ``tolerance`` (absolute),         by typing a
+                   ``relative_tolerance`` (fraction),         number
+                   ``unit``, ``explanation``
+=================  =========================================  ================
+
+A later ``parametric`` type (numbers drawn per learner) plugs in by adding an
+entry to `NOTE_TYPES`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_FIELD_CHARS = 20_000
+MAX_TAGS = 50
+MAX_TAG_CHARS = 64
+MAX_CLOZE_NUMBER = 500
+
+_CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
+_TAG = re.compile(r"^[^\s,]+$")
+
+
+class NoteContentError(ValueError):
+    """A note's fields or tags are invalid; ``errors`` maps field to message."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass(frozen=True)
+class Cloze:
+    start: int
+    end: int
+    number: int
+    answer: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A card's question and answer as markdown, and how it is answered."""
+
+    front: str
+    back: str
+    typed: bool = False
+
+
+# --- cloze ----------------------------------------------------------------
+
+
+def clozes(text: str) -> list[Cloze]:
+    """Find every ``{{cN::answer}}`` or ``{{cN::answer::hint}}`` in ``text``.
+
+    Braces inside the answer (LaTeX such as ``$\\frac{a}{b}$``) are matched, so
+    ``{{c1::$\\frac{1}{2}$}}`` is one cloze. An unclosed cloze is ignored.
+
+    Args:
+        text: The note's text.
+
+    Returns:
+        The clozes in the order they appear.
+    """
+    found: list[Cloze] = []
+    pos = 0
+    while match := _CLOZE_OPEN.search(text, pos):
+        depth, i = 0, match.end()
+        while i < len(text) and not (depth == 0 and text.startswith("}}", i)):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        if i >= len(text):
+            break
+        answer, _, hint = text[match.end() : i].partition("::")
+        found.append(Cloze(match.start(), i + 2, int(match[1]), answer, hint))
+        pos = i + 2
+    return found
+
+
+def cloze_numbers(text: str) -> list[int]:
+    """Return the distinct cloze numbers in ``text``, ascending."""
+    return sorted({cloze.number for cloze in clozes(text)})
+
+
+def cloze_sides(text: str, number: int) -> tuple[str, str]:
+    """Return (question, answer) markdown for cloze ``number``.
+
+    The active cloze shows as ``[…]`` (or ``[hint]``) on the question and in bold
+    on the answer; the other clozes show their text on both sides.
+    """
+    question: list[str] = []
+    answer: list[str] = []
+    last = 0
+    for cloze in clozes(text):
+        before = text[last : cloze.start]
+        if cloze.number == number:
+            question += [before, f"**[{cloze.hint or '…'}]**"]
+            answer += [before, f"**{cloze.answer}**"]
+        else:
+            question += [before, cloze.answer]
+            answer += [before, cloze.answer]
+        last = cloze.end
+    return "".join([*question, text[last:]]), "".join([*answer, text[last:]])
+
+
+# --- numeric answers --------------------------------------------------------
+
+
+def parse_number(text: Any) -> float | None:
+    """Read a typed number: ``1500``, ``1,500``, ``1.5e3``, ``1 500``, ``-2.5``.
+
+    Returns:
+        The number, or None when the text is not a finite number.
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        return float(text) if math.isfinite(text) else None
+    if not isinstance(text, str):
+        return None
+    cleaned = text.strip().replace("\u2212", "-").replace("_", "")
+    cleaned = re.sub(r"(?<=\d)[ ,\u00a0\u202f](?=\d{3}\b)", "", cleaned)
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def grade_numeric(fields: Mapping[str, Any], given: str) -> bool:
+    """Whether a typed answer is within the note's tolerance of its answer.
+
+    The allowed error is ``max(tolerance, relative_tolerance * |answer|)``. A
+    unit typed after the number (``"12 GB"`` when the unit is ``GB``) is
+    accepted.
+    """
+    expected = parse_number(fields.get("answer"))
+    if expected is None:
+        return False
+    text = given.strip()
+    unit = str(fields.get("unit") or "").strip()
+    if unit and text.lower().endswith(unit.lower()):
+        text = text[: -len(unit)]
+    value = parse_number(text)
+    if value is None:
+        return False
+    allowed = max(
+        float(parse_number(fields.get("tolerance")) or 0.0),
+        float(parse_number(fields.get("relative_tolerance")) or 0.0) * abs(expected),
+    )
+    return abs(value - expected) <= allowed + 1e-12 * max(1.0, abs(expected))
+
+
+# --- note types -------------------------------------------------------------
+
+
+def _text(fields: Mapping[str, Any], name: str, *, required: bool) -> str | None:
+    value = fields.get(name)
+    if value is None or value == "":
+        return "This field is required." if required else None
+    if not isinstance(value, str):
+        return "Must be text."
+    if len(value) > MAX_FIELD_CHARS:
+        return f"At most {MAX_FIELD_CHARS} characters."
+    if required and not value.strip():
+        return "This field is required."
+    return None
+
+
+def _number(
+    fields: Mapping[str, Any], name: str, *, required: bool, minimum: float | None
+) -> str | None:
+    value = fields.get(name)
+    if value is None or value == "":
+        return "This field is required." if required else None
+    number = parse_number(value)
+    if number is None:
+        return "Must be a number."
+    if minimum is not None and number < minimum:
+        return f"Must be at least {minimum:g}."
+    return None
+
+
+@dataclass(frozen=True)
+class NoteType:
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    check: Callable[[Mapping[str, Any]], dict[str, str]]
+    ordinals: Callable[[Mapping[str, Any]], list[int]]
+    sides: Callable[[Mapping[str, Any], int], Sides]
+
+
+def _check_front_back(fields: Mapping[str, Any]) -> dict[str, str]:
+    errors = {
+        name: _text(fields, name, required=True) for name in ("front", "back")
+    }
+    return {k: v for k, v in errors.items() if v}
+
+
+def _check_cloze(fields: Mapping[str, Any]) -> dict[str, str]:
+    errors = {
+        "text": _text(fields, "text", required=True),
+        "extra": _text(fields, "extra", required=False),
+    }
+    if not errors["text"]:
+        numbers = cloze_numbers(fields["text"])
+        if not numbers:
+            errors["text"] = "A cloze note needs at least one {{c1::…}}."
+        elif numbers[0] < 1 or numbers[-1] > MAX_CLOZE_NUMBER:
+            errors["text"] = f"Cloze numbers go from 1 to {MAX_CLOZE_NUMBER}."
+    return {k: v for k, v in errors.items() if v}
+
+
+def _check_numeric(fields: Mapping[str, Any]) -> dict[str, str]:
+    errors = {
+        "question": _text(fields, "question", required=True),
+        "answer": _number(fields, "answer", required=True, minimum=None),
+        "tolerance": _number(fields, "tolerance", required=False, minimum=0),
+        "relative_tolerance": _number(
+            fields, "relative_tolerance", required=False, minimum=0
+        ),
+        "unit": _text(fields, "unit", required=False),
+        "explanation": _text(fields, "explanation", required=False),
+    }
+    return {k: v for k, v in errors.items() if v}
+
+
+def _basic_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
+    if ordinal == 2:
+        return Sides(front=fields["back"], back=fields["front"])
+    return Sides(front=fields["front"], back=fields["back"])
+
+
+def _cloze_card_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
+    question, answer = cloze_sides(fields["text"], ordinal)
+    if fields.get("extra"):
+        answer += "\n\n" + fields["extra"]
+    return Sides(front=question, back=answer)
+
+
+def _numeric_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
+    unit = f" {fields['unit']}" if fields.get("unit") else ""
+    back = f"**{fields['answer']}{unit}**"
+    if fields.get("explanation"):
+        back += "\n\n" + fields["explanation"]
+    return Sides(front=fields["question"], back=back, typed=True)
+
+
+NOTE_TYPES: dict[str, NoteType] = {
+    "basic": NoteType(
+        "basic", ("front", "back"), (), _check_front_back, lambda f: [1], _basic_sides
+    ),
+    "basic_reversed": NoteType(
+        "basic_reversed",
+        ("front", "back"),
+        (),
+        _check_front_back,
+        lambda f: [1, 2],
+        _basic_sides,
+    ),
+    "cloze": NoteType(
+        "cloze",
+        ("text",),
+        ("extra",),
+        _check_cloze,
+        lambda f: cloze_numbers(f["text"]),
+        _cloze_card_sides,
+    ),
+    "numeric": NoteType(
+        "numeric",
+        ("question", "answer"),
+        ("tolerance", "relative_tolerance", "unit", "explanation"),
+        _check_numeric,
+        lambda f: [1],
+        _numeric_sides,
+    ),
+}
+
+
+def validate_note(
+    note_type: str, fields: Any, tags: Any = ()
+) -> tuple[dict[str, Any], list[str]]:
+    """Check a note's type, fields and tags; return them cleaned.
+
+    Errors are keyed ``type``, ``fields.<name>`` or ``tags``, all reported together.
+
+    Raises:
+        NoteContentError: If anything is wrong.
+    """
+    kind = NOTE_TYPES.get(note_type)
+    if kind is None:
+        raise NoteContentError({"type": f"Must be one of {sorted(NOTE_TYPES)}."})
+    errors: dict[str, str] = {}
+    if not isinstance(fields, Mapping):
+        raise NoteContentError({"fields": "Must be an object of named fields."})
+    allowed = set(kind.required) | set(kind.optional)
+    for name in fields:
+        if name not in allowed:
+            errors[f"fields.{name}"] = f"Unknown field for a {note_type} note."
+    errors |= {f"fields.{k}": v for k, v in kind.check(fields).items()}
+    clean_tags = _clean_tags(tags, errors)
+    if errors:
+        raise NoteContentError(errors)
+    cleaned = {k: v for k, v in fields.items() if v is not None and v != ""}
+    return cleaned, clean_tags
+
+
+def _clean_tags(tags: Any, errors: dict[str, str]) -> list[str]:
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = tags.split()
+    if not isinstance(tags, list | tuple):
+        errors["tags"] = "Must be a list of tags."
+        return []
+    if len(tags) > MAX_TAGS:
+        errors["tags"] = f"At most {MAX_TAGS} tags."
+        return []
+    clean: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str) or not _TAG.match(tag) or len(tag) > MAX_TAG_CHARS:
+            errors["tags"] = f"{tag!r} is not a tag (no spaces or commas)."
+            return []
+        if tag not in clean:
+            clean.append(tag)
+    return clean
+
+
+def card_ordinals(note_type: str, fields: Mapping[str, Any]) -> list[int]:
+    """The ordinals of the cards a (valid) note makes."""
+    return NOTE_TYPES[note_type].ordinals(fields)
+
+
+def card_sides(note_type: str, fields: Mapping[str, Any], ordinal: int) -> Sides:
+    """The markdown of a card's question and answer."""
+    return NOTE_TYPES[note_type].sides(fields, ordinal)

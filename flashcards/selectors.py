@@ -1,0 +1,354 @@
+"""Reads of the flashcards app: visible decks and cards, the due queue.
+
+Who may study what: a learner studies their own decks and every deck whose
+owner is a teacher (a later issue narrows this to a teacher's classes). A deck
+the learner may not see is a 404, never a 403.
+
+The due queue is built from bounded, index-backed queries: the learner's
+learning and review rows due before the end of their study day (only the
+columns the scheduler needs, through the partial ``(learner, due)`` and
+``(learner, deck, due)`` indexes), plus new cards up to each deck's remaining
+new-card limit (cards with no memory row yet, or one still ``NEW``). It never
+loads all of a learner's memory states.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from random import Random, SystemRandom
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
+
+from flashcards.models import Card, CardMemory, Deck, ReviewLog
+from flashcards.scheduling import (
+    CardState,
+    DeckOptions,
+    QueueCard,
+    Rating,
+    ReviewOrder,
+    State,
+    build_queue,
+    day_bounds,
+    preview,
+)
+from studysite.models import TEACHER_GROUP, User
+
+MAX_QUEUE_LIMIT = 50
+
+
+def fresh_rng() -> Random:
+    """A new ``Random`` seeded from the system's entropy source."""
+    return Random(SystemRandom().getrandbits(64))
+
+
+# --- decks and cards ----------------------------------------------------------
+
+
+def teacher_ids() -> QuerySet[User]:
+    return User.objects.filter(groups__name=TEACHER_GROUP).values("id")
+
+
+def decks_visible(*, learner: User) -> QuerySet[Deck]:
+    """Decks the learner may study: their own and every teacher's."""
+    return Deck.objects.filter(Q(owner=learner) | Q(owner_id__in=teacher_ids()))
+
+
+def deck_get_visible(*, learner: User, deck_id: int) -> Deck:
+    """The deck, or 404 if the learner may not see it."""
+    deck = decks_visible(learner=learner).filter(pk=deck_id).first()
+    if deck is None:
+        raise Http404("No such deck.")
+    return deck
+
+
+def deck_get_owned(*, learner: User, deck_id: int) -> Deck:
+    """The learner's own deck; 404 if invisible, 403 if visible but not theirs."""
+    deck = deck_get_visible(learner=learner, deck_id=deck_id)
+    if deck.owner_id != learner.pk:
+        raise PermissionDenied("Only the deck's owner may change it.")
+    return deck
+
+
+def card_get_visible(*, learner: User, card_id: int) -> Card:
+    """The card with its note and deck, or 404 if the learner may not see it."""
+    card = (
+        Card.objects.select_related("note", "deck")
+        .filter(pk=card_id, deck__in=decks_visible(learner=learner))
+        .first()
+    )
+    if card is None:
+        raise Http404("No such card.")
+    return card
+
+
+def deck_summaries(*, learner: User) -> list[Deck]:
+    """Visible decks with ``note_count`` and ``card_count`` annotations."""
+    return list(
+        decks_visible(learner=learner)
+        .select_related("owner")
+        .annotate(
+            note_count=Count("notes", distinct=True),
+            card_count=Count("cards", distinct=True),
+        )
+        .order_by("title", "id")
+    )
+
+
+# --- the study day --------------------------------------------------------------
+
+
+def study_day(*, learner: User, now: datetime) -> tuple[datetime, datetime]:
+    return day_bounds(now, tz=learner.time_zone, day_start_hour=learner.day_start_hour)
+
+
+@dataclass
+class DoneToday:
+    new: int = 0
+    review: int = 0
+    learning: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.review + self.learning
+
+
+def done_today(
+    *, learner: User, now: datetime, deck_ids: Iterable[int] | None = None
+) -> dict[int, DoneToday]:
+    """Cards answered this study day, per deck (undone reviews do not count).
+
+    ``new`` counts first answers of new cards and ``review`` answers of review
+    cards: what the daily limits are measured against.
+    """
+    start, end = study_day(learner=learner, now=now)
+    rows = ReviewLog.objects.filter(
+        learner=learner, reviewed_at__gte=start, reviewed_at__lt=end, undone_at=None
+    )
+    if deck_ids is not None:
+        rows = rows.filter(deck_id__in=list(deck_ids))
+    done: dict[int, DoneToday] = defaultdict(DoneToday)
+    for deck_id, state, count in rows.values_list("deck_id", "review_state").annotate(
+        n=Count("id")
+    ):
+        if state == State.NEW:
+            done[deck_id].new += count
+        elif state == State.REVIEW:
+            done[deck_id].review += count
+        else:
+            done[deck_id].learning += count
+    return done
+
+
+# --- the due queue ----------------------------------------------------------------
+
+_MEMORY_COLUMNS = (
+    "card_id",
+    "card__note_id",
+    "deck_id",
+    "state",
+    "due",
+    "stability",
+    "difficulty",
+    "step",
+    "last_review",
+    "reps",
+    "lapses",
+    "version",
+)
+
+
+@dataclass(frozen=True)
+class QueuedCard:
+    """A card at the head of the queue, ready to show."""
+
+    card: Card
+    state: CardState
+    version: int
+    intervals: dict[Rating, timedelta]
+
+
+@dataclass
+class StudyQueue:
+    new_count: int = 0
+    learning_count: int = 0
+    review_count: int = 0
+    card_ids: list[int] = field(default_factory=list)
+    cards: list[QueuedCard] = field(default_factory=list)
+    next_learning_due: datetime | None = None
+    done: DoneToday = field(default_factory=DoneToday)
+    deck_count: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.new_count + self.learning_count + self.review_count
+
+
+def _due_rows(
+    *, learner: User, deck_ids: list[int] | None, now: datetime, day_end: datetime
+) -> list[tuple]:
+    rows = CardMemory.objects.filter(
+        learner=learner, suspended=False, state__gt=0, due__lt=day_end
+    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    if deck_ids is not None and len(deck_ids) == 1:
+        rows = rows.filter(deck_id=deck_ids[0])
+    return list(rows.values_list(*_MEMORY_COLUMNS))
+
+
+def _new_cards(
+    *, learner: User, deck: Deck, now: datetime, limit: int
+) -> list[tuple[int, int, datetime, int]]:
+    if limit <= 0:
+        return []
+    mine = CardMemory.objects.filter(learner=learner, card=OuterRef("pk"))
+    started = mine.filter(Q(state__gt=0) | Q(suspended=True) | Q(buried_until__gt=now))
+    return list(
+        Card.objects.filter(deck=deck)
+        .exclude(Exists(started))
+        .annotate(version=Coalesce(Subquery(mine.values("version")[:1]), 0))
+        .order_by("id")
+        .values_list("id", "note_id", "created_at", "version")[:limit]
+    )
+
+
+def _queue_card(row: tuple) -> tuple[int, QueueCard, int]:
+    (card_id, note_id, deck_id, state, due, stability, difficulty, step) = row[:8]
+    last_review, reps, lapses, version = row[8:]
+    card_state = CardState(
+        state=State(state),
+        due=due,
+        stability=stability,
+        difficulty=difficulty,
+        step=step,
+        last_review=last_review,
+        reps=reps,
+        lapses=lapses,
+    )
+    return deck_id, QueueCard(card_id, note_id, card_state), version
+
+
+def study_queue(
+    *,
+    learner: User,
+    deck: Deck | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+    rng: Random | None = None,
+) -> StudyQueue:
+    """The learner's queue now, over one deck or all visible decks.
+
+    Per deck, `flashcards.scheduling.build_queue` orders the cards and applies
+    that deck's daily limits (less what was done today in the learner's study
+    day). Across decks: learning cards first by due time, then each deck's
+    reviews, then each deck's new cards.
+
+    Args:
+        learner: Whose queue.
+        deck: One deck, or None for all the decks the learner may study.
+        now: The current time (default: now).
+        limit: How many cards to load and preview from the head of the queue.
+        rng: Breaks ties between equally ranked reviews.
+
+    Returns:
+        The counts, the ordered card ids and the first ``limit`` cards.
+    """
+    now = now or timezone.now()
+    rng = rng or fresh_rng()
+    decks = [deck] if deck is not None else list(decks_visible(learner=learner))
+    by_id = {d.pk: d for d in decks}
+    _, day_end = study_day(learner=learner, now=now)
+    done = done_today(
+        learner=learner, now=now, deck_ids=list(by_id) if deck is not None else None
+    )
+
+    per_deck: dict[int, list[QueueCard]] = defaultdict(list)
+    versions: dict[int, int] = {}
+    states: dict[int, CardState] = {}
+    for row in _due_rows(learner=learner, deck_ids=list(by_id), now=now, day_end=day_end):
+        deck_id, queue_card, version = _queue_card(row)
+        if deck_id in by_id:
+            per_deck[deck_id].append(queue_card)
+            versions[queue_card.card_id] = version
+    for deck_id, current in by_id.items():
+        options = current.scheduling_options
+        new_limit = options.new_per_day - done[deck_id].new
+        if options.bury_siblings:  # some new cards may be held back as siblings
+            new_limit += len(per_deck[deck_id])
+        for card_id, note_id, created, version in _new_cards(
+            learner=learner, deck=current, now=now, limit=new_limit
+        ):
+            versions[card_id] = version
+            fresh = CardState(state=State.NEW, due=created)
+            per_deck[deck_id].append(QueueCard(card_id, note_id, fresh))
+
+    queue = StudyQueue(deck_count=len(by_id))
+    learning: list[tuple[datetime, int]] = []
+    reviews: list[int] = []
+    new: list[int] = []
+    card_deck: dict[int, int] = {}
+    for deck_id, cards in per_deck.items():
+        if not cards:
+            continue
+        options = by_id[deck_id].scheduling_options
+        built = build_queue(
+            cards,
+            options=options,
+            now=now,
+            tz=learner.time_zone,
+            day_start_hour=learner.day_start_hour,
+            new_done_today=min(done[deck_id].new, options.new_per_day),
+            reviews_done_today=min(done[deck_id].review, options.reviews_per_day),
+            rng=rng,
+        )
+        by_card = {card.card_id: card for card in cards}
+        ids = list(built.card_ids)
+        for card_id in ids:
+            states[card_id] = by_card[card_id].state
+            card_deck[card_id] = deck_id
+        nl = built.learning_count
+        nr = built.review_count
+        learning += [(by_card[i].state.due, i) for i in ids[:nl]]
+        reviews += ids[nl : nl + nr]
+        new += ids[nl + nr :]
+        queue.new_count += built.new_count
+        queue.learning_count += built.learning_count
+        queue.review_count += built.review_count
+        if built.next_learning_due is not None and (
+            queue.next_learning_due is None
+            or built.next_learning_due < queue.next_learning_due
+        ):
+            queue.next_learning_due = built.next_learning_due
+    queue.card_ids = [i for _, i in sorted(learning)] + reviews + new
+    for counts in done.values():
+        queue.done.new += counts.new
+        queue.done.review += counts.review
+        queue.done.learning += counts.learning
+
+    head = queue.card_ids[: max(0, min(limit, MAX_QUEUE_LIMIT))]
+    if head:
+        loaded = Card.objects.select_related("note").in_bulk(head)
+        for card_id in head:
+            card = loaded[card_id]
+            card.deck = by_id[card_deck[card_id]]
+            state = states[card_id]
+            queue.cards.append(
+                QueuedCard(
+                    card=card,
+                    state=state,
+                    version=versions.get(card_id, 0),
+                    intervals=preview(state, options=card.deck.scheduling_options, now=now),
+                )
+            )
+    return queue
+
+
+def review_order_label(options: DeckOptions) -> str:
+    if options.review_order is ReviewOrder.DUE:
+        return "by due date"
+    return "lowest retrievability first"
