@@ -1,1 +1,33 @@
-urlpatterns: list = []
+"""Paths of the flashcards API under /api/v1/ (stable)."""
+
+from django.urls import path
+
+from flashcards import apis
+
+urlpatterns = [
+    path("decks/", apis.DeckListCreateApi.as_view(), name="flashcards-deck-list"),
+    path("decks/<int:deck_id>/", apis.DeckDetailApi.as_view(), name="flashcards-deck"),
+    path(
+        "decks/<int:deck_id>/notes/",
+        apis.NoteCreateApi.as_view(),
+        name="flashcards-note-create",
+    ),
+    path("notes/<int:note_id>/", apis.NoteDetailApi.as_view(), name="flashcards-note"),
+    path("study/queue", apis.StudyQueueApi.as_view(), name="flashcards-queue"),
+    path("study/queue/", apis.StudyQueueApi.as_view()),
+    path("reviews/", apis.ReviewCreateApi.as_view(), name="flashcards-review"),
+    path("reviews/undo/", apis.ReviewUndoApi.as_view(), name="flashcards-undo"),
+    path(
+        "reviews/export.csv",
+        apis.ReviewExportApi.as_view(),
+        name="flashcards-export",
+    ),
+    *[
+        path(
+            f"cards/<int:card_id>/{action}/",
+            apis.CardActionApi.as_view(card_action=action),
+            name=f"flashcards-card-{action}",
+        )
+        for action in ("suspend", "unsuspend", "bury", "unbury")
+    ],
+]

@@ -1,0 +1,444 @@
+"""The flashcards API (stable paths; other checks drive it).
+
+=======================================  =============================================
+``POST /api/v1/decks/``                  create a deck (``GET`` lists visible decks)
+``GET/PATCH/DELETE /api/v1/decks/{id}/`` a deck (changes: owner only)
+``POST /api/v1/decks/{id}/notes/``       a note with its card ids (owner only)
+``PATCH /api/v1/notes/{id}/``            edit a note's fields/tags; schedules kept
+``GET /api/v1/study/queue``              ``?deck=&limit=``: counts and next cards
+``POST /api/v1/reviews/``                one answer; a JSON list: offline batch
+``POST /api/v1/reviews/undo/``           undo the last answer
+``POST /api/v1/cards/{id}/suspend/``     also ``unsuspend/``, ``bury/``, ``unbury/``
+``GET /api/v1/reviews/export.csv``       FSRS optimizer layout
+=======================================  =============================================
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flashcards import selectors, services
+from flashcards.models import CardMemory, Deck, Note, ReviewLog
+from flashcards.rendering import card_payload
+from flashcards.scheduling import Rating, State
+from studysite.api_errors import FieldError, error_body
+from studysite.serializers import StrictSerializer
+
+# --- output ---------------------------------------------------------------------
+
+
+def deck_data(deck: Deck) -> dict[str, Any]:
+    return {
+        "id": deck.pk,
+        "title": deck.title,
+        "description": deck.description,
+        "lesson_slug": deck.lesson_slug,
+        "objective_key": deck.objective_key,
+        "owner": deck.owner.username,
+        "options": deck.scheduling_options.to_dict(),
+        "options_set": deck.options,
+        "note_count": getattr(deck, "note_count", None) or deck.notes.count(),
+        "card_count": getattr(deck, "card_count", None) or deck.cards.count(),
+        "created_at": deck.created_at.isoformat(),
+        "updated_at": deck.updated_at.isoformat(),
+    }
+
+
+def note_data(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "deck": note.deck_id,
+        "type": note.type,
+        "fields": note.fields,
+        "tags": note.tags,
+        "cards": list(note.cards.order_by("ordinal").values_list("id", flat=True)),
+        "created_at": note.created_at.isoformat(),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def memory_data_from_snapshot(
+    snapshot: dict[str, Any], *, interval_days: float | None
+) -> dict[str, Any]:
+    return {
+        "state": State(snapshot["state"]).name.lower(),
+        "due": snapshot["due"],
+        "stability": snapshot["stability"],
+        "difficulty": snapshot["difficulty"],
+        "step": snapshot["step"],
+        "interval_days": interval_days,
+        "last_review": snapshot["last_review"],
+        "reps": snapshot["reps"],
+        "lapses": snapshot["lapses"],
+        "suspended": snapshot["suspended"],
+        "leech": snapshot["leech"],
+        "buried_until": snapshot["buried_until"],
+        "version": snapshot["version"],
+    }
+
+
+def memory_data(memory: CardMemory) -> dict[str, Any]:
+    return {
+        "card": memory.card_id,
+        **memory_data_from_snapshot(
+            services.memory_snapshot(memory), interval_days=None
+        ),
+    }
+
+
+def review_data(log: ReviewLog) -> dict[str, Any]:
+    return {
+        "review": {
+            "id": log.pk,
+            "client_review_id": str(log.client_review_id),
+            "card": log.card_id,
+            "rating": log.rating,
+            "reviewed_at": log.reviewed_at.isoformat(),
+            "duration_ms": log.duration_ms,
+            "interval_days": log.interval_days,
+            "answer": log.answer,
+            "correct": log.correct,
+            "undone": log.undone_at is not None,
+        },
+        "memory": {
+            "card": log.card_id,
+            **memory_data_from_snapshot(
+                log.state_after, interval_days=log.interval_days
+            ),
+        },
+    }
+
+
+def queue_data(queue: selectors.StudyQueue) -> dict[str, Any]:
+    return {
+        "counts": {
+            "new": queue.new_count,
+            "learning": queue.learning_count,
+            "review": queue.review_count,
+        },
+        "done_today": {
+            "new": queue.done.new,
+            "learning": queue.done.learning,
+            "review": queue.done.review,
+        },
+        "next_learning_due": _iso(queue.next_learning_due),
+        "cards": [card_payload(item) for item in queue.cards],
+    }
+
+
+# --- decks ------------------------------------------------------------------------
+
+
+class DeckInputSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    lesson_slug = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100
+    )
+    objective_key = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=100
+    )
+    options = serializers.JSONField(required=False, default=dict)
+
+
+class DeckListCreateApi(APIView):
+    """Decks the learner may study (GET); create a deck of one's own (POST)."""
+
+    InputSerializer = DeckInputSerializer
+
+    def get(self, request: Request) -> Response:
+        decks = selectors.deck_summaries(learner=request.user)
+        return Response({"results": [deck_data(deck) for deck in decks]})
+
+    @extend_schema(request=DeckInputSerializer)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deck = services.deck_create(owner=request.user, **data.validated_data)
+        return Response(deck_data(deck), status=status.HTTP_201_CREATED)
+
+
+class DeckDetailApi(APIView):
+    """One deck; PATCH and DELETE are for its owner."""
+
+    class InputSerializer(StrictSerializer):
+        title = serializers.CharField(max_length=200, required=False)
+        description = serializers.CharField(required=False, allow_blank=True)
+        lesson_slug = serializers.CharField(
+            required=False, allow_blank=True, max_length=100
+        )
+        objective_key = serializers.CharField(
+            required=False, allow_blank=True, max_length=100
+        )
+        options = serializers.JSONField(required=False)
+
+    def get(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+        return Response(deck_data(deck))
+
+    @extend_schema(request=InputSerializer)
+    def patch(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        deck = services.deck_update(deck=deck, **data.validated_data)
+        return Response(deck_data(deck))
+
+    def delete(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
+        services.deck_delete(deck=deck)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NoteInputSerializer(StrictSerializer):
+    type = serializers.CharField(max_length=32)
+    fields = serializers.JSONField()
+    tags = serializers.JSONField(required=False, default=list)
+
+
+class NoteCreateApi(APIView):
+    """Add a note to one's own deck; returns the note with its card ids."""
+
+    InputSerializer = NoteInputSerializer
+
+    @extend_schema(request=NoteInputSerializer)
+    def post(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.note_create(deck=deck, **data.validated_data)
+        return Response(note_data(note), status=status.HTTP_201_CREATED)
+
+
+class NoteDetailApi(APIView):
+    """A note; PATCH edits its fields or tags and keeps every schedule."""
+
+    class InputSerializer(StrictSerializer):
+        fields = serializers.JSONField(required=False)
+        tags = serializers.JSONField(required=False)
+
+    def _note(self, request: Request, note_id: int) -> Note:
+        note = Note.objects.filter(
+            pk=note_id, deck__in=selectors.decks_visible(learner=request.user)
+        ).first()
+        if note is None:
+            raise Http404("No such note.")
+        return note
+
+    def get(self, request: Request, note_id: int) -> Response:
+        return Response(note_data(self._note(request, note_id)))
+
+    @extend_schema(request=InputSerializer)
+    def patch(self, request: Request, note_id: int) -> Response:
+        note = self._note(request, note_id)
+        selectors.deck_get_owned(learner=request.user, deck_id=note.deck_id)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        note = services.note_update(note=note, **data.validated_data)
+        return Response(note_data(note))
+
+
+# --- study ------------------------------------------------------------------------
+
+
+class QueueParamsSerializer(serializers.Serializer):
+    deck = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    limit = serializers.IntegerField(
+        required=False, default=10, min_value=0, max_value=selectors.MAX_QUEUE_LIMIT
+    )
+
+
+def _queue_for(request: Request, *, deck_id: int | None, limit: int) -> dict:
+    deck = (
+        selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+        if deck_id
+        else None
+    )
+    queue = selectors.study_queue(learner=request.user, deck=deck, limit=limit)
+    return queue_data(queue)
+
+
+class StudyQueueApi(APIView):
+    """Counts (new, learning, review) and the next cards, with their intervals."""
+
+    @extend_schema(parameters=[QueueParamsSerializer])
+    def get(self, request: Request) -> Response:
+        params = QueueParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(
+            _queue_for(
+                request,
+                deck_id=params.validated_data.get("deck"),
+                limit=params.validated_data["limit"],
+            )
+        )
+
+
+class _NextSerializer(StrictSerializer):
+    deck = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    limit = serializers.IntegerField(
+        required=False, default=1, min_value=0, max_value=selectors.MAX_QUEUE_LIMIT
+    )
+
+
+class ReviewInputSerializer(StrictSerializer):
+    card = serializers.IntegerField(min_value=1)
+    rating = serializers.IntegerField(min_value=Rating.AGAIN, max_value=Rating.EASY)
+    client_review_id = serializers.UUIDField()
+    reviewed_at = serializers.DateTimeField(required=False, allow_null=True)
+    duration_ms = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=86_400_000
+    )
+    answer = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000
+    )
+    version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    next = _NextSerializer(required=False, allow_null=True)
+
+
+def _review_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "card_id": data["card"],
+        "rating": data["rating"],
+        "client_review_id": data["client_review_id"],
+        "reviewed_at": data.get("reviewed_at"),
+        "duration_ms": data.get("duration_ms"),
+        "answer": data.get("answer", ""),
+        "expected_version": data.get("version"),
+    }
+
+
+class ReviewCreateApi(APIView):
+    """Record an answer: 201 with the review and the card's new memory state.
+
+    The same ``client_review_id`` again returns the first result (200). A stale
+    ``version`` (another tab answered first) is a 409. With ``next``, the
+    response also carries the queue after this answer (one round trip per card).
+    A JSON list of reviews is an offline batch, applied in ``reviewed_at`` order.
+    """
+
+    @extend_schema(request=ReviewInputSerializer)
+    def post(self, request: Request) -> Response:
+        if isinstance(request.data, list):
+            return self._batch(request)
+        data = ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.card_review(
+            learner=request.user, **_review_kwargs(data.validated_data)
+        )
+        body = review_data(result.log)
+        body["replayed"] = not result.created
+        nxt = data.validated_data.get("next")
+        if nxt is not None:
+            body["queue"] = _queue_for(
+                request, deck_id=nxt.get("deck"), limit=nxt["limit"]
+            )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(body, status=code)
+
+    def _batch(self, request: Request) -> Response:
+        if len(request.data) > 1000:
+            raise FieldError({"reviews": "At most 1000 reviews at once."})
+        parsed: list[dict[str, Any]] = []
+        invalid: dict[int, dict] = {}
+        for index, item in enumerate(request.data):
+            data = ReviewInputSerializer(data=item)
+            if data.is_valid():
+                parsed.append(_review_kwargs(data.validated_data))
+            else:
+                invalid[index] = data.errors
+                parsed.append({})
+        valid = [i for i in range(len(parsed)) if i not in invalid]
+        done = services.card_review_many(
+            learner=request.user, reviews=[parsed[i] for i in valid]
+        )
+        results: list[dict[str, Any]] = [{} for _ in parsed]
+        for index, errors in invalid.items():
+            fields = {k: [str(m) for m in v] for k, v in errors.items()}
+            results[index] = {"status": 400, **error_body(400, "invalid", fields)}
+        for index, item in zip(valid, done, strict=True):
+            if item.result is not None:
+                code = 201 if item.result.created else 200
+                results[index] = {"status": code, **review_data(item.result.log)}
+            else:
+                exc = item.error
+                detail = exc.detail
+                fields = (
+                    {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+                    if isinstance(detail, dict)
+                    else {"detail": [str(detail)]}
+                )
+                results[index] = {
+                    "status": exc.status_code,
+                    **error_body(exc.status_code, exc.default_code, fields),
+                }
+        return Response({"results": results})
+
+
+class ReviewUndoApi(APIView):
+    """Undo the learner's last answer; the card's memory is restored."""
+
+    def post(self, request: Request) -> Response:
+        log = services.review_undo(learner=request.user)
+        memory = CardMemory.objects.get(learner=request.user, card_id=log.card_id)
+        body = review_data(log)
+        body["memory"] = memory_data(memory)
+        return Response(body)
+
+
+class CardActionApi(APIView):
+    """Suspend, unsuspend, bury or unbury a card for the signed-in learner."""
+
+    card_action = ""
+    ACTIONS = {
+        "suspend": services.card_suspend,
+        "unsuspend": services.card_unsuspend,
+        "bury": services.card_bury,
+        "unbury": services.card_unbury,
+    }
+
+    def post(self, request: Request, card_id: int) -> Response:
+        memory = self.ACTIONS[self.card_action](learner=request.user, card_id=card_id)
+        return Response(memory_data(memory))
+
+
+class ReviewExportApi(APIView):
+    """The learner's review history in the FSRS optimizer's CSV layout.
+
+    ``card_id,review_time,review_rating,review_state,review_duration``: time in
+    milliseconds since the Unix epoch, state before the review (0 new,
+    1 learning, 2 review, 3 relearning), duration in milliseconds. Undone
+    reviews are left out.
+    """
+
+    def get(self, request: Request) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="revlog.csv"'
+        writer = csv.writer(response, lineterminator="\n")
+        writer.writerow(
+            ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
+        )
+        rows = (
+            ReviewLog.objects.filter(learner=request.user, undone_at=None)
+            .order_by("card_id", "reviewed_at", "id")
+            .values_list("card_id", "reviewed_at", "rating", "review_state", "duration_ms")
+        )
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        for card_id, reviewed_at, rating, state, duration in rows.iterator(chunk_size=2000):
+            millis = (reviewed_at - epoch) // timedelta(milliseconds=1)
+            writer.writerow([card_id, millis, rating, state, duration or 0])
+        return response
