@@ -1,0 +1,188 @@
+"""HTML pages of the lessons app: the course outline, lesson pages, and the
+htmx fragments of the float explorer and the memory calculator.
+
+The fragments call the same selectors as the API. Bad input is a message on
+the form (status 200, so htmx swaps it in), never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from lessons import selectors
+from lessons.forms import FloatExplorerForm, MemoryCalculatorForm
+from lessons.precision.errors import PrecisionInputError
+
+
+@require_GET
+def lesson_index(request: HttpRequest) -> HttpResponse:
+    courses = selectors.course_outline()
+    return render(request, "lessons/index.html", {"courses": courses})
+
+
+@require_GET
+def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lesson = selectors.lesson_get(slug=slug)
+    tools = selectors.LESSON_TOOLS.get(lesson.slug, ())
+    context: dict[str, Any] = {
+        "lesson": lesson,
+        "word_count": f"{lesson.word_count:,}",
+        "objectives": selectors.lesson_objectives(lesson=lesson),
+        "prerequisites": [p.required for p in lesson.prerequisites.all()],
+        "blocks": _blocks(list(lesson.sections.all()), tools),
+        "toc": _toc(lesson.toc, tools),
+        **selectors.phase_neighbours(lesson=lesson),
+    }
+    tool_names = {anchor for anchor, *_rest in tools}
+    # Without JavaScript the tools' forms submit to this page: render their
+    # results from the query string (or the defaults).
+    if "float-explorer" in tool_names:
+        context["explorer"] = _explorer(_data(request, FloatExplorerForm))
+    if "memory-calculator" in tool_names:
+        context["calculator"] = _calculator(_data(request, MemoryCalculatorForm))
+    return render(request, "lessons/detail.html", context)
+
+
+def _blocks(sections: list, tools: tuple) -> list[dict[str, Any]]:
+    """The page in order: each section, then any tool placed after it."""
+    after: dict[str, list[str]] = {}
+    anchors = {s.anchor for s in sections}
+    for anchor, _label, _objective, where in tools:
+        after.setdefault(where if where in anchors else "", []).append(anchor)
+    blocks: list[dict[str, Any]] = []
+    for section in sections:
+        blocks.append({"section": section})
+        blocks += [{"tool": t} for t in after.get(section.anchor, ())]
+    blocks += [{"tool": t} for t in after.get("", ())]
+    return blocks
+
+
+def _toc(toc: list[dict], tools: tuple) -> list[dict]:
+    """The renderer's TOC with each tool after its section's entries."""
+    out: list[dict] = []
+    places = {where: (anchor, label) for anchor, label, _o, where in tools}
+    pending = None
+    for entry in toc:
+        if entry["level"] <= 2 and pending:
+            out.append(pending)
+            pending = None
+        out.append(entry)
+        if entry["id"] in places:
+            anchor, label = places[entry["id"]]
+            pending = {"level": 3, "id": anchor, "title": label, "tool": True}
+    if pending:
+        out.append(pending)
+    return out
+
+
+def _data(request: HttpRequest, form_class: type) -> dict[str, str] | None:
+    fields = form_class.base_fields
+    if not any(name in request.GET for name in fields):
+        return None
+    return {name: request.GET.get(name, f.initial or "") for name, f in fields.items()}
+
+
+def _explorer(data: dict[str, str] | None) -> dict[str, Any]:
+    form = FloatExplorerForm(
+        data or {k: f.initial for k, f in FloatExplorerForm.base_fields.items()}
+    )
+    rows: list[dict[str, Any]] = []
+    if form.is_valid():
+        try:
+            rows = selectors.format_encode_all(
+                value=form.cleaned_data["value"], scale=form.cleaned_data["scale"]
+            )
+        except PrecisionInputError as error:
+            _attach(form, error, {})
+    return {"form": form, "rows": [_explorer_row(row) for row in rows]}
+
+
+def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:
+    rel = row["rel_error"]
+    return {
+        **row,
+        "stored_text": _show(row["stored"], digits=12),
+        "abs_text": _show(row["abs_error"]),
+        "rel_text": rel if isinstance(rel, str | None) else f"{rel * 100:.3g} %",
+    }
+
+
+def _show(value: Any, *, digits: int = 4) -> str:
+    """A number for reading: strings ("inf") and None ("—") pass through."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return {"inf": "∞", "-inf": "−∞"}.get(value, value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:.{digits}g}"
+
+
+def _calculator(data: dict[str, str] | None) -> dict[str, Any]:
+    form = MemoryCalculatorForm(
+        data or {k: f.initial for k, f in MemoryCalculatorForm.base_fields.items()}
+    )
+    result = None
+    if form.is_valid():
+        try:
+            result = selectors.calculate("training-memory", form.calculator_input())
+        except PrecisionInputError as error:
+            _attach(form, error, MemoryCalculatorForm.FIELD_FOR)
+    return {"form": form, "result": result, **_calculator_display(result)}
+
+
+_COMPONENTS = (
+    ("weights", "Weights"),
+    ("gradients", "Gradients"),
+    ("master_weights", "Master weights"),
+    ("optimizer_states", "Optimizer states"),
+    ("total", "Total"),
+)
+
+
+def _calculator_display(result: dict[str, Any] | None) -> dict[str, Any]:
+    if result is None:
+        return {}
+    table = [
+        {
+            "key": key,
+            "label": label,
+            "per_param": _show(result["per_param"][key]),
+            "per_gpu_gb": _show(result["per_gpu"][key]["GB"]),
+            "per_gpu_gib": _show(result["per_gpu"][key]["GiB"]),
+            "all_gpus_gb": _show(result["all_gpus"][key]["GB"]),
+        }
+        for key, label in _COMPONENTS
+    ]
+    fits = [{**fit, "used": f"{fit['fraction_used']:.0%}"} for fit in result["fits"]]
+    steps = [
+        f"{s['label']}: {s['expression']} = {_show(s['value'])} {s['unit']}".rstrip()
+        + (f" ({_show(s['GB'])} GB)" if "GB" in s else "")
+        for s in result["steps"]
+    ]
+    summary = {"bytes_per_param": _show(result["bytes_per_param"])}
+    return {"table": table, "fits": fits, "steps": steps, "summary": summary}
+
+
+def _attach(form: Any, error: PrecisionInputError, field_for: dict[str, str]) -> None:
+    for field, message in error.errors.items():
+        name = field_for.get(field, field)
+        form.add_error(name if name in form.fields else None, message)
+
+
+@require_GET
+def float_explorer(request: HttpRequest) -> HttpResponse:
+    """The explorer's result table (an htmx fragment)."""
+    data = _data(request, FloatExplorerForm) or {}
+    return render(request, "lessons/_float_explorer.html", _explorer(data))
+
+
+@require_GET
+def memory_calculator(request: HttpRequest) -> HttpResponse:
+    """The calculator's breakdown (an htmx fragment)."""
+    data = _data(request, MemoryCalculatorForm) or {}
+    return render(request, "lessons/_memory_calculator.html", _calculator(data))
