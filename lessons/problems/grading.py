@@ -1,0 +1,225 @@
+"""Grading typed answers: value and unit judged separately, misconceptions named.
+
+:func:`grade_part` reads an answer (see :func:`lessons.problems.units.read_answer`),
+converts it to the part's unit, and says:
+
+* ``status``: ``correct``, ``wrong``, ``unreadable`` ("could not read": no
+  number, or a unit nobody uses) or ``unanswered`` (empty);
+* ``value_correct``: the quantity is right (after unit conversion), or the
+  *number* typed is the right number in the part's unit with a wrong label;
+* ``unit_correct``: no unit typed (the part's unit is assumed) or a unit of
+  the right kind whose quantity is right; False for a wrong label or kind;
+* ``misconception``: the named mistake the answer matches, with feedback.
+
+Pure Python; imports nothing from Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from lessons.problems import units
+from lessons.problems.core import Misconception, Part, Problem, ProblemInputError, fmt
+
+Status = Literal["correct", "wrong", "unreadable", "unanswered"]
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict on one part."""
+
+    part: str
+    status: Status
+    answer_text: str
+    value: float | None
+    unit: str | None
+    value_in_part_unit: float | None
+    value_correct: bool
+    unit_correct: bool | None
+    misconception: str | None
+    feedback: str
+    expected: str
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def grade_part(part: Part, text: object) -> Grade:
+    """Grade the answer ``text`` to ``part``."""
+    typed = text if isinstance(text, str) else ("" if text is None else str(text))
+    expected = part.answer_text
+    reading = units.read_answer(typed, choices=part.choices)
+
+    def verdict(status: Status, **kw: Any) -> Grade:
+        base: dict[str, Any] = {
+            "part": part.key,
+            "status": status,
+            "answer_text": typed,
+            "value": reading.value,
+            "unit": reading.unit.symbol if reading.unit else None,
+            "value_in_part_unit": None,
+            "value_correct": False,
+            "unit_correct": None,
+            "misconception": None,
+            "feedback": "",
+            "expected": expected,
+        }
+        base.update(kw)
+        return Grade(**base)
+
+    if not reading.readable:
+        if not typed.strip():
+            return verdict("unanswered", feedback="No answer given.")
+        return verdict(
+            "unreadable", feedback=f"Could not read this answer: {reading.error}."
+        )
+    if part.choices:
+        chosen = 1.0 if reading.choice == "yes" else 0.0
+        ok = chosen == part.answer
+        found = _matching_choice(part, chosen)
+        return verdict(
+            "correct" if ok else "wrong",
+            value=chosen,
+            value_in_part_unit=chosen,
+            value_correct=ok,
+            unit_correct=True,
+            misconception=found.name if found and not ok else None,
+            feedback="Correct."
+            if ok
+            else (found.feedback if found else f"The answer is {expected}."),
+        )
+    assert reading.value is not None
+    target = units.unit(part.unit)
+    typed_unit = reading.unit or target
+    number_right = part.tolerance.accepts(part.answer, reading.value)
+    if typed_unit.dimension != target.dimension:
+        found = None
+        feedback = (
+            f"The unit {typed_unit.symbol or '(none)'} measures something else: this "
+            f"part asks for {_kind(target)} (in {part.unit})."
+        )
+        if number_right:
+            feedback += " The number itself is right."
+        return verdict(
+            "wrong", value_correct=number_right, unit_correct=False, feedback=feedback
+        )
+    converted = target.from_base(typed_unit.to_base(reading.value))
+    if part.tolerance.accepts(part.answer, converted):
+        return verdict(
+            "correct",
+            value_in_part_unit=converted,
+            value_correct=True,
+            unit_correct=True,
+            feedback="Correct.",
+        )
+    found = _matching(part, typed_unit.to_base(reading.value))
+    label_wrong = reading.unit is not None and number_right
+    feedback = (
+        found.feedback
+        if found
+        else (f"Not quite: the answer is {expected} ({part.tolerance.describe()}).")
+    )
+    if found is None and label_wrong:
+        feedback = f"The number is right for {part.unit}, but you labelled it {typed_unit.symbol}."
+    return verdict(
+        "wrong",
+        value_in_part_unit=converted,
+        value_correct=label_wrong,
+        unit_correct=not label_wrong,
+        misconception=found.name if found else None,
+        feedback=feedback,
+    )
+
+
+def _kind(target: units.Unit) -> str:
+    return {
+        units.BYTES: "an amount of memory",
+        units.BYTES_PER_PARAM: "bytes per parameter",
+        units.FLOP: "a number of operations",
+        units.TIME: "a duration",
+        units.RATIO: "a ratio",
+        units.NUMBER: "a plain number",
+    }[target.dimension]
+
+
+def _matching(part: Part, base_value: float) -> Misconception | None:
+    best: tuple[float, Misconception] | None = None
+    for m in part.misconceptions:
+        mu = units.unit(m.unit)
+        m_base = mu.to_base(m.value)
+        if part.tolerance.accepts(m.value, mu.from_base(base_value)):
+            distance = abs(base_value - m_base) / (abs(m_base) or 1.0)
+            if best is None or distance < best[0]:
+                best = (distance, m)
+    return best[1] if best else None
+
+
+def _matching_choice(part: Part, chosen: float) -> Misconception | None:
+    for m in part.misconceptions:
+        if m.value == chosen:
+            return m
+    return None
+
+
+@dataclass(frozen=True)
+class ProblemGrade:
+    """Grades of every part of one problem."""
+
+    parts: tuple[Grade, ...]
+
+    @property
+    def score(self) -> float:
+        return sum(g.correct for g in self.parts)
+
+    @property
+    def out_of(self) -> int:
+        return len(self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "out_of": self.out_of,
+            "parts": [g.to_dict() for g in self.parts],
+        }
+
+
+def grade(
+    problem: Problem, answers: Mapping[str, object], *, partial: bool = False
+) -> ProblemGrade:
+    """Grade answers ``{part_key: text}`` to ``problem``.
+
+    Args:
+        problem: The problem.
+        answers: Typed answers by part key; a missing part is "unanswered".
+        partial: Grade only the parts present in ``answers``.
+
+    Raises:
+        ProblemInputError: an answer names a part the problem does not have
+            (``field`` is that key).
+    """
+    if not isinstance(answers, Mapping):
+        raise ProblemInputError("answers", "answers must map part keys to text")
+    keys = set(problem.part_keys)
+    for key in answers:
+        if key not in keys:
+            raise ProblemInputError(
+                str(key),
+                f"unknown part {key!r}; this problem's parts: {', '.join(problem.part_keys)}",
+            )
+    grades = tuple(
+        grade_part(p, answers.get(p.key, ""))
+        for p in problem.parts
+        if not partial or p.key in answers
+    )
+    return ProblemGrade(grades)
+
+
+def describe_answer(part: Part) -> str:
+    """The correct answer as text, with its tolerance."""
+    return f"{fmt(part.answer)} {part.unit}".strip() + f" ({part.tolerance.describe()})"
