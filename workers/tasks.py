@@ -2,17 +2,120 @@
 
 Tasks whose name starts with ``gpu_`` are routed to the ``gpu`` queue
 (``CELERY_TASK_ROUTES``). Torch is imported only inside GPU work.
+
+Failure handling of demo runs:
+
+- any exception inside a demo (including a CUDA out-of-memory error and the
+  soft time limit) is caught by ``demo_run_execute``, which marks the run
+  failed with a sentence for the learner; the task returns normally and the
+  worker process carries on;
+- the hard time limit kills the pool process; Celery then calls the task's
+  ``on_failure`` in the worker's main process, which marks the run failed;
+- a worker killed mid-run does not acknowledge the message (``acks_late``,
+  ``reject_on_worker_lost``), Celery delivers it again and the next attempt
+  re-runs the demo.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import time
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import TimeLimitExceeded
+
+from workers import dispatch  # noqa: F401 - registers the GPU probe and command
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="workers.tasks.ping")
 def ping() -> dict[str, object]:
     """Prove the path from the web process through the broker to a worker."""
     return {"pong": True, "host": socket.gethostname(), "pid": os.getpid()}
+
+
+@shared_task(name="workers.tasks.dispatch_probe")
+def dispatch_probe(sent_at: float) -> dict[str, float]:
+    """Return when the task started, to measure enqueue-to-start (benchmarks)."""
+    return {"sent_at": sent_at, "started_at": time.time()}
+
+
+class DemoRunTask(Task):
+    """Marks the run failed when the hard time limit kills the task."""
+
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: Any,
+        kwargs: Any,
+        einfo: Any,
+    ) -> None:
+        from workers.services import demo_run_mark_failed
+
+        if not args:
+            return
+        if isinstance(exc, TimeLimitExceeded):
+            limit = self.app.conf.task_time_limit
+            error = (
+                f"The demo was stopped at the hard time limit ({limit} s); "
+                "try smaller parameters."
+            )
+        else:
+            error = f"The demo failed: {type(exc).__name__}: {exc}"[:1000]
+        try:
+            demo_run_mark_failed(demo_run_id=int(args[0]), error=error)
+        except Exception:  # noqa: BLE001 - never let bookkeeping kill the worker
+            logger.exception("could not mark demo run %s failed", args[0])
+
+
+@shared_task(name="workers.tasks.demo_run", base=DemoRunTask)
+def demo_run(demo_run_id: int) -> dict[str, object]:
+    """Run a demo on the CPU with the numpy backend (exact emulation)."""
+    from workers.services import demo_run_execute
+
+    outcome = demo_run_execute(demo_run_id, backend="numpy", device=None)
+    return {"id": demo_run_id, "outcome": outcome, "host": socket.gethostname()}
+
+
+@shared_task(name="workers.tasks.gpu_demo_run", base=DemoRunTask)
+def gpu_demo_run(demo_run_id: int) -> dict[str, object]:
+    """Run a demo with the torch backend on the worker's CUDA device.
+
+    ``device=None`` lets torch pick CUDA, or its CPU if the GPU has gone since
+    the run was dispatched (the device label then says so).
+    """
+    from workers.services import demo_run_execute
+
+    try:
+        outcome = demo_run_execute(demo_run_id, backend="torch", device=None)
+    finally:
+        _release_cuda_memory()
+    return {"id": demo_run_id, "outcome": outcome, "host": socket.gethostname()}
+
+
+def _release_cuda_memory() -> None:
+    """Give cached blocks back after a run (after an OOM above all)."""
+    try:
+        import torch
+    except ImportError:
+        return
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+@shared_task(name="workers.tasks.demo_runs_expire_stale")
+def demo_runs_expire_stale() -> dict[str, int]:
+    """Fail runs no worker will finish (for a periodic schedule, optional)."""
+    from workers.selectors import demo_runs_unfinished
+    from workers.services import demo_run_expire_stale
+
+    failed = 0
+    for run in demo_runs_unfinished():
+        if demo_run_expire_stale(run=run).status == run.Status.FAILED:
+            failed += 1
+    return {"failed": failed}
