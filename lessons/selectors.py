@@ -413,8 +413,8 @@ class Calculator:
         if parser.errors:
             self._check_the_rest(values, parser)
         result = self.run(**values)
-        result["inputs"] = values
-        result["defaults"] = parser.defaults
+        result["inputs"] = {k: _optional(v) for k, v in values.items()}
+        result["defaults"] = {k: _optional(v) for k, v in parser.defaults.items()}
         result["units"] = UNITS
         return json_safe(result)
 
@@ -538,6 +538,11 @@ def _compute(**kw: Any) -> dict[str, Any]:
     }
 
 
+def _optional(value: Any) -> Any:
+    """An optional input left out ("") is None for the domain; 0 stays 0."""
+    return None if value == "" else value
+
+
 _DTYPE_HELP = "Number format: " + ", ".join(_FORMATS)
 CALCULATORS: dict[str, Calculator] = {
     c.name: c
@@ -571,7 +576,9 @@ CALCULATORS: dict[str, Calculator] = {
                 Param("zero_stage", "count", 0, "ZeRO stage 0-3"),
                 Param("gpus", "count", 1, "Data-parallel GPUs"),
             ),
-            lambda **kw: _training(**{**kw, "grads_dtype": kw["grads_dtype"] or None}),
+            lambda **kw: _training(
+                **{**kw, "grads_dtype": _optional(kw["grads_dtype"])}
+            ),
         ),
         Calculator(
             "inference-memory",
@@ -582,7 +589,9 @@ CALCULATORS: dict[str, Calculator] = {
                 Param("block_size", "count", "", "Values per quantization block"),
                 Param("double_quant", "bool", False, "Quantize the block scales too"),
             ),
-            lambda **kw: _inference(**{**kw, "block_size": kw["block_size"] or None}),
+            lambda **kw: _inference(
+                **{**kw, "block_size": _optional(kw["block_size"])}
+            ),
         ),
         Calculator(
             "kv-cache",

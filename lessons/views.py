@@ -105,21 +105,22 @@ def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:
     rel = row["rel_error"]
     return {
         **row,
-        "stored_text": _show(row["stored"], digits=12),
+        "stored_text": _show(row["stored"], exact=True),
         "abs_text": _show(row["abs_error"]),
         "rel_text": rel if isinstance(rel, str | None) else f"{rel * 100:.3g} %",
     }
 
 
-def _show(value: Any, *, digits: int = 4) -> str:
-    """A number for reading: strings ("inf") and None ("—") pass through."""
+def _show(value: Any, *, digits: int = 4, exact: bool = False) -> str:
+    """A number for reading: strings ("inf") and None ("—") pass through;
+    ``exact`` gives the shortest text that reads back as the same float."""
     if value is None:
         return "—"
     if isinstance(value, str):
         return {"inf": "∞", "-inf": "−∞"}.get(value, value)
     if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
-    return f"{value:.{digits}g}"
+    return repr(float(value)) if exact else f"{value:.{digits}g}"
 
 
 def _calculator(data: dict[str, str] | None) -> dict[str, Any]:
