@@ -21,8 +21,8 @@ values and results go out as frozen dataclasses with ``to_dict()``.
 * **Evaluation** follows srs-benchmark: the time-ordered items are cut into
   ``n_splits + 1`` segments and each of the last ``n_splits`` is predicted
   (`evaluate` for fixed parameters, `evaluate_fitting` retraining on all earlier
-  segments for each one, which is what ``fsrs_rs_python.evaluate_with_time_
-  series_splits`` does). The metrics are computed here with numpy rather than
+  segments for each one, as ``fsrs_rs_python.evaluate_with_time_series_splits``
+  does). The metrics are computed here with numpy rather than
   taken from ``fsrs-rs``: its ``evaluate`` weights items by recency and reports
   no AUC, while srs-benchmark reports unweighted log loss, RMSE(bins) and AUC.
   Predictions are the library's own (``historical_memory_state_batch`` and the
@@ -702,7 +702,11 @@ class FitResult:
 def _run_fitter(fitter: Fitter, items: Sequence[fsrs_rs.FSRSItem]) -> tuple[float, ...]:
     try:
         raw = fitter(items)
-    except Exception as exc:  # the optimizer's errors are ValueError, panics others
+    except BaseException as exc:
+        # fsrs-rs reports errors as ValueError, but a Rust panic arrives as
+        # pyo3's PanicException, which derives from BaseException.
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         raise FitFailed(f"the optimizer failed: {exc}") from exc
     try:
         return _checked_parameters(raw, name="fitted parameters")
