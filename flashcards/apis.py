@@ -378,7 +378,10 @@ class ReviewCreateApi(APIView):
                 exc = item.error
                 detail = exc.detail
                 fields = (
-                    {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+                    {
+                        k: [str(m) for m in (v if isinstance(v, list) else [v])]
+                        for k, v in detail.items()
+                    }
                     if isinstance(detail, dict)
                     else {"detail": [str(detail)]}
                 )
@@ -430,15 +433,25 @@ class ReviewExportApi(APIView):
         response["Content-Disposition"] = 'attachment; filename="revlog.csv"'
         writer = csv.writer(response, lineterminator="\n")
         writer.writerow(
-            ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
+            [
+                "card_id",
+                "review_time",
+                "review_rating",
+                "review_state",
+                "review_duration",
+            ]
         )
         rows = (
             ReviewLog.objects.filter(learner=request.user, undone_at=None)
             .order_by("card_id", "reviewed_at", "id")
-            .values_list("card_id", "reviewed_at", "rating", "review_state", "duration_ms")
+            .values_list(
+                "card_id", "reviewed_at", "rating", "review_state", "duration_ms"
+            )
         )
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        for card_id, reviewed_at, rating, state, duration in rows.iterator(chunk_size=2000):
+        for card_id, reviewed_at, rating, state, duration in rows.iterator(
+            chunk_size=2000
+        ):
             millis = (reviewed_at - epoch) // timedelta(milliseconds=1)
             writer.writerow([card_id, millis, rating, state, duration or 0])
         return response

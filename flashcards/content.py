@@ -210,9 +210,7 @@ class NoteType:
 
 
 def _check_front_back(fields: Mapping[str, Any]) -> dict[str, str]:
-    errors = {
-        name: _text(fields, name, required=True) for name in ("front", "back")
-    }
+    errors = {name: _text(fields, name, required=True) for name in ("front", "back")}
     return {k: v for k, v in errors.items() if v}
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lessons.rendering import render_user_markdown
-
 from flashcards import content
 from flashcards.models import Card
 from flashcards.scheduling import format_interval
 from flashcards.selectors import QueuedCard
+from lessons.rendering import render_user_markdown
 
 
 def card_html(card: Card) -> tuple[str, str, content.Sides]:

@@ -270,7 +270,9 @@ def study_queue(
     per_deck: dict[int, list[QueueCard]] = defaultdict(list)
     versions: dict[int, int] = {}
     states: dict[int, CardState] = {}
-    for row in _due_rows(learner=learner, deck_ids=list(by_id), now=now, day_end=day_end):
+    for row in _due_rows(
+        learner=learner, deck_ids=list(by_id), now=now, day_end=day_end
+    ):
         deck_id, queue_card, version = _queue_card(row)
         if deck_id in by_id:
             per_deck[deck_id].append(queue_card)
@@ -342,7 +344,9 @@ def study_queue(
                     card=card,
                     state=state,
                     version=versions.get(card_id, 0),
-                    intervals=preview(state, options=card.deck.scheduling_options, now=now),
+                    intervals=preview(
+                        state, options=card.deck.scheduling_options, now=now
+                    ),
                 )
             )
     return queue

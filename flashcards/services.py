@@ -129,7 +129,7 @@ def deck_update(*, deck: Deck, **changes: Any) -> Deck:
     """Change a deck; ``options`` are merged into the deck's own options."""
     unknown = set(changes) - set(DECK_FIELDS)
     if unknown:
-        raise FieldError({name: "Unknown field." for name in sorted(unknown)})
+        raise FieldError(dict.fromkeys(sorted(unknown), "Unknown field."))
     limits = {"title": 200, "description": 20_000, "lesson_slug": 100}
     updates: dict[str, Any] = {}
     for name, value in changes.items():
@@ -202,7 +202,9 @@ def note_update(
     new_fields = note.fields if fields is None else fields
     new_tags = note.tags if tags is None else tags
     try:
-        clean_fields, clean_tags = content.validate_note(note.type, new_fields, new_tags)
+        clean_fields, clean_tags = content.validate_note(
+            note.type, new_fields, new_tags
+        )
     except content.NoteContentError as exc:
         raise _note_errors(exc) from None
     wanted = set(content.card_ordinals(note.type, clean_fields))
@@ -227,7 +229,9 @@ def memory_snapshot(memory: CardMemory) -> dict[str, Any]:
         **memory.card_state().to_dict(),
         "suspended": memory.suspended,
         "leech": memory.leech,
-        "buried_until": memory.buried_until.isoformat() if memory.buried_until else None,
+        "buried_until": memory.buried_until.isoformat()
+        if memory.buried_until
+        else None,
         "version": memory.version,
     }
 
@@ -279,8 +283,12 @@ def _card_memory_change(
     return memory
 
 
-def card_suspend(*, learner: User, card_id: int, now: datetime | None = None) -> CardMemory:
-    return _card_memory_change(learner=learner, card_id=card_id, now=now, change="suspend")
+def card_suspend(
+    *, learner: User, card_id: int, now: datetime | None = None
+) -> CardMemory:
+    return _card_memory_change(
+        learner=learner, card_id=card_id, now=now, change="suspend"
+    )
 
 
 def card_unsuspend(
@@ -291,13 +299,19 @@ def card_unsuspend(
     )
 
 
-def card_bury(*, learner: User, card_id: int, now: datetime | None = None) -> CardMemory:
+def card_bury(
+    *, learner: User, card_id: int, now: datetime | None = None
+) -> CardMemory:
     """Hide the card until the learner's next study day starts."""
     return _card_memory_change(learner=learner, card_id=card_id, now=now, change="bury")
 
 
-def card_unbury(*, learner: User, card_id: int, now: datetime | None = None) -> CardMemory:
-    return _card_memory_change(learner=learner, card_id=card_id, now=now, change="unbury")
+def card_unbury(
+    *, learner: User, card_id: int, now: datetime | None = None
+) -> CardMemory:
+    return _card_memory_change(
+        learner=learner, card_id=card_id, now=now, change="unbury"
+    )
 
 
 # --- reviews -------------------------------------------------------------------------
@@ -311,7 +325,9 @@ class ReviewResult:
 
 def _parse_rating(rating: Any) -> Rating:
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4:
-        raise FieldError({"rating": "Must be 1 (again), 2 (hard), 3 (good) or 4 (easy)."})
+        raise FieldError(
+            {"rating": "Must be 1 (again), 2 (hard), 3 (good) or 4 (easy)."}
+        )
     return Rating(rating)
 
 
@@ -418,9 +434,9 @@ def _bury_siblings(
     *, learner: User, card: Card, until: datetime, now: datetime
 ) -> list[int]:
     siblings = list(
-        Card.objects.filter(note_id=card.note_id).exclude(pk=card.pk).values_list(
-            "pk", flat=True
-        )
+        Card.objects.filter(note_id=card.note_id)
+        .exclude(pk=card.pk)
+        .values_list("pk", flat=True)
     )
     if not siblings:
         return []
@@ -481,7 +497,9 @@ def card_review(
     rating = _parse_rating(rating)
     client_id = _parse_uuid(client_review_id)
     if duration_ms is not None and (
-        isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 0
+        isinstance(duration_ms, bool)
+        or not isinstance(duration_ms, int)
+        or duration_ms < 0
     ):
         raise FieldError({"duration_ms": "Must be a whole number of milliseconds ≥ 0."})
     existing = _existing(learner=learner, client_review_id=client_id)

@@ -20,7 +20,13 @@ def _study_page(request: HttpRequest, deck=None) -> HttpResponse:
     return render(
         request,
         "flashcards/study.html",
-        {"deck": deck, "queue": queue, "decks": selectors.deck_summaries(learner=request.user) if deck is None else []},
+        {
+            "deck": deck,
+            "queue": queue,
+            "decks": selectors.deck_summaries(learner=request.user)
+            if deck is None
+            else [],
+        },
     )
 
 
@@ -39,23 +45,38 @@ def study_deck(request: HttpRequest, deck_id: int) -> HttpResponse:
 
 class DeckForm(forms.Form):
     title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(forms.Form):
     type = forms.ChoiceField(choices=NoteType.choices)
-    front = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text="Basic cards. Markdown; math in $...$.")
+    front = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Basic cards. Markdown; math in $...$.",
+    )
     back = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Cloze: {{c1::answer}} or {{c1::answer::hint}}; one card per number.")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Cloze: {{c1::answer}} or {{c1::answer::hint}}; one card per number.",
+    )
     extra = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    question = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                               help_text="Numeric: the learner types a number.")
+    question = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Numeric: the learner types a number.",
+    )
     answer = forms.CharField(required=False, max_length=64)
-    tolerance = forms.CharField(required=False, max_length=64, help_text="Allowed absolute error.")
+    tolerance = forms.CharField(
+        required=False, max_length=64, help_text="Allowed absolute error."
+    )
     unit = forms.CharField(required=False, max_length=32)
-    tags = forms.CharField(required=False, max_length=500, help_text="Separated by spaces.")
+    tags = forms.CharField(
+        required=False, max_length=500, help_text="Separated by spaces."
+    )
 
     FIELDS = {
         "basic": ("front", "back"),
@@ -66,7 +87,9 @@ class NoteForm(forms.Form):
 
     def note_fields(self) -> dict[str, str]:
         data = self.cleaned_data
-        return {name: data[name] for name in self.FIELDS[data["type"]] if data.get(name)}
+        return {
+            name: data[name] for name in self.FIELDS[data["type"]] if data.get(name)
+        }
 
 
 def _add_field_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -93,7 +116,12 @@ def deck_list(request: HttpRequest) -> HttpResponse:
             return redirect("flashcards:deck-detail", deck_id=deck.pk)
     status = 400 if request.method == "POST" else 200
     decks = selectors.deck_summaries(learner=request.user)
-    return render(request, "flashcards/deck_list.html", {"decks": decks, "form": form}, status=status)
+    return render(
+        request,
+        "flashcards/deck_list.html",
+        {"decks": decks, "form": form},
+        status=status,
+    )
 
 
 @login_required
@@ -133,7 +161,12 @@ def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
     return render(
         request,
         "flashcards/deck_detail.html",
-        {"deck": deck, "owner": owner, "form": form, "rows": rows,
-         "options": deck.scheduling_options},
+        {
+            "deck": deck,
+            "owner": owner,
+            "form": form,
+            "rows": rows,
+            "options": deck.scheduling_options,
+        },
         status=status,
     )

@@ -98,7 +98,9 @@ def test_bad_options_in_a_patch_change_nothing(learner_api, deck):
 
 
 def test_an_unknown_deck_field_is_named(learner_api):
-    response = learner_api.post("/api/v1/decks/", {"title": "x", "color": 1}, format="json")
+    response = learner_api.post(
+        "/api/v1/decks/", {"title": "x", "color": 1}, format="json"
+    )
     assert response.status_code == 400 and "color" in fields_of(response)
 
 
@@ -108,7 +110,13 @@ def test_add_notes_returns_card_ids(learner_api, deck):
         ({"type": "basic", "fields": {"front": "a", "back": "b"}}, 1),
         ({"type": "basic_reversed", "fields": {"front": "a", "back": "b"}}, 2),
         ({"type": "cloze", "fields": {"text": "{{c1::a}} {{c2::b}} {{c3::c}}"}}, 3),
-        ({"type": "numeric", "fields": {"question": "q", "answer": 4, "tolerance": 0.1}}, 1),
+        (
+            {
+                "type": "numeric",
+                "fields": {"question": "q", "answer": 4, "tolerance": 0.1},
+            },
+            1,
+        ),
     ]
     for body, count in cases:
         response = learner_api.post(url, {**body, "tags": ["t"]}, format="json")
@@ -164,11 +172,14 @@ def test_another_learners_deck_is_404(learner_api, other_deck):
     assert learner_api.patch(url, {"title": "x"}, format="json").status_code == 404
     assert learner_api.delete(url).status_code == 404
     response = learner_api.post(
-        f"{url}notes/", {"type": "basic", "fields": {"front": "a", "back": "b"}},
+        f"{url}notes/",
+        {"type": "basic", "fields": {"front": "a", "back": "b"}},
         format="json",
     )
     assert response.status_code == 404
-    assert learner_api.get(f"/api/v1/study/queue?deck={other_deck.pk}").status_code == 404
+    assert (
+        learner_api.get(f"/api/v1/study/queue?deck={other_deck.pk}").status_code == 404
+    )
     Deck.objects.get(pk=other_deck.pk)
 
 
@@ -304,13 +315,16 @@ def test_undo(learner_api, card):
 
 def test_a_typed_answer_is_graded(learner_api, deck):
     note = services.note_create(
-        deck=deck, type="numeric",
+        deck=deck,
+        type="numeric",
         fields={"question": "Bytes in bf16?", "answer": "2", "tolerance": "0"},
     )
     card_id = note.cards.get().pk
     queued = learner_api.get("/api/v1/study/queue").json()["cards"][0]
     assert queued["typed"] and queued["numeric"] == {
-        "answer": 2.0, "allowed_error": 0.0, "unit": ""
+        "answer": 2.0,
+        "allowed_error": 0.0,
+        "unit": "",
     }
     right = post_review(learner_api, card_id, 3, answer="2")
     assert right.json()["review"]["correct"] is True
@@ -319,15 +333,21 @@ def test_a_typed_answer_is_graded(learner_api, deck):
 def test_an_offline_batch_is_applied_in_time_order(learner_api, card):
     now = timezone.now()
     items = [
-        {"card": card.pk, "rating": r, "client_review_id": new_id(),
-         "reviewed_at": (now - timedelta(hours=h)).isoformat()}
+        {
+            "card": card.pk,
+            "rating": r,
+            "client_review_id": new_id(),
+            "reviewed_at": (now - timedelta(hours=h)).isoformat(),
+        }
         for r, h in ((3, 1), (1, 3), (3, 2))
     ] + [{"card": card.pk, "rating": 9, "client_review_id": new_id()}]
     response = learner_api.post("/api/v1/reviews/", items, format="json")
     assert response.status_code == 200
     statuses = [item["status"] for item in response.json()["results"]]
     assert statuses == [201, 201, 201, 400]
-    ratings = list(ReviewLog.objects.order_by("reviewed_at").values_list("rating", flat=True))
+    ratings = list(
+        ReviewLog.objects.order_by("reviewed_at").values_list("rating", flat=True)
+    )
     assert ratings == [1, 3, 3]
 
 

@@ -16,7 +16,10 @@ def test_cloze_with_braces_inside_math_is_one_cloze():
     text = r"Half is {{c1::$\frac{1}{2}$}}."
     (cloze,) = content.clozes(text)
     assert cloze.answer == r"$\frac{1}{2}$"
-    assert content.cloze_sides(text, 1) == ("Half is **[…]**.", r"Half is **$\frac{1}{2}$**.")
+    assert content.cloze_sides(text, 1) == (
+        "Half is **[…]**.",
+        r"Half is **$\frac{1}{2}$**.",
+    )
 
 
 def test_cloze_sides_hide_only_the_active_number_and_show_hints():
@@ -33,8 +36,15 @@ def test_an_unclosed_cloze_is_ignored():
 
 @pytest.mark.parametrize(
     ("given", "right"),
-    [("12", True), ("12.4", True), ("11.6 GB", True), ("12.6", False), ("x", False),
-     ("", False), ("1.2e1", True)],
+    [
+        ("12", True),
+        ("12.4", True),
+        ("11.6 GB", True),
+        ("12.6", False),
+        ("x", False),
+        ("", False),
+        ("1.2e1", True),
+    ],
 )
 def test_numeric_answers_are_graded_within_the_tolerance(given, right):
     fields = {"question": "?", "answer": "12", "tolerance": "0.5", "unit": "GB"}
@@ -49,8 +59,14 @@ def test_relative_tolerance_scales_with_the_answer():
 
 def test_validation_names_every_bad_field():
     with pytest.raises(content.NoteContentError) as info:
-        content.validate_note("numeric", {"question": "", "answer": "abc", "colour": "x"})
-    assert set(info.value.errors) == {"fields.question", "fields.answer", "fields.colour"}
+        content.validate_note(
+            "numeric", {"question": "", "answer": "abc", "colour": "x"}
+        )
+    assert set(info.value.errors) == {
+        "fields.question",
+        "fields.answer",
+        "fields.colour",
+    }
 
 
 def test_an_unknown_type_is_refused():
@@ -66,7 +82,9 @@ def test_a_cloze_note_needs_a_cloze():
 
 
 def test_tags_are_cleaned():
-    _, tags = content.validate_note("basic", {"front": "a", "back": "b"}, ["x", "y", "x"])
+    _, tags = content.validate_note(
+        "basic", {"front": "a", "back": "b"}, ["x", "y", "x"]
+    )
     assert tags == ["x", "y"]
     with pytest.raises(content.NoteContentError):
         content.validate_note("basic", {"front": "a", "back": "b"}, ["two words"])

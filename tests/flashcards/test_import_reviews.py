@@ -47,7 +47,11 @@ def test_a_good_file_creates_cards_and_replays_the_history(tmp_path, learner):
     logs = list(ReviewLog.objects.filter(card=first).order_by("reviewed_at"))
     assert [log.rating for log in logs] == [3, 4, 3]
     assert [log.duration_ms for log in logs] == [5000, 3000, 4000]
-    assert [log.review_state for log in logs] == [State.NEW, State.LEARNING, State.REVIEW]
+    assert [log.review_state for log in logs] == [
+        State.NEW,
+        State.LEARNING,
+        State.REVIEW,
+    ]
     # the memory equals replaying the history through the scheduler (no fuzz
     # can differ for these short intervals; compare stability and difficulty)
     from datetime import UTC, datetime, timedelta
@@ -55,7 +59,9 @@ def test_a_good_file_creates_cards_and_replays_the_history(tmp_path, learner):
     state = CardState(due=datetime.fromtimestamp(T0 / 1000, tz=UTC))
     for ms, rating in ((T0, 3), (T0 + DAY_MS, 4), (T0 + 3 * DAY_MS, 3)):
         now = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-        state = review(state, Rating(rating), options=DeckOptions(), now=now, rng=Random(0)).state
+        state = review(
+            state, Rating(rating), options=DeckOptions(), now=now, rng=Random(0)
+        ).state
     memory = CardMemory.objects.get(learner=learner, card=first)
     assert memory.stability == pytest.approx(state.stability)
     assert memory.difficulty == pytest.approx(state.difficulty)
@@ -66,7 +72,9 @@ def test_a_good_file_creates_cards_and_replays_the_history(tmp_path, learner):
     assert ReviewLog.objects.count() == 4
 
 
-def test_known_card_ids_are_used_and_the_deck_option_scopes_them(tmp_path, learner, deck):
+def test_known_card_ids_are_used_and_the_deck_option_scopes_them(
+    tmp_path, learner, deck
+):
     card = add_basic(deck).cards.get()
     path = write(tmp_path, f"card_id,review_time,review_rating\n{card.pk},{T0},3\n")
     run(path, "--user", learner.username, "--deck", str(deck.pk))
@@ -85,7 +93,9 @@ def test_known_card_ids_are_used_and_the_deck_option_scopes_them(tmp_path, learn
         ("7,4102444800000,3", "future"),
     ],
 )
-def test_a_bad_row_is_reported_by_line_and_nothing_is_imported(tmp_path, learner, row, message):
+def test_a_bad_row_is_reported_by_line_and_nothing_is_imported(
+    tmp_path, learner, row, message
+):
     path = write(
         tmp_path,
         "card_id,review_time,review_rating,review_state,review_duration\n"
@@ -110,11 +120,23 @@ def test_a_missing_column_is_reported(tmp_path, learner):
 
 def test_history_before_a_cards_last_review_is_refused(tmp_path, learner, deck):
     card = add_basic(deck).cards.get()
-    run(write(tmp_path, f"card_id,review_time,review_rating\n{card.pk},{T0 + DAY_MS},3\n"),
-        "--user", learner.username, "--deck", str(deck.pk))
+    run(
+        write(
+            tmp_path, f"card_id,review_time,review_rating\n{card.pk},{T0 + DAY_MS},3\n"
+        ),
+        "--user",
+        learner.username,
+        "--deck",
+        str(deck.pk),
+    )
     with pytest.raises(CommandError, match="line 2"):
-        run(write(tmp_path, f"card_id,review_time,review_rating\n{card.pk},{T0},3\n"),
-            "--user", learner.username, "--deck", str(deck.pk))
+        run(
+            write(tmp_path, f"card_id,review_time,review_rating\n{card.pk},{T0},3\n"),
+            "--user",
+            learner.username,
+            "--deck",
+            str(deck.pk),
+        )
     assert ReviewLog.objects.count() == 1
 
 

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_pages_need_a_sign_in(client):
     for url in ("/study/", "/study/deck/1/", "/decks/", "/decks/1/"):
         response = client.get(url)
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert (
+            response.status_code == 302 and "/accounts/login/" in response["Location"]
+        )
 
 
 def test_the_review_page_shows_counts_the_script_and_math(client, learner, deck):
@@ -31,7 +33,9 @@ def test_the_review_page_shows_counts_the_script_and_math(client, learner, deck)
     assert 'name="viewport"' in html
 
 
-def test_the_deck_review_page_is_scoped_to_the_deck(client, learner, deck, teacher_deck):
+def test_the_deck_review_page_is_scoped_to_the_deck(
+    client, learner, deck, teacher_deck
+):
     add_basic(deck)
     add_basic(teacher_deck)
     add_basic(teacher_deck)
@@ -53,9 +57,13 @@ def test_create_a_deck_and_add_notes_through_the_pages(client, learner):
     response = client.post("/decks/", {"title": "Formats"})
     assert response.status_code == 302
     url = response["Location"]
-    response = client.post(url, {"type": "cloze", "text": "{{c1::bf16}} has 8 exponent bits"})
+    response = client.post(
+        url, {"type": "cloze", "text": "{{c1::bf16}} has 8 exponent bits"}
+    )
     assert response.status_code == 302
-    response = client.post(url, {"type": "numeric", "question": "2+2", "answer": "four"})
+    response = client.post(
+        url, {"type": "numeric", "question": "2+2", "answer": "four"}
+    )
     assert response.status_code == 400
     assert "Must be a number." in response.content.decode()
     deck = learner.decks.get()
@@ -65,7 +73,9 @@ def test_create_a_deck_and_add_notes_through_the_pages(client, learner):
 def test_only_the_owner_adds_notes(client, learner, teacher_deck):
     client.force_login(learner)
     assert client.get(f"/decks/{teacher_deck.pk}/").status_code == 200
-    response = client.post(f"/decks/{teacher_deck.pk}/", {"type": "basic", "front": "a", "back": "b"})
+    response = client.post(
+        f"/decks/{teacher_deck.pk}/", {"type": "basic", "front": "a", "back": "b"}
+    )
     assert response.status_code == 403
     assert not teacher_deck.notes.exists()
 

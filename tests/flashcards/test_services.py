@@ -48,7 +48,9 @@ def test_note_types_make_their_cards(deck):
         deck=deck, type="basic_reversed", fields={"front": "cat", "back": "Katze"}
     )
     cloze = services.note_create(
-        deck=deck, type="cloze", fields={"text": "{{c1::a}} {{c2::b}} {{c3::c}} {{c1::d}}"}
+        deck=deck,
+        type="cloze",
+        fields={"text": "{{c1::a}} {{c2::b}} {{c3::c}} {{c1::d}}"},
     )
     numeric = services.note_create(
         deck=deck, type="numeric", fields={"question": "2+2", "answer": "4"}
@@ -98,8 +100,11 @@ def test_a_review_writes_the_log_and_the_memory(learner, card):
     assert log.reviewed_at == NOW
     assert log.state_before["state"] == State.NEW
     expected = review(
-        CardState(due=NOW), Rating.GOOD, options=DeckOptions(enable_fuzz=False),
-        now=NOW, rng=Random(0),
+        CardState(due=NOW),
+        Rating.GOOD,
+        options=DeckOptions(enable_fuzz=False),
+        now=NOW,
+        rng=Random(0),
     )
     row = memory(learner, card)
     assert row.card_state() == expected.state
@@ -121,7 +126,11 @@ def test_the_same_client_review_id_returns_the_first_result(learner, card):
     first = answer(learner, card, Rating.GOOD, client_review_id=client_id)
     state = memory(learner, card).card_state()
     again = answer(
-        learner, card, Rating.AGAIN, client_review_id=client_id, now=NOW + timedelta(hours=1)
+        learner,
+        card,
+        Rating.AGAIN,
+        client_review_id=client_id,
+        now=NOW + timedelta(hours=1),
     )
     assert not again.created
     assert again.log.pk == first.log.pk and again.log.rating == Rating.GOOD
@@ -137,7 +146,9 @@ def test_a_client_review_id_reused_for_another_card_is_a_conflict(learner, deck,
         answer(learner, other, client_review_id=client_id)
 
 
-def test_a_second_tab_answering_a_stale_card_gets_409_and_changes_nothing(learner, card):
+def test_a_second_tab_answering_a_stale_card_gets_409_and_changes_nothing(
+    learner, card
+):
     shown = 0  # both tabs were shown the card at version 0
     answer(learner, card, Rating.GOOD, expected_version=shown)
     state = memory(learner, card).card_state()
@@ -213,7 +224,12 @@ def test_offline_reviews_arriving_late_are_applied_in_time_order(learner, card):
     times = [NOW - timedelta(days=d) for d in (3, 1, 2)]  # sent out of order
     ratings = [Rating.GOOD, Rating.HARD, Rating.GOOD]
     items = [
-        {"card_id": card.pk, "rating": r, "client_review_id": new_id(), "reviewed_at": t}
+        {
+            "card_id": card.pk,
+            "rating": r,
+            "client_review_id": new_id(),
+            "reviewed_at": t,
+        }
         for r, t in zip(ratings, times, strict=True)
     ]
     results = services.card_review_many(learner=learner, reviews=items, now=NOW)
@@ -264,7 +280,9 @@ def _to_review_state(learner, card, *, lapses=0):
 
 @pytest.mark.parametrize(("action", "suspended"), [("tag", False), ("suspend", True)])
 def test_a_leech_is_tagged_or_suspended(learner, deck, card, action, suspended):
-    services.deck_update(deck=deck, options={"leech_threshold": 3, "leech_action": action})
+    services.deck_update(
+        deck=deck, options={"leech_threshold": 3, "leech_action": action}
+    )
     _to_review_state(learner, card, lapses=2)
     result = answer(learner, card, Rating.AGAIN)
     row = memory(learner, card)
@@ -313,9 +331,13 @@ def test_suspend_and_unsuspend(learner, card):
 
 def test_the_queue_counts_new_learning_and_review_cards(learner, deck):
     cards = [add_basic(deck, front=f"q{i}").cards.get() for i in range(5)]
-    answer(learner, cards[0], Rating.AGAIN, at=NOW - timedelta(minutes=30))  # learning, due
+    answer(
+        learner, cards[0], Rating.AGAIN, at=NOW - timedelta(minutes=30)
+    )  # learning, due
     _to_review_state(learner, cards[1])  # review, due now
-    answer(learner, cards[2], Rating.EASY, at=NOW - timedelta(minutes=30))  # review, not due
+    answer(
+        learner, cards[2], Rating.EASY, at=NOW - timedelta(minutes=30)
+    )  # review, not due
     queue = selectors.study_queue(learner=learner, deck=deck, now=NOW, limit=10)
     assert (queue.new_count, queue.learning_count, queue.review_count) == (2, 1, 1)
     assert queue.card_ids == [cards[0].pk, cards[1].pk, cards[3].pk, cards[4].pk]
@@ -365,7 +387,9 @@ def test_the_all_decks_queue_covers_own_and_teacher_decks_only(
     assert decks == {deck.pk, teacher_deck.pk}
 
 
-def test_a_big_deck_loads_only_a_bounded_number_of_new_cards(learner, deck, django_assert_max_num_queries):
+def test_a_big_deck_loads_only_a_bounded_number_of_new_cards(
+    learner, deck, django_assert_max_num_queries
+):
     services.deck_update(deck=deck, options={"new_per_day": 5})
     for i in range(30):
         add_basic(deck, front=f"q{i}")
@@ -374,7 +398,9 @@ def test_a_big_deck_loads_only_a_bounded_number_of_new_cards(learner, deck, djan
     assert queue.new_count == 5 and len(queue.cards) == 3
 
 
-def test_client_ids_are_unique_per_learner_not_globally(learner, other_learner, teacher_deck):
+def test_client_ids_are_unique_per_learner_not_globally(
+    learner, other_learner, teacher_deck
+):
     card = add_basic(teacher_deck).cards.get()
     client_id = uuid.uuid4()
     assert answer(learner, card, client_review_id=client_id).created

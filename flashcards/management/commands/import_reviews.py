@@ -126,7 +126,8 @@ def parse_rows(lines: Any, *, now: datetime) -> tuple[list[Row], list[str]]:
         if problems:
             errors.append(f"line {line}: " + "; ".join(problems))
             continue
-        assert when is not None and rating is not None
+        assert when is not None
+        assert rating is not None
         rows.append(Row(line, key, when, millis, rating, duration))
     seen: dict[tuple[str, int], int] = {}
     for row in rows:
@@ -149,9 +150,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="CSV file ('-' for standard input)")
         parser.add_argument("--user", required=True, help="username")
-        parser.add_argument("--deck", help="deck id, or title of one of the user's decks")
+        parser.add_argument(
+            "--deck", help="deck id, or title of one of the user's decks"
+        )
 
-    def handle(self, *args: Any, file: str, user: str, deck: str | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, file: str, user: str, deck: str | None, **options: Any
+    ) -> None:
         learner = User.objects.filter(username=user).first()
         if learner is None:
             raise CommandError(f"No user {user!r}.")
@@ -174,7 +179,10 @@ class Command(BaseCommand):
                 with transaction.atomic():  # all or nothing, the deck included
                     target = self._deck(learner=learner, deck=deck)
                     imported, cards, created = self._import(
-                        learner=learner, rows=rows, deck=target, restrict=deck is not None
+                        learner=learner,
+                        rows=rows,
+                        deck=target,
+                        restrict=deck is not None,
                     )
             except _RowErrors as exc:
                 errors = exc.errors
@@ -242,8 +250,10 @@ class Command(BaseCommand):
         self, *, learner: User, keys: list[str], deck: Deck | None, restrict: bool
     ) -> dict[str, Card]:
         scope = Card.objects.select_related("note", "deck")
-        scope = scope.filter(deck=deck) if restrict and deck is not None else scope.filter(
-            deck__in=decks_visible(learner=learner)
+        scope = (
+            scope.filter(deck=deck)
+            if restrict and deck is not None
+            else scope.filter(deck__in=decks_visible(learner=learner))
         )
         found: dict[str, Card] = {}
         ids = [int(key) for key in keys if key.isdigit() and len(key) < 19]
@@ -278,7 +288,9 @@ class Command(BaseCommand):
         if not todo:
             return 0
         CardMemory.objects.get_or_create(
-            learner=learner, card=card, defaults={"deck_id": card.deck_id, "due": todo[0].time}
+            learner=learner,
+            card=card,
+            defaults={"deck_id": card.deck_id, "due": todo[0].time},
         )
         memory = CardMemory.objects.select_for_update().get(learner=learner, card=card)
         if memory.last_review is not None and todo[0].time < memory.last_review:
