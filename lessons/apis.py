@@ -209,29 +209,23 @@ def _parameters(calculator: selectors.Calculator) -> list[OpenApiParameter]:
     ]
 
 
-class _CalculatorApi(_PublicApi):
-    calculator: str = ""
-
-    def get(self, request: Request) -> Response:
-        return Response(selectors.calculate(self.calculator, request.query_params))
-
-
-def _calculator_api(name: str, class_name: str) -> type[_CalculatorApi]:
+def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
+    """One APIView per calculator, its query parameters documented from the
+    selector's parameter list (each class needs its own ``get`` for that)."""
     calculator = selectors.CALCULATORS[name]
-    get = extend_schema(
+
+    @extend_schema(
         summary=calculator.summary,
         parameters=_parameters(calculator),
         responses={200: OpenApiTypes.OBJECT},
-    )(_CalculatorApi.get)
+    )
+    def get(self: _PublicApi, request: Request) -> Response:
+        return Response(selectors.calculate(name, request.query_params))
+
     return type(
         class_name,
-        (_CalculatorApi,),
-        {
-            "calculator": name,
-            "get": get,
-            "__doc__": calculator.summary,
-            "__module__": __name__,
-        },
+        (_PublicApi,),
+        {"get": get, "__doc__": calculator.summary, "__module__": __name__},
     )
 
 
