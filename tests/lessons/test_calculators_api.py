@@ -303,3 +303,17 @@ def test_selectors_match_the_domain_module():
     )
     domain = precision.training_memory(7_000_000_000, gpus=4, zero_stage=2)
     assert body["bytes"] == domain.total_bytes
+
+
+def test_schema_documents_each_calculators_own_parameters():
+    from drf_spectacular.generators import SchemaGenerator
+
+    from lessons.selectors import CALCULATORS
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for name, calculator in CALCULATORS.items():
+        operation = paths[f"/api/v1/calculators/{name}"]["get"]
+        documented = {p["name"] for p in operation["parameters"]}
+        assert documented == {p.name for p in calculator.params}
+        required = {p["name"] for p in operation["parameters"] if p.get("required")}
+        assert required == set(GOOD[name])
