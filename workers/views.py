@@ -1,0 +1,245 @@
+"""Pages of the precision demos.
+
+``/demos/`` lists them; ``/demos/<name>/`` has the parameter form (generated
+from the demo's schema, bounds shown); posting it (signed in) starts a run
+and redirects to ``/demos/runs/<id>/``, the same page with the run's panel,
+which htmx polls every second until the run is done (without JavaScript the
+page says to reload). Results are drawn as server-side SVG with their numbers
+below; ``/demos/runs/<id>.json`` and ``.csv`` download them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.exceptions import APIException, ValidationError
+
+from workers.apis import DemoRunThrottle
+from workers.demos import Demo, Param, UnknownDemoError, get_demo
+from workers.exports import result_csv
+from workers.models import DemoRun
+from workers.selectors import demo_list as select_demos
+from workers.selectors import demo_run_get, demo_runs_recent, lesson_url
+from workers.services import demo_run_request
+
+
+def _fmt_bound(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _help(param: Param) -> str:
+    parts = [param.help]
+    if param.min is not None and param.max is not None:
+        parts.append(f"From {_fmt_bound(param.min)} to {_fmt_bound(param.max)}.")
+    default = param.default
+    if isinstance(default, tuple | list):
+        default = ", ".join(default)
+    elif isinstance(default, bool):
+        default = "on" if default else "off"
+    parts.append(f"Default: {default}.")
+    return " ".join(parts)
+
+
+def _field(param: Param) -> forms.Field:
+    label = param.name.replace("_", " ")
+    common: dict[str, Any] = {
+        "label": label,
+        "help_text": _help(param),
+        "required": False,
+    }
+    bounds = {
+        k: _fmt_bound(v)
+        for k, v in (("min", param.min), ("max", param.max))
+        if v is not None
+    }
+    if param.type == "int":
+        return forms.IntegerField(
+            widget=forms.NumberInput(attrs={**bounds, "step": "1"}), **common
+        )
+    if param.type == "float":
+        return forms.FloatField(
+            widget=forms.NumberInput(attrs={**bounds, "step": "any"}), **common
+        )
+    if param.type == "choice":
+        return forms.ChoiceField(choices=[(c, c) for c in param.choices], **common)
+    if param.type == "multichoice":
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in param.choices],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    return forms.BooleanField(**common)
+
+
+class DemoParamsForm(forms.Form):
+    """The demo's parameters as form fields; the demo itself validates."""
+
+    def __init__(self, demo: Demo, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.demo = demo
+        for param in demo.params:
+            self.fields[param.name] = _field(param)
+        self.fields["fresh"] = forms.BooleanField(
+            required=False,
+            label="Run again even if an identical recent result exists",
+        )
+
+    def demo_params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for param in self.demo.params:
+            value = self.cleaned_data.get(param.name)
+            if param.type in ("int", "float", "choice") and value in (None, ""):
+                continue
+            if param.type == "multichoice":
+                value = list(value or [])
+            out[param.name] = value
+        return out
+
+
+def _initial(demo: Demo, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    initial = {p.name: p.default for p in demo.params}
+    initial.update(params or {})
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in initial.items()}
+
+
+def _demo_or_404(name: str) -> Demo:
+    try:
+        return get_demo(name)
+    except UnknownDemoError as exc:
+        raise Http404(str(exc)) from None
+
+
+def _run_or_404(run_id: int) -> DemoRun:
+    try:
+        return demo_run_get(run_id=run_id)
+    except DemoRun.DoesNotExist:
+        raise Http404("No demo run with this id.") from None
+
+
+@require_GET
+def demo_list(request: HttpRequest) -> HttpResponse:
+    demos = [{"demo": d, "lesson_url": lesson_url(d)} for d in select_demos()]
+    return render(request, "workers/demo_list.html", {"demos": demos})
+
+
+def _page(
+    request: HttpRequest,
+    demo: Demo,
+    form: DemoParamsForm,
+    run: DemoRun | None,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    context = {
+        "demo": demo,
+        "lesson_url": lesson_url(demo),
+        "form": form,
+        "run": run,
+        "error": error,
+        "recent": demo_runs_recent(demo_name=demo.name, user=request.user),
+    }
+    return render(request, "workers/demo_detail.html", context, status=status)
+
+
+def _apply_errors(form: DemoParamsForm, exc: ValidationError) -> None:
+    detail = exc.detail if isinstance(exc.detail, dict) else {"params": exc.detail}
+    for key, msgs in detail.items():
+        name = str(key).removeprefix("params.")
+        text = " ".join(str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+        form.add_error(name if name in form.fields else None, text)
+
+
+@require_http_methods(["GET", "POST"])
+def demo_detail(request: HttpRequest, name: str) -> HttpResponse:
+    demo = _demo_or_404(name)
+    if request.method == "GET":
+        return _page(request, demo, DemoParamsForm(demo, initial=_initial(demo)), None)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    form = DemoParamsForm(demo, request.POST)
+    if not form.is_valid():
+        return _page(request, demo, form, None, status=400)
+    if not DemoRunThrottle().allow_request(request, None):  # type: ignore[arg-type]
+        return _page(
+            request,
+            demo,
+            form,
+            None,
+            status=429,
+            error="You have started many runs in the last minute; wait a little.",
+        )
+    try:
+        run, reused = demo_run_request(
+            demo_name=demo.name,
+            params=form.demo_params(),
+            user=request.user,
+            fresh=form.cleaned_data.get("fresh", False),
+        )
+    except ValidationError as exc:
+        _apply_errors(form, exc)
+        return _page(request, demo, form, None, status=400)
+    except APIException as exc:  # ServiceUnavailable: the broker is down
+        return _page(
+            request, demo, form, None, status=exc.status_code, error=str(exc.detail)
+        )
+    if reused:
+        ago = timesince(run.finished_at) if run.finished_at else "a moment"
+        messages.info(
+            request,
+            f"The same demo with the same parameters ran {ago} ago on this kind of "
+            "device; here is that result. Tick “Run again” for a fresh run.",
+        )
+    return redirect("workers:demo-run", run_id=run.pk)
+
+
+@require_GET
+def demo_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run_or_404(run_id)
+    demo = _demo_or_404(run.demo)
+    form = DemoParamsForm(demo, initial=_initial(demo, run.params))
+    return _page(request, demo, form, run)
+
+
+@require_GET
+def demo_run_panel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run_or_404(run_id)
+    return render(request, "workers/_run_panel.html", {"run": run})
+
+
+def _result_or_404(run_id: int) -> tuple[DemoRun, dict[str, Any]]:
+    run = _run_or_404(run_id)
+    if run.status != DemoRun.Status.SUCCEEDED or not run.result:
+        raise Http404("This run has no result (yet).")
+    return run, run.result
+
+
+@require_GET
+def demo_run_json(request: HttpRequest, run_id: int) -> HttpResponse:
+    run, result = _result_or_404(run_id)
+    body = json.dumps(result, allow_nan=False, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{run.demo}-run-{run.pk}.json"'
+    )
+    return response
+
+
+@require_GET
+def demo_run_csv(request: HttpRequest, run_id: int) -> HttpResponse:
+    run, result = _result_or_404(run_id)
+    response = HttpResponse(result_csv(result), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{run.demo}-run-{run.pk}.csv"'
+    )
+    return response
