@@ -1,0 +1,321 @@
+"""The problems and quizzes API.
+
+=============================================  ==========================================
+``GET  /api/v1/problems/templates/``           templates with their parameter spaces
+``POST /api/v1/problems/``                     ``{template, seed?, limits?}`` -> problem, no answers
+``GET  /api/v1/problems/{id}/``                your problem, no answers
+``POST /api/v1/problems/{id}/answers/``        ``{answers: {part: text}}`` -> grades + solution
+``GET/POST /api/v1/quizzes/``                  list (teachers: theirs; learners: open) / create (teacher)
+``GET  /api/v1/quizzes/{id}/``                 a quiz
+``POST /api/v1/quizzes/{id}/attempts/``        start (or resume) an attempt (learner)
+``POST /api/v1/quizzes/{id}/generate/``        generate variants for learners (teacher, Celery)
+``GET  /api/v1/quizzes/{id}/generation/``      the latest generation job's progress
+``GET  /api/v1/quizzes/{id}/analytics/``       per question/part/misconception/parameter
+``POST /api/v1/attempts/practice/``            ``{templates: [..] | "mixed", count?}``
+``GET  /api/v1/attempts/{id}/``                questions and saved answers
+``PUT  /api/v1/attempts/{id}/answers/``        autosave ``{item, part, text}``
+``POST /api/v1/attempts/{id}/submit/``         submit; returns the result
+``GET  /api/v1/attempts/{id}/result/``         score, grades, solutions, misconceptions
+=============================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
+from lessons.quizzes import selectors, services
+from studysite.api_errors import Conflict, FieldError
+from studysite.serializers import StrictSerializer
+
+
+def problem_data(gp: GeneratedProblem) -> dict[str, Any]:
+    data = gp.problem().to_dict(with_answers=False)
+    return {"id": gp.pk, **data}
+
+
+def quiz_data(quiz: Quiz) -> dict[str, Any]:
+    return {
+        "id": quiz.pk,
+        "title": quiz.title,
+        "lesson": quiz.lesson.slug,
+        "teacher": quiz.teacher.username,
+        "items": quiz.items,
+        "questions": quiz.question_count,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "attempts_allowed": quiz.attempts_allowed,
+        "opens_at": quiz.opens_at.isoformat() if quiz.opens_at else None,
+        "due_at": quiz.due_at.isoformat() if quiz.due_at else None,
+        "base_seed": quiz.base_seed,
+    }
+
+
+def job_data(job: GenerationJob | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "done": job.done,
+        "total": job.total,
+        "created": job.created,
+        "task_id": job.task_id,
+        "error": job.error,
+    }
+
+
+def _seed_field() -> serializers.Field:
+    return serializers.JSONField(required=False)
+
+
+class TemplateListApi(APIView):
+    """Every problem template, with its objective, section and parameter space."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response({"templates": selectors.template_catalog()})
+
+
+class ProblemCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        template = serializers.CharField(max_length=64)
+        seed = serializers.JSONField(required=False, allow_null=True)
+        limits = serializers.JSONField(required=False, allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        gp = services.problem_create(owner=request.user, **data.validated_data)
+        return Response(problem_data(gp), status=status.HTTP_201_CREATED)
+
+
+class ProblemDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, problem_id: int) -> Response:
+        return Response(problem_data(selectors.problem_for(request.user, problem_id)))
+
+
+class ProblemAnswerApi(APIView):
+    class InputSerializer(StrictSerializer):
+        answers = serializers.DictField(
+            child=serializers.CharField(max_length=200, allow_blank=True)
+        )
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, problem_id: int) -> Response:
+        gp = selectors.problem_for(request.user, problem_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(
+            {"id": gp.pk, **services.problem_answer(gp, data.validated_data["answers"])}
+        )
+
+
+class QuizListCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        lesson = serializers.SlugField()
+        title = serializers.CharField(max_length=200)
+        items = serializers.JSONField()
+        time_limit_minutes = serializers.IntegerField(required=False, allow_null=True)
+        attempts_allowed = serializers.IntegerField(required=False, default=1)
+        opens_at = serializers.DateTimeField(required=False, allow_null=True)
+        due_at = serializers.DateTimeField(required=False, allow_null=True)
+        base_seed = serializers.IntegerField(
+            required=False, allow_null=True, min_value=0
+        )
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_quizzes_list")
+    def get(self, request: Request) -> Response:
+        return Response(
+            {"quizzes": [quiz_data(q) for q in selectors.quizzes_for(request.user)]}
+        )
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        if not request.user.is_teacher:
+            raise PermissionDenied("Only teachers create quizzes.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        lesson = Lesson.objects.filter(slug=fields.pop("lesson")).first()
+        if lesson is None:
+            raise FieldError({"lesson": "No lesson with this slug."})
+        quiz = services.quiz_create(teacher=request.user, lesson=lesson, **fields)
+        return Response(quiz_data(quiz), status=status.HTTP_201_CREATED)
+
+
+class QuizDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, quiz_id: int) -> Response:
+        return Response(quiz_data(selectors.quiz_for(request.user, quiz_id)))
+
+
+class QuizAttemptStartApi(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, quiz_id: int) -> Response:
+        quiz = selectors.quiz_for(request.user, quiz_id)
+        attempt = services.attempt_start(quiz=quiz, learner=request.user)
+        return Response(selectors.attempt_view(attempt), status=status.HTTP_201_CREATED)
+
+
+class QuizGenerateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        learner_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1),
+            required=False,
+            allow_null=True,
+            max_length=10000,
+        )
+        base_seed = serializers.IntegerField(
+            required=False, allow_null=True, min_value=0
+        )
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, quiz_id: int) -> Response:
+        quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = dispatch_generation(
+            quiz,
+            request.user,
+            data.validated_data.get("learner_ids"),
+            data.validated_data.get("base_seed"),
+        )
+        return Response(job_data(job), status=status.HTTP_202_ACCEPTED)
+
+
+def dispatch_generation(
+    quiz: Quiz, user: Any, learner_ids: list[int] | None, base_seed: int | None = None
+) -> GenerationJob:
+    from django.contrib.auth import get_user_model
+
+    from lessons.quizzes.tasks import generate_quiz_variants
+
+    users = get_user_model().objects.filter(is_active=True)
+    if learner_ids is None:
+        ids = list(users.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = list(dict.fromkeys(learner_ids))
+        known = set(users.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise FieldError({"learner_ids": f"Unknown learner {unknown[0]}."})
+    job = services.generation_job_create(
+        quiz=quiz, requested_by=user, learner_ids=ids, base_seed=base_seed
+    )
+    try:
+        result = generate_quiz_variants.apply_async(
+            args=(quiz.pk, ids, job.base_seed, job.pk)
+        )
+    except Exception as exc:  # broker down: say so, keep the job as failed
+        GenerationJob.objects.filter(pk=job.pk).update(
+            state=GenerationJob.State.FAILED, error=f"could not queue: {exc}"
+        )
+        from studysite.api_errors import ServiceUnavailable
+
+        raise ServiceUnavailable() from exc
+    job.refresh_from_db()
+    if not job.task_id and result.id:
+        GenerationJob.objects.filter(pk=job.pk, task_id="").update(task_id=result.id)
+        job.refresh_from_db()
+    return job
+
+
+class QuizGenerationApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, quiz_id: int) -> Response:
+        quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
+        return Response({"job": job_data(quiz.generation_jobs.first())})
+
+
+class QuizAnalyticsApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, quiz_id: int) -> Response:
+        quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
+        return Response(selectors.quiz_analytics(quiz))
+
+
+class PracticeStartApi(APIView):
+    class InputSerializer(StrictSerializer):
+        templates = serializers.JSONField(required=False, default="mixed")
+        count = serializers.JSONField(
+            required=False, default=services.PRACTICE_DEFAULT_COUNT
+        )
+        seed = serializers.JSONField(required=False, allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        attempt = services.practice_start(
+            learner=request.user,
+            templates_=v.get("templates"),
+            count=v.get("count"),
+            seed=v.get("seed"),
+        )
+        return Response(selectors.attempt_view(attempt), status=status.HTTP_201_CREATED)
+
+
+class AttemptDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, attempt_id: int) -> Response:
+        return Response(
+            selectors.attempt_view(selectors.attempt_for(request.user, attempt_id))
+        )
+
+
+class AttemptAnswerApi(APIView):
+    class InputSerializer(StrictSerializer):
+        item = serializers.IntegerField(min_value=1)
+        part = serializers.CharField(max_length=64)
+        text = serializers.CharField(
+            max_length=200, allow_blank=True, trim_whitespace=False
+        )
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def put(self, request: Request, attempt_id: int) -> Response:
+        attempt = selectors.attempt_for(request.user, attempt_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        answer = services.answer_save(
+            attempt=attempt, position=v["item"], part=v["part"], text=v["text"]
+        )
+        return Response(
+            {
+                "item": v["item"],
+                "part": answer.part_key,
+                "text": answer.text,
+                "saved_at": answer.saved_at.isoformat(),
+            }
+        )
+
+    post = put
+
+
+class AttemptSubmitApi(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, attempt_id: int) -> Response:
+        attempt = services.attempt_submit(
+            selectors.attempt_for(request.user, attempt_id)
+        )
+        return Response(selectors.attempt_view(attempt))
+
+
+class AttemptResultApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, attempt_id: int) -> Response:
+        attempt = selectors.attempt_for(request.user, attempt_id)
+        if not attempt.is_submitted:
+            raise Conflict("Submit the attempt to see its result.")
+        return Response(selectors.attempt_view(attempt))

@@ -1,0 +1,209 @@
+"""Quiz reads: what a learner may see, an attempt's questions and results, analytics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from lessons.models import AttemptAnswer, GeneratedProblem, Quiz, QuizAttempt
+from lessons.problems import get_template, templates
+
+
+def template_catalog() -> list[dict[str, Any]]:
+    return [t.describe() for t in templates()]
+
+
+def problem_for(user: Any, problem_id: int) -> GeneratedProblem:
+    """A problem the user owns; 404 otherwise (another learner's is not found)."""
+    gp = GeneratedProblem.objects.filter(pk=problem_id, owner=user).first()
+    if gp is None:
+        raise Http404("No such problem.")
+    return gp
+
+
+def quizzes_for(user: Any, now: datetime | None = None) -> QuerySet[Quiz]:
+    """Teachers: their own quizzes. Learners: every opened quiz (no classes yet)."""
+    now = now or timezone.now()
+    if getattr(user, "is_teacher", False):
+        return Quiz.objects.filter(teacher=user).select_related("lesson")
+    return Quiz.objects.filter(
+        Q(opens_at__isnull=True) | Q(opens_at__lte=now)
+    ).select_related("lesson")
+
+
+def quiz_for(user: Any, quiz_id: int, *, teacher: bool = False) -> Quiz:
+    qs = (
+        Quiz.objects.filter(teacher=user)
+        if teacher
+        else quizzes_for(user) | Quiz.objects.filter(teacher=user)
+    )
+    quiz = qs.filter(pk=quiz_id).select_related("lesson").first()
+    if quiz is None:
+        raise Http404("No such quiz.")
+    return quiz
+
+
+def attempt_for(user: Any, attempt_id: int) -> QuizAttempt:
+    attempt = (
+        QuizAttempt.objects.filter(pk=attempt_id, learner=user)
+        .select_related("quiz")
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def attempt_view(attempt: QuizAttempt, *, reveal: bool | None = None) -> dict[str, Any]:
+    """The attempt's questions with saved answers; grades and solutions once submitted."""
+    reveal = attempt.is_submitted if reveal is None else reveal
+    items = []
+    for item in attempt.items.select_related("problem").prefetch_related("answers"):
+        problem = item.problem.problem()
+        saved = {a.part_key: a for a in item.answers.all()}
+        parts = []
+        for part in problem.parts:
+            a = saved.get(part.key)
+            row: dict[str, Any] = part.to_dict(with_answer=reveal)
+            row["typed"] = a.text if a else ""
+            if reveal:
+                row |= {
+                    "status": a.status if a else "unanswered",
+                    "correct": bool(a and a.status == "correct"),
+                    "value_correct": bool(a and a.value_correct),
+                    "unit_correct": a.unit_correct if a else None,
+                    "misconception": (a.misconception or None) if a else None,
+                    "feedback": a.feedback if a else "No answer given.",
+                }
+            parts.append(row)
+        items.append(
+            {
+                "position": item.position,
+                "problem_id": item.problem_id,
+                "template": problem.template,
+                "title": problem.title,
+                "seed": problem.seed,
+                "prompt": problem.prompt,
+                "convention": problem.convention,
+                "parts": parts,
+                "answered": sum(1 for p in parts if p["typed"]),
+            }
+        )
+    return {
+        "id": attempt.pk,
+        "quiz": attempt.quiz_id,
+        "quiz_title": attempt.quiz.title if attempt.quiz_id else "Practice",
+        "practice": attempt.is_practice,
+        "number": attempt.number,
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "submitted_at": attempt.submitted_at.isoformat()
+        if attempt.submitted_at
+        else None,
+        "score": attempt.score,
+        "correct_parts": attempt.correct_parts if attempt.is_submitted else None,
+        "total_parts": attempt.total_parts,
+        "items": items,
+    }
+
+
+def _rate(correct: int, total: int) -> float | None:
+    return round(correct / total, 4) if total else None
+
+
+def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
+    """Per question, per part, per misconception and per parameter value.
+
+    Counts only submitted attempts. "Per parameter value" groups every
+    graded part by each of its problem's parameters (model, ZeRO stage,
+    format...), so a teacher sees which values trip learners.
+    """
+    answers = (
+        AttemptAnswer.objects.filter(
+            item__attempt__quiz=quiz, item__attempt__submitted_at__isnull=False
+        )
+        .select_related("item__problem")
+        .order_by("item__position", "part_key")
+    )
+    per_question: dict[int, dict[str, Any]] = {}
+    per_part: dict[tuple[str, str], dict[str, Any]] = {}
+    per_misconception: dict[tuple[str, str, str], int] = defaultdict(int)
+    per_param: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for a in answers:
+        gp = a.item.problem
+        q = per_question.setdefault(
+            a.item.position,
+            {
+                "position": a.item.position,
+                "template": gp.template_key,
+                "parts": 0,
+                "correct": 0,
+            },
+        )
+        q["parts"] += 1
+        q["correct"] += a.status == "correct"
+        p = per_part.setdefault(
+            (gp.template_key, a.part_key),
+            {
+                "template": gp.template_key,
+                "part": a.part_key,
+                "answers": 0,
+                "correct": 0,
+                "wrong": 0,
+                "unreadable": 0,
+                "unanswered": 0,
+                "wrong_unit": 0,
+            },
+        )
+        p["answers"] += 1
+        p[a.status] += 1
+        p["wrong_unit"] += a.unit_correct is False
+        if a.misconception:
+            per_misconception[(gp.template_key, a.part_key, a.misconception)] += 1
+        for name, value in (gp.params or {}).items():
+            cell = per_param[(gp.template_key, name, str(value))]
+            cell[0] += 1
+            cell[1] += a.status == "correct"
+    for q in per_question.values():
+        q["rate"] = _rate(q["correct"], q["parts"])
+    for p in per_part.values():
+        p["rate"] = _rate(p["correct"], p["answers"])
+    return {
+        "quiz": quiz.pk,
+        "attempts": QuizAttempt.objects.filter(
+            quiz=quiz, submitted_at__isnull=False
+        ).count(),
+        "per_question": sorted(per_question.values(), key=lambda q: q["position"]),
+        "per_part": list(per_part.values()),
+        "per_misconception": sorted(
+            (
+                {"template": t, "part": p, "misconception": m, "count": n}
+                for (t, p, m), n in per_misconception.items()
+            ),
+            key=lambda r: -r["count"],
+        ),
+        "per_parameter": sorted(
+            (
+                {
+                    "template": t,
+                    "param": name,
+                    "value": v,
+                    "answers": c[0],
+                    "correct": c[1],
+                    "rate": _rate(c[1], c[0]),
+                }
+                for (t, name, v), c in per_param.items()
+                if name in {s.name for s in get_template(t).params}
+            ),
+            key=lambda r: (
+                r["template"],
+                r["param"],
+                r["rate"] if r["rate"] is not None else 2,
+            ),
+        ),
+    }
