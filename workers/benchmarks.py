@@ -1,0 +1,114 @@
+"""Benchmarks of the workers app (``make bench``, ``manage.py bench workers``).
+
+- ``bench_demos``: each demo at its default parameters on the CPU backend
+  (numpy), the aim being under 3 s each.
+- ``bench_dispatch``: queue dispatch overhead, enqueue to start of a task
+  (and the round trip to its result), through Redis to a running worker; it
+  also times the GPU-worker inspection that a new run pays when its cache is
+  cold. Skipped, with the reason, unless ``REDIS_URL`` points at a Redis that
+  answers and a worker answers a ping.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any
+
+AIM_SECONDS = 3.0
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.1f} ms"
+
+
+def bench_demos(*, out: Any, quick: bool) -> None:
+    from workers.demos import DEMOS
+
+    repeats = 1 if quick else 3
+    out.write(f"   each demo at its defaults, numpy backend, best of {repeats}")
+    slow = []
+    for name, demo in DEMOS.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            demo.run({}, backend="numpy", device=None, progress=None)
+            times.append(time.perf_counter() - started)
+        best = min(times)
+        mark = "ok" if best < AIM_SECONDS else f"over the {AIM_SECONDS:g} s aim"
+        if best >= AIM_SECONDS:
+            slow.append(name)
+        out.write(f"   {name:<26} {best:6.2f} s   {mark}")
+    cores = os.cpu_count()
+    out.write(
+        f"   ({cores} CPU cores; "
+        + (f"over the aim: {', '.join(slow)})" if slow else "all under the aim)")
+    )
+
+
+def _skip(out: Any, why: str) -> None:
+    out.write(f"   skipped: {why}")
+
+
+def bench_dispatch(*, out: Any, quick: bool) -> None:
+    from django.conf import settings
+
+    from studysite.celery import app
+    from workers import dispatch
+    from workers.tasks import dispatch_probe
+
+    if not os.environ.get("REDIS_URL"):
+        _skip(
+            out,
+            "REDIS_URL is not set (the embedded Redis runs only under `make run`); "
+            "set it to a running Redis and start a worker.",
+        )
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(
+            settings.REDIS.cache_url, socket_connect_timeout=1, socket_timeout=1
+        ).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure is the reason to skip
+        _skip(out, f"Redis at REDIS_URL does not answer ({type(exc).__name__}: {exc}).")
+        return
+    if app.conf.task_always_eager:
+        _skip(out, "CELERY_TASK_ALWAYS_EAGER is on: tasks would not go through Redis.")
+        return
+    replies = app.control.ping(timeout=1.0) or []
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        _skip(
+            out,
+            "no Celery worker answered a ping; start one with "
+            "`celery -A studysite worker -Q default`.",
+        )
+        return
+    out.write(f"   workers: {', '.join(workers)}")
+    n = 5 if quick else 30
+    dispatch_probe.delay(time.time()).get(timeout=30)  # warm the connection
+    to_start, round_trip = [], []
+    for _ in range(n):
+        sent = time.time()
+        result = dispatch_probe.delay(sent).get(timeout=30)
+        done = time.time()
+        to_start.append(result["started_at"] - sent)
+        round_trip.append(done - sent)
+    for label, values in (
+        ("enqueue to start", to_start),
+        ("enqueue to result", round_trip),
+    ):
+        values.sort()
+        p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+        out.write(
+            f"   {label:<20} median {_ms(statistics.median(values))}  "
+            f"p90 {_ms(p90)}  (n = {n}, one at a time)"
+        )
+    started = time.perf_counter()
+    found = dispatch.gpu_workers(refresh=True)
+    out.write(
+        f"   GPU-worker inspection (cold cache) {_ms(time.perf_counter() - started)}"
+        f"  -> {found or 'no GPU worker'}"
+    )
