@@ -149,17 +149,27 @@ def gpu_workers(*, refresh: bool = False) -> list[dict[str, str]]:
     return found
 
 
-def _inspect() -> list[dict[str, str]]:
+def _broadcast(timeout: float) -> list[dict[str, Any]]:
     from studysite.celery import app
 
+    with app.connection_for_write() as conn:
+        # Fail fast when the broker is down instead of retrying for seconds.
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+        replies = app.control.broadcast(
+            CONTROL_COMMAND, reply=True, timeout=timeout, connection=conn
+        )
+    return list(replies or [])
+
+
+def _inspect() -> list[dict[str, str]]:
     timeout = float(getattr(settings, "WORKERS_GPU_INSPECT_TIMEOUT", 0.5))
     try:
-        replies = app.control.broadcast(CONTROL_COMMAND, reply=True, timeout=timeout)
+        replies = _broadcast(timeout)
     except Exception as exc:  # noqa: BLE001 - broker down reads as "no GPU"
         logger.warning("GPU worker inspection failed: %s", exc)
         return []
     found = []
-    for reply in replies or []:
+    for reply in replies:
         for name, info in reply.items():
             if not isinstance(info, dict):
                 continue

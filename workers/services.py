@@ -186,6 +186,9 @@ def _enqueue(run: DemoRun, placement: Placement) -> None:
             args=[run.pk],
             task_id=run.celery_task_id,
             queue=placement.queue,
+            # The row holds the outcome; not subscribing to a Celery result
+            # also keeps a down broker from stalling the request for seconds.
+            ignore_result=True,
             retry=True,
             retry_policy={
                 "max_retries": 2,

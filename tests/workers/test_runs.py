@@ -166,6 +166,7 @@ def test_gpu_placement_uses_gpu_defaults_and_gpu_task(learner):
     assert gpu_send.called and not cpu_send.called
     assert gpu_send.call_args.kwargs["queue"] == "gpu"
     assert gpu_send.call_args.kwargs["task_id"] == run.celery_task_id
+    assert gpu_send.call_args.kwargs["ignore_result"] is True  # the row is the result
     assert run.device_kind == "gpu" and run.queue == "gpu"
     assert run.params["max_size"] == 8192 and run.params["min_size"] == 1024
     assert run.status == DemoRun.Status.QUEUED
@@ -317,8 +318,6 @@ def test_stale_running_and_queued_runs_are_failed_on_read(settings):
 
 
 def test_gpu_workers_need_the_gpu_queue_and_a_cuda_device(settings):
-    from studysite.celery import app
-
     replies = [
         {"gpu@a": {"queues": ["gpu"], "cuda": "NVIDIA H200", "state": "done"}},
         {"test-1@b": {"queues": ["default", "gpu"], "cuda": None, "state": "done"}},
@@ -326,7 +325,7 @@ def test_gpu_workers_need_the_gpu_queue_and_a_cuda_device(settings):
     ]
     with (
         mock.patch.object(dispatch, "_eager", return_value=False),
-        mock.patch.object(app.control, "broadcast", return_value=replies) as bc,
+        mock.patch.object(dispatch, "_broadcast", return_value=replies) as bc,
     ):
         assert dispatch.gpu_workers() == [{"worker": "gpu@a", "device": "NVIDIA H200"}]
         assert dispatch.gpu_workers() == [{"worker": "gpu@a", "device": "NVIDIA H200"}]
@@ -336,16 +335,17 @@ def test_gpu_workers_need_the_gpu_queue_and_a_cuda_device(settings):
 
 
 def test_broker_down_reads_as_no_gpu():
-    from studysite.celery import app
-
     with (
         mock.patch.object(dispatch, "_eager", return_value=False),
-        mock.patch.object(
-            app.control, "broadcast", side_effect=OperationalError("down")
-        ),
+        mock.patch.object(dispatch, "_broadcast", side_effect=OperationalError("down")),
     ):
         assert dispatch.gpu_workers(refresh=True) == []
         assert dispatch.place("update_swallowing").queue == "default"
+
+
+def test_inspection_against_an_unreachable_broker_reads_as_no_gpu():
+    # The test settings point the broker at an embedded Redis that is not running.
+    assert dispatch._inspect() == []
 
 
 def test_gpu_info_command_reports_queues_and_probe():
