@@ -491,16 +491,24 @@ def generate_for_learners(
     *,
     attempt_number: int = 1,
     progress: Callable[[int, int, int], None] | None = None,
+    chunk: int = 25,
 ) -> tuple[int, int]:
     """Make every listed learner's variants for ``attempt_number``.
 
     Returns:
         (learners done, problems created). Re-running creates nothing new.
     """
-    created = 0
-    for done, learner_id in enumerate(learner_ids, start=1):
-        _, made = ensure_variants(quiz, learner_id, attempt_number, base_seed=base_seed)
-        created += made
+    created = done = 0
+    for start in range(0, len(learner_ids), chunk):
+        # One transaction per chunk: one commit (one fsync) per chunk of
+        # learners, and a retry after a crash redoes at most one chunk.
+        with transaction.atomic():
+            for learner_id in learner_ids[start : start + chunk]:
+                _, made = ensure_variants(
+                    quiz, learner_id, attempt_number, base_seed=base_seed
+                )
+                created += made
+                done += 1
         if progress:
             progress(done, len(learner_ids), created)
     return len(learner_ids), created

@@ -19,8 +19,8 @@ from django.utils import timezone
 from lessons.models import GenerationJob, Quiz
 from lessons.quizzes import services
 
-#: Update the job row every this many learners (and at the end).
-PROGRESS_EVERY = 10
+#: Learners per transaction; progress is reported after each chunk.
+CHUNK = 25
 
 
 @shared_task(
@@ -68,8 +68,6 @@ def generate_quiz_variants(
         )
 
     def progress(done: int, total: int, created: int) -> None:
-        if done % PROGRESS_EVERY and done != total:
-            return
         if job is not None:
             GenerationJob.objects.filter(pk=job.pk).update(done=done, created=created)
         if getattr(self.request, "id", None) and not self.request.is_eager:
@@ -85,6 +83,7 @@ def generate_quiz_variants(
             base_seed,
             attempt_number=attempt_number,
             progress=progress,
+            chunk=CHUNK,
         )
     except Exception as exc:
         if job is not None:
