@@ -159,7 +159,9 @@ class QuizAttempt(models.Model):
 class AttemptItem(models.Model):
     """One question of an attempt: a generated problem at a position."""
 
-    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="items")
+    attempt = models.ForeignKey(
+        QuizAttempt, on_delete=models.CASCADE, related_name="items"
+    )
     position = models.PositiveSmallIntegerField()
     problem = models.ForeignKey(
         GeneratedProblem, on_delete=models.PROTECT, related_name="attempt_items"
@@ -186,7 +188,9 @@ class AttemptAnswer(models.Model):
         UNREADABLE = "unreadable"
         UNANSWERED = "unanswered"
 
-    item = models.ForeignKey(AttemptItem, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(
+        AttemptItem, on_delete=models.CASCADE, related_name="answers"
+    )
     part_key = models.CharField(max_length=64)
     text = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=12, choices=Status, default=Status.UNANSWERED)
@@ -199,7 +203,9 @@ class AttemptAnswer(models.Model):
     class Meta:
         ordering = ("item", "part_key")
         constraints = [
-            models.UniqueConstraint(fields=("item", "part_key"), name="answer_part_unique"),
+            models.UniqueConstraint(
+                fields=("item", "part_key"), name="answer_part_unique"
+            ),
         ]
         indexes = [models.Index(fields=("part_key", "status"))]
 
@@ -216,7 +222,9 @@ class GenerationJob(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="generation_jobs")
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.CASCADE, related_name="generation_jobs"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
