@@ -14,7 +14,7 @@ urlpatterns = [
     ),
     path("notes/<int:note_id>/", apis.NoteDetailApi.as_view(), name="flashcards-note"),
     path("study/queue", apis.StudyQueueApi.as_view(), name="flashcards-queue"),
-    path("study/queue/", apis.StudyQueueApi.as_view()),
+    path("study/queue/", apis.StudyQueueSlashApi.as_view()),
     path("reviews/", apis.ReviewCreateApi.as_view(), name="flashcards-review"),
     path("reviews/undo/", apis.ReviewUndoApi.as_view(), name="flashcards-undo"),
     path(

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -160,11 +161,12 @@ class DeckListCreateApi(APIView):
 
     InputSerializer = DeckInputSerializer
 
+    @extend_schema(operation_id="decks_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         decks = selectors.deck_summaries(learner=request.user)
         return Response({"results": [deck_data(deck) for deck in decks]})
 
-    @extend_schema(request=DeckInputSerializer)
+    @extend_schema(request=DeckInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -186,11 +188,12 @@ class DeckDetailApi(APIView):
         )
         options = serializers.JSONField(required=False)
 
+    @extend_schema(operation_id="decks_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
         return Response(deck_data(deck))
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
         data = self.InputSerializer(data=request.data, partial=True)
@@ -198,6 +201,7 @@ class DeckDetailApi(APIView):
         deck = services.deck_update(deck=deck, **data.validated_data)
         return Response(deck_data(deck))
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def delete(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
         services.deck_delete(deck=deck)
@@ -215,7 +219,7 @@ class NoteCreateApi(APIView):
 
     InputSerializer = NoteInputSerializer
 
-    @extend_schema(request=NoteInputSerializer)
+    @extend_schema(request=NoteInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
         data = self.InputSerializer(data=request.data)
@@ -239,10 +243,11 @@ class NoteDetailApi(APIView):
             raise Http404("No such note.")
         return note
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, note_id: int) -> Response:
         return Response(note_data(self._note(request, note_id)))
 
-    @extend_schema(request=InputSerializer)
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, note_id: int) -> Response:
         note = self._note(request, note_id)
         selectors.deck_get_owned(learner=request.user, deck_id=note.deck_id)
@@ -275,7 +280,7 @@ def _queue_for(request: Request, *, deck_id: int | None, limit: int) -> dict:
 class StudyQueueApi(APIView):
     """Counts (new, learning, review) and the next cards, with their intervals."""
 
-    @extend_schema(parameters=[QueueParamsSerializer])
+    @extend_schema(parameters=[QueueParamsSerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         params = QueueParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -331,7 +336,7 @@ class ReviewCreateApi(APIView):
     A JSON list of reviews is an offline batch, applied in ``reviewed_at`` order.
     """
 
-    @extend_schema(request=ReviewInputSerializer)
+    @extend_schema(request=ReviewInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         if isinstance(request.data, list):
             return self._batch(request)
@@ -395,6 +400,7 @@ class ReviewCreateApi(APIView):
 class ReviewUndoApi(APIView):
     """Undo the learner's last answer; the card's memory is restored."""
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         log = services.review_undo(learner=request.user)
         memory = CardMemory.objects.get(learner=request.user, card_id=log.card_id)
@@ -414,6 +420,7 @@ class CardActionApi(APIView):
         "unbury": services.card_unbury,
     }
 
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, card_id: int) -> Response:
         memory = self.ACTIONS[self.card_action](learner=request.user, card_id=card_id)
         return Response(memory_data(memory))
@@ -428,6 +435,7 @@ class ReviewExportApi(APIView):
     reviews are left out.
     """
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="revlog.csv"'
@@ -455,3 +463,9 @@ class ReviewExportApi(APIView):
             millis = (reviewed_at - epoch) // timedelta(milliseconds=1)
             writer.writerow([card_id, millis, rating, state, duration or 0])
         return response
+
+
+class StudyQueueSlashApi(StudyQueueApi):
+    """``/study/queue/`` with a slash, for clients that add one; not in the schema."""
+
+    schema = None

@@ -80,3 +80,10 @@ def bench_precision_api(out: Any, quick: bool) -> None:
             assert response.status_code == 200, response.data
 
         _report(out, label, runs, _timings(call, runs))
+
+
+# The quizzes package is not an app of its own; its benchmarks run from here.
+from lessons.quizzes.benchmarks import (  # noqa: E402
+    bench_problem_generation,
+    bench_quiz_for_500_learners,
+)

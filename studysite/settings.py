@@ -191,6 +191,8 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Task modules outside an app's tasks.py, which autodiscovery does not see.
+CELERY_IMPORTS = ("lessons.quizzes.tasks",)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -254,3 +256,6 @@ LOGGING = {
 }
 
 HEALTHZ_WORKER_TIMEOUT = 1.0
+
+# Flashcards: how old a review done offline may be when it reaches the server.
+FLASHCARDS_MAX_OFFLINE_AGE_DAYS = envint("FLASHCARDS_MAX_OFFLINE_AGE_DAYS", "90", minimum=1)

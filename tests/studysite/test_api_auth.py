@@ -144,3 +144,13 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "cdn.jsdelivr" not in html and "unpkg" not in html
+
+
+def test_openapi_schema_is_valid_and_free_of_warnings():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    assert "openapi:" in out.getvalue()
