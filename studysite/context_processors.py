@@ -11,8 +11,8 @@ NAVIGATION = (
     ("Study", "flashcards:study", True),
     ("Practice", "quizzes:practice", True),
     ("Demos", "workers:demo-list", False),
-    ("Progress", "flashcards:progress", True),
-    ("Classes", "lessons:class-list", True),
+    ("Progress", "progress:dashboard", True),
+    ("Classes", "classes:list", True),
     ("API", "api-docs", False),
 )
 

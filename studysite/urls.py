@@ -12,6 +12,8 @@ api_v1 = [
     path("auth/me/", apis.MeApi.as_view(), name="api-me"),
     path("", include("lessons.api_urls")),
     path("", include("lessons.quizzes.api_urls")),
+    path("", include("lessons.classes.api_urls")),
+    path("", include("flashcards.progress.api_urls")),
     path("", include("flashcards.api_urls")),
     path("", include("workers.api_urls")),
 ]
@@ -37,6 +39,8 @@ urlpatterns = [
     ),
     path("", include("lessons.urls")),
     path("", include("lessons.quizzes.urls")),
+    path("", include("lessons.classes.urls")),
+    path("", include("flashcards.progress.urls")),
     path("", include("flashcards.urls")),
     path("", include("workers.urls")),
 ]

@@ -42,7 +42,7 @@ _START_STEPS = (
     (
         "teacher",
         "Open a class",
-        "lessons:class-list",
+        "classes:list",
         "Share a join code, assign decks and quizzes, follow each learner.",
     ),
     (

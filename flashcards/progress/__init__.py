@@ -1,0 +1,1 @@
+"""Progress statistics and dashboards for learners and teachers."""

@@ -1,0 +1,1 @@
+"""Classes: join codes, enrollment, assignments of decks and quizzes."""
