@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class WorkersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'workers'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "workers"

@@ -71,7 +71,9 @@ class DemoRun(models.Model):
                 fields=("demo", "params_hash", "device_kind", "status", "finished_at"),
                 name="workers_demorun_reuse",
             ),
-            models.Index(fields=("status", "created_at"), name="workers_demorun_status"),
+            models.Index(
+                fields=("status", "created_at"), name="workers_demorun_status"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
