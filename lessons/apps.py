@@ -9,6 +9,15 @@ class LessonsConfig(AppConfig):
         """The lesson page's own practice for an objective: its check-yourself
         cards and interactive tools (see ``lessons.selectors.objective_links``;
         other apps add theirs the same way)."""
-        from lessons.selectors import lesson_page_links
+        from django.urls import reverse
 
-        return lesson_page_links(lesson, key)
+        from lessons.problems import templates
+        from lessons.selectors import ObjectiveLink, lesson_page_links
+
+        links = list(lesson_page_links(lesson, key))
+        count = sum(1 for t in templates() if t.objective == key)
+        if count:
+            url = f"{reverse('quizzes:practice')}?lesson={lesson.slug}&objective={key}"
+            label = f"Practice problems ({count} kinds, fresh numbers each time)"
+            links.append(ObjectiveLink(kind="problems", label=label, url=url))
+        return links

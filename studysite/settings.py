@@ -190,7 +190,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Runs whose worker vanished for good are marked failed, not left running.
+    "demo-runs-expire-stale": {
+        "task": "workers.tasks.demo_runs_expire_stale",
+        "schedule": 300.0,
+    },
+}
 # Task modules outside an app's tasks.py, which autodiscovery does not see.
 CELERY_IMPORTS = ("lessons.quizzes.tasks",)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
@@ -218,6 +224,7 @@ REST_FRAMEWORK = {
         "user": envstr("THROTTLE_USER", "2000/min"),
         "login": envstr("THROTTLE_LOGIN", "10/min"),
         "signup": envstr("THROTTLE_SIGNUP", "10/hour"),
+        "demo_runs": envstr("THROTTLE_DEMO_RUNS", "30/min"),
     },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -258,4 +265,14 @@ LOGGING = {
 HEALTHZ_WORKER_TIMEOUT = 1.0
 
 # Flashcards: how old a review done offline may be when it reaches the server.
-FLASHCARDS_MAX_OFFLINE_AGE_DAYS = envint("FLASHCARDS_MAX_OFFLINE_AGE_DAYS", "90", minimum=1)
+FLASHCARDS_MAX_OFFLINE_AGE_DAYS = envint(
+    "FLASHCARDS_MAX_OFFLINE_AGE_DAYS", "90", minimum=1
+)
+
+# Precision demos (workers app).
+WORKERS_DEMO_REUSE_SECONDS = envint("WORKERS_DEMO_REUSE_SECONDS", "86400", minimum=0)
+WORKERS_DEMO_PROGRESS_INTERVAL = 0.5  # seconds between progress writes
+WORKERS_DEMO_MAX_ATTEMPTS = envint("WORKERS_DEMO_MAX_ATTEMPTS", "3", minimum=1)
+WORKERS_DEMO_QUEUE_TIMEOUT = envint("WORKERS_DEMO_QUEUE_TIMEOUT", "900", minimum=60)
+WORKERS_GPU_INSPECT_TIMEOUT = 0.5  # seconds to wait for workers to say what they have
+WORKERS_GPU_CACHE_SECONDS = 30

@@ -75,7 +75,9 @@ class PracticeForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def practice(request: HttpRequest) -> HttpResponse:
     """Start a practice quiz (chosen templates or mixed); lists open quizzes."""
-    form = PracticeForm(request.POST or None)
+    objective = request.GET.get("objective", "")
+    initial = {"templates": [t.key for t in templates() if t.objective == objective]}
+    form = PracticeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["templates"] or "mixed"
         attempt = services.practice_start(
