@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-integration lint format check bench install clean
+.PHONY: run test lint format check bench load install clean
 
 # Creating the venv once; reinstalling only when pyproject.toml changed.
 $(BIN)/python:
@@ -41,6 +41,11 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+# 200 learners in review loops for 60 s against gunicorn + Postgres + Redis.
+load: $(STAMP)
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[load]"
+	$(BIN)/python -m tests.load.run $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
