@@ -16,10 +16,11 @@ type               fields                                     cards (ordinals)
                    optional ``tolerance`` (absolute),         by typing a
                    ``relative_tolerance`` (fraction),         number
                    ``unit``, ``explanation``
+``parametric``     ``template`` (a `lessons.problems` key),        1 (1), a fresh
+                   optional ``limits`` (parameter -> choices   variant per
+                   or ``[low, high]``), ``part`` (one part     review, graded
+                   key; default all parts)                     automatically
 =================  =========================================  ================
-
-A later ``parametric`` type (numbers drawn per learner) plugs in by adding an
-entry to `NOTE_TYPES`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from lessons import problems
 
 MAX_FIELD_CHARS = 20_000
 MAX_TAGS = 50
@@ -242,6 +245,72 @@ def _check_numeric(fields: Mapping[str, Any]) -> dict[str, str]:
     return {k: v for k, v in errors.items() if v}
 
 
+def _check_parametric(fields: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str | None] = {
+        "template": _text(fields, "template", required=True)
+    }
+    if errors["template"]:
+        return {k: v for k, v in errors.items() if v}
+    try:
+        template = problems.get_template(fields["template"])
+    except problems.ProblemInputError as exc:
+        return {"template": exc.message}
+    limits = fields.get("limits") or {}
+    if not isinstance(limits, Mapping):
+        errors["limits"] = "Must map parameter names to choices or [low, high]."
+    else:
+        try:
+            problems.check_limits(template, limits)
+            # A limit may pass alone and still leave no valid problem: try one.
+            problem = problems.generate(template.key, 0, limits=limits)
+        except problems.ProblemInputError as exc:
+            errors["limits"] = f"{exc.field}: {exc.message}"
+        except (ValueError, ArithmeticError) as exc:
+            errors["limits"] = f"These limits make no valid problem ({exc})."
+        else:
+            part = fields.get("part")
+            if part not in (None, "") and part not in problem.part_keys:
+                errors["part"] = f"Must be one of {list(problem.part_keys)}."
+    return {k: v for k, v in errors.items() if v}
+
+
+def parametric_problem(fields: Mapping[str, Any], seed: int) -> problems.Problem:
+    """The variant ``seed`` of a parametric note's problem."""
+    return problems.generate(
+        fields["template"], seed, limits=fields.get("limits") or None
+    )
+
+
+def parametric_parts(
+    fields: Mapping[str, Any], problem: problems.Problem
+) -> tuple[problems.Part, ...]:
+    """The parts a parametric card asks (one when the note names a part)."""
+    part = fields.get("part")
+    return (problem.part(part),) if part else problem.parts
+
+
+def grade_parametric(
+    fields: Mapping[str, Any], seed: int, answers: Mapping[str, Any]
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Grade typed answers to variant ``seed``: (all right, one grade per part)."""
+    problem = parametric_problem(fields, seed)
+    grades = [
+        problems.grade_part(part, answers.get(part.key, ""))
+        for part in parametric_parts(fields, problem)
+    ]
+    return all(g.correct for g in grades), [g.to_dict() for g in grades]
+
+
+def _parametric_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
+    template = problems.get_template(fields["template"])
+    part = f" (part: {fields['part']})" if fields.get("part") else ""
+    return Sides(
+        front=f"**{template.title}**{part}: a new problem each review.",
+        back=template.summary,
+        typed=True,
+    )
+
+
 def _basic_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
     if ordinal == 2:
         return Sides(front=fields["back"], back=fields["front"])
@@ -291,6 +360,14 @@ NOTE_TYPES: dict[str, NoteType] = {
         lambda f: [1],
         _numeric_sides,
     ),
+    "parametric": NoteType(
+        "parametric",
+        ("template",),
+        ("limits", "part"),
+        _check_parametric,
+        lambda f: [1],
+        _parametric_sides,
+    ),
 }
 
 
@@ -318,7 +395,7 @@ def validate_note(
     clean_tags = _clean_tags(tags, errors)
     if errors:
         raise NoteContentError(errors)
-    cleaned = {k: v for k, v in fields.items() if v is not None and v != ""}
+    cleaned = {k: v for k, v in fields.items() if v is not None and v != "" and v != {}}
     return cleaned, clean_tags
 
 

@@ -56,8 +56,11 @@ def teacher_ids() -> QuerySet[User]:
 
 
 def decks_visible(*, learner: User) -> QuerySet[Deck]:
-    """Decks the learner may study: their own and every teacher's."""
-    return Deck.objects.filter(Q(owner=learner) | Q(owner_id__in=teacher_ids()))
+    """Decks the learner may study: their own, every teacher's, and the
+    generated decks of the lessons (``is_system``)."""
+    return Deck.objects.filter(
+        Q(owner=learner) | Q(owner_id__in=teacher_ids()) | Q(is_system=True)
+    )
 
 
 def deck_get_visible(*, learner: User, deck_id: int) -> Deck:
@@ -71,6 +74,11 @@ def deck_get_visible(*, learner: User, deck_id: int) -> Deck:
 def deck_get_owned(*, learner: User, deck_id: int) -> Deck:
     """The learner's own deck; 404 if invisible, 403 if visible but not theirs."""
     deck = deck_get_visible(learner=learner, deck_id=deck_id)
+    if deck.is_system:
+        raise PermissionDenied(
+            "This deck is generated from a lesson; it is read-only "
+            "(regenerate it with manage.py generate_cards)."
+        )
     if deck.owner_id != learner.pk:
         raise PermissionDenied("Only the deck's owner may change it.")
     return deck

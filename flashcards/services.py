@@ -165,9 +165,13 @@ def note_create(
     fields: Mapping[str, Any],
     tags: Iterable[str] | None = None,
     external_id: str = "",
+    source_key: str = "",
+    lesson_slug: str = "",
+    section_anchor: str = "",
+    objective_key: str = "",
 ) -> Note:
     """Create a note and its cards (basic 1, basic_reversed 2, cloze one per
-    number, numeric 1)."""
+    number, numeric 1, parametric 1)."""
     try:
         clean_fields, clean_tags = content.validate_note(type, fields, tags)
     except content.NoteContentError as exc:
@@ -178,6 +182,10 @@ def note_create(
         fields=clean_fields,
         tags=clean_tags,
         external_id=external_id,
+        source_key=source_key,
+        lesson_slug=lesson_slug,
+        section_anchor=section_anchor,
+        objective_key=objective_key,
     )
     Card.objects.bulk_create(
         Card(note=note, deck=deck, ordinal=ordinal)
