@@ -338,7 +338,7 @@ def _studied_rows(scope: Scope) -> list[tuple]:
     )
 
 
-def _retrievabilities(rows: list[tuple], *, now: datetime) -> np.ndarray:
+def retrievabilities(rows: list[tuple], *, now: datetime) -> np.ndarray:
     """Every row's retrievability now, one vectorised pass per decay."""
     if not rows:
         return np.zeros(0)
@@ -367,7 +367,7 @@ def knowledge(scope: Scope, *, now: datetime) -> dict[str, Any]:
     """Estimated knowledge: the sum of current retrievabilities (cards you
     would recall right now), with per-objective sums for mastery."""
     rows = _studied_rows(scope)
-    r = _retrievabilities(rows, now=now)
+    r = retrievabilities(rows, now=now)
     per_objective: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row, value in zip(rows, r, strict=True):
         key = row[2] or row[1]
@@ -581,7 +581,7 @@ def dashboard(scope: Scope, *, now: datetime | None = None) -> dict[str, Any]:
             n for d, n in counts.items() if d > today_day - timedelta(days=371)
         ),
         "active_days": [
-            {"date": d, "reviews": counts[d], "seconds": round(days[d][1] / 1000)}
+            {"date": d, "reviews": counts[d], "minutes": round(days[d][1] / 60000, 1)}
             for d in sorted(counts, reverse=True)
             if d > today_day - timedelta(days=371)
         ],

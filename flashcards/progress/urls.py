@@ -1,2 +1,13 @@
+from django.urls import path
+
+from flashcards.progress import views
+
 app_name = "progress"
-urlpatterns: list = []
+urlpatterns = [
+    path("progress/", views.dashboard, name="dashboard"),
+    path(
+        "progress/learners/<int:learner_id>/",
+        views.learner_dashboard,
+        name="learner",
+    ),
+]

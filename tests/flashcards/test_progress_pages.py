@@ -1,0 +1,58 @@
+"""The progress page and API: figures shown with tables, for the right people."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.flashcards.progress_factories import make_deck, memory, quiz_attempt, review
+
+pytestmark = pytest.mark.django_db
+
+
+def _busy_learner(learner):
+    now = timezone.now()
+    _, cards = make_deck(learner, 4, objective_key="fewer-bits-save")
+    for i, card in enumerate(cards):
+        memory(learner, card, due=now + timedelta(days=i - 1))
+        review(learner, card, at=now - timedelta(days=i), rating=1 + i % 4)
+    quiz_attempt(
+        learner,
+        answers=[
+            ("zero-per-gpu", "correct", ""),
+            ("gb-vs-gib", "wrong", "bits-for-bytes"),
+        ],
+        submitted_at=now,
+        started_at=now - timedelta(minutes=5),
+    )
+
+
+def test_the_dashboard_shows_every_figure_with_a_table(client, learner):
+    _busy_learner(learner)
+    client.force_login(learner)
+    response = client.get(reverse("progress:dashboard"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for heading in (
+        "Today",
+        "Reviews per day",
+        "True retention",
+        "Forecast",
+        "Cards by state",
+        "Mastery per learning objective",
+        "Quizzes",
+        "Time spent",
+    ):
+        assert heading in html
+    assert html.count("<svg") >= 3
+    assert html.count("<table") >= 7
+    assert "Compute what fewer bits save" in html
+    assert 'role="img"' in html
+
+
+def test_the_nav_shows_progress_once_signed_in(client, learner):
+    client.force_login(learner)
+    assert 'href="/progress/"' in client.get("/").content.decode()
