@@ -22,6 +22,16 @@ urlpatterns = [
         apis.ReviewExportApi.as_view(),
         name="flashcards-export",
     ),
+    path(
+        "cards/<int:card_id>/grade/",
+        apis.CardGradeApi.as_view(),
+        name="flashcards-card-grade",
+    ),
+    path(
+        "reviews/<int:review_id>/variant/",
+        apis.ReviewVariantApi.as_view(),
+        name="flashcards-review-variant",
+    ),
     *[
         path(
             f"cards/<int:card_id>/{action}/",

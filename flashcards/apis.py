@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flashcards import selectors, services
+from flashcards import parametric, selectors, services
 from flashcards.models import CardMemory, Deck, Note, ReviewLog
 from flashcards.rendering import card_payload
 from flashcards.scheduling import Rating, State
@@ -113,6 +113,7 @@ def review_data(log: ReviewLog) -> dict[str, Any]:
             "interval_days": log.interval_days,
             "answer": log.answer,
             "correct": log.correct,
+            "seed": log.seed,
             "undone": log.undone_at is not None,
         },
         "memory": {
@@ -124,7 +125,9 @@ def review_data(log: ReviewLog) -> dict[str, Any]:
     }
 
 
-def queue_data(queue: selectors.StudyQueue) -> dict[str, Any]:
+def queue_data(
+    queue: selectors.StudyQueue, *, learner_id: int | None = None
+) -> dict[str, Any]:
     return {
         "counts": {
             "new": queue.new_count,
@@ -137,7 +140,7 @@ def queue_data(queue: selectors.StudyQueue) -> dict[str, Any]:
             "review": queue.done.review,
         },
         "next_learning_due": _iso(queue.next_learning_due),
-        "cards": [card_payload(item) for item in queue.cards],
+        "cards": [card_payload(item, learner_id=learner_id) for item in queue.cards],
     }
 
 
@@ -274,7 +277,7 @@ def _queue_for(request: Request, *, deck_id: int | None, limit: int) -> dict:
         else None
     )
     queue = selectors.study_queue(learner=request.user, deck=deck, limit=limit)
-    return queue_data(queue)
+    return queue_data(queue, learner_id=request.user.pk)
 
 
 class StudyQueueApi(APIView):
@@ -302,7 +305,14 @@ class _NextSerializer(StrictSerializer):
 
 class ReviewInputSerializer(StrictSerializer):
     card = serializers.IntegerField(min_value=1)
-    rating = serializers.IntegerField(min_value=Rating.AGAIN, max_value=Rating.EASY)
+    rating = serializers.IntegerField(
+        min_value=Rating.AGAIN,
+        max_value=Rating.EASY,
+        required=False,
+        allow_null=True,
+        help_text="1-4. Parametric cards: omit (Good) or 2-4 if right; a wrong "
+        "answer is always Again.",
+    )
     client_review_id = serializers.UUIDField()
     reviewed_at = serializers.DateTimeField(required=False, allow_null=True)
     duration_ms = serializers.IntegerField(
@@ -312,18 +322,32 @@ class ReviewInputSerializer(StrictSerializer):
         required=False, allow_blank=True, default="", max_length=2000
     )
     version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    variant = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=500,
+        help_text="Parametric cards: the variant token the queue gave.",
+    )
+    answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=200),
+        required=False,
+        allow_null=True,
+        help_text="Parametric cards: typed answers by part key.",
+    )
     next = _NextSerializer(required=False, allow_null=True)
 
 
 def _review_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "card_id": data["card"],
-        "rating": data["rating"],
+        "rating": data.get("rating"),
         "client_review_id": data["client_review_id"],
         "reviewed_at": data.get("reviewed_at"),
         "duration_ms": data.get("duration_ms"),
         "answer": data.get("answer", ""),
         "expected_version": data.get("version"),
+        "variant": data.get("variant"),
+        "answers": data.get("answers"),
     }
 
 
@@ -469,3 +493,46 @@ class StudyQueueSlashApi(StudyQueueApi):
     """``/study/queue/`` with a slash, for clients that add one; not in the schema."""
 
     schema = None
+
+
+class CardGradeApi(APIView):
+    """Grade typed answers to a parametric card's variant; writes nothing.
+
+    Returns whether every part is right, each part's grade (status,
+    misconception, feedback, expected answer) and the worked solution; the
+    review that follows (``POST /api/v1/reviews/`` with the same ``variant``
+    and ``answers``) is graded again by the server.
+    """
+
+    class InputSerializer(StrictSerializer):
+        variant = serializers.CharField(max_length=500)
+        answers = serializers.DictField(
+            child=serializers.CharField(allow_blank=True, max_length=200)
+        )
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, card_id: int) -> Response:
+        card = selectors.card_get_visible(learner=request.user, card_id=card_id)
+        if card.note.type != "parametric":
+            raise FieldError({"card": "Only parametric cards are graded here."})
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        checked = parametric.check(
+            card=card,
+            learner_id=request.user.pk,
+            token=data.validated_data["variant"],
+            answers=data.validated_data["answers"],
+        )
+        return Response(parametric.result_payload(checked, card.note.fields))
+
+
+class ReviewVariantApi(APIView):
+    """The exact variant a parametric review answered: prompt, the learner's
+    answers, their grades and the solution, regenerated from the logged seed."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, review_id: int) -> Response:
+        log = ReviewLog.objects.filter(pk=review_id, learner=request.user).first()
+        if log is None or log.seed is None or not log.variant:
+            raise Http404("No such parametric review.")
+        return Response(parametric.variant_of_log(log))

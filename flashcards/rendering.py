@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from random import Random
 from typing import Any
 
-from flashcards import content
+from flashcards import content, parametric
 from flashcards.models import Card
 from flashcards.scheduling import format_interval
-from flashcards.selectors import QueuedCard
+from flashcards.selectors import QueuedCard, fresh_rng
 from lessons.rendering import render_user_markdown
 
 
@@ -29,9 +30,24 @@ def numeric_check(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def card_payload(item: QueuedCard) -> dict[str, Any]:
+def card_payload(
+    item: QueuedCard, *, learner_id: int | None = None, rng: Random | None = None
+) -> dict[str, Any]:
+    """A queued card as the study page and the API show it.
+
+    A parametric card carries a fresh ``variant`` (new seed, signed token for
+    ``learner_id``): its front is the variant's prompt, and its back comes
+    from grading (``POST /api/v1/cards/{id}/grade/``).
+    """
     card = item.card
     front, back, sides = card_html(card)
+    variant = None
+    if card.note.type == "parametric":
+        seed = parametric.new_seed(rng or fresh_rng())
+        variant = parametric.variant_payload(
+            card=card, learner_id=learner_id, seed=seed
+        )
+        front, back = variant["prompt"], ""
     return {
         "id": card.pk,
         "deck": card.deck_id,
@@ -41,7 +57,17 @@ def card_payload(item: QueuedCard) -> dict[str, Any]:
         "front": front,
         "back": back,
         "typed": sides.typed,
-        "numeric": numeric_check(card.note.fields) if sides.typed else None,
+        "numeric": numeric_check(card.note.fields)
+        if card.note.type == "numeric"
+        else None,
+        "variant": variant,
+        "source": {
+            "lesson": card.note.lesson_slug,
+            "section": card.note.section_anchor,
+            "objective": card.note.objective_key,
+        }
+        if card.note.lesson_slug
+        else None,
         "tags": card.note.tags,
         "state": item.state.state.name.lower(),
         "due": item.state.due.isoformat(),

@@ -39,7 +39,7 @@ from django.http import Http404
 from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
-from flashcards import content
+from flashcards import content, parametric
 from flashcards.models import Card, CardMemory, Deck, Note, ReviewLog
 from flashcards.scheduling import (
     CardState,
@@ -394,10 +394,13 @@ def apply_review(
     answer: str = "",
     rng: Random,
     now: datetime,
+    graded: Mapping[str, Any] | None = None,
 ) -> ReviewLog:
     """Schedule one answer on a locked memory row, write it and its log.
 
-    Called inside a transaction by `card_review` and the importer.
+    Called inside a transaction by `card_review` and the importer. ``graded``
+    (parametric cards) gives the log's ``seed``, ``answer``, ``correct`` and
+    ``variant``.
     """
     options = card.deck.scheduling_options
     version = memory.version
@@ -421,6 +424,11 @@ def apply_review(
     correct = None
     if card.note.type == "numeric":
         correct = content.grade_numeric(card.note.fields, answer or "")
+    extra: dict[str, Any] = {}
+    if graded is not None:
+        correct = graded["correct"]
+        answer = graded["answer"]
+        extra = {"seed": graded["seed"], "variant": graded["variant"]}
     return ReviewLog.objects.create(
         learner=learner,
         card=card,
@@ -435,6 +443,7 @@ def apply_review(
         interval_days=outcome.interval_days,
         answer=answer or "",
         correct=correct,
+        **extra,
     )
 
 
@@ -476,6 +485,8 @@ def card_review(
     expected_version: int | None = None,
     now: datetime | None = None,
     rng: Random | None = None,
+    variant: str | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> ReviewResult:
     """Record one answer and reschedule the card for this learner.
 
@@ -492,6 +503,10 @@ def card_review(
             different current version is a 409.
         now: The server's time (tests).
         rng: Fuzz source; default a fresh ``Random`` seeded from the system.
+        variant: A parametric card's variant token (from the queue).
+        answers: A parametric card's typed answers by part key. The server
+            grades them: wrong is rated Again whatever ``rating`` says; right
+            takes ``rating`` 2-4 (None: Good).
 
     Returns:
         The review's log row, and whether it was created now.
@@ -502,7 +517,8 @@ def card_review(
         Conflict: The card changed since the client saw it (409).
     """
     now = now or timezone.now()
-    rating = _parse_rating(rating)
+    if rating is not None:
+        rating = _parse_rating(rating)
     client_id = _parse_uuid(client_review_id)
     if duration_ms is not None and (
         isinstance(duration_ms, bool)
@@ -514,6 +530,22 @@ def card_review(
     if existing is not None:
         return _replayed(existing, card_id=card_id)
     card = card_get_visible(learner=learner, card_id=card_id)
+    graded = None
+    if card.note.type == "parametric":
+        checked = parametric.check(
+            card=card, learner_id=learner.pk, token=variant, answers=answers
+        )
+        if not checked.correct:
+            rating = Rating.AGAIN
+        elif rating is None:
+            rating = Rating.GOOD
+        elif rating == Rating.AGAIN:
+            raise FieldError(
+                {"rating": "A right answer is rated 2 (hard), 3 (good) or 4 (easy)."}
+            )
+        graded = parametric.log_fields(checked, card.note.fields)
+    elif rating is None:
+        rating = _parse_rating(rating)
     try:
         with transaction.atomic():
             memory = _memory_for_update(learner=learner, card=card, now=now)
@@ -537,6 +569,7 @@ def card_review(
                 answer=answer,
                 rng=rng or fresh_rng(),
                 now=now,
+                graded=graded,
             )
     except IntegrityError:
         # The same client_review_id racing itself, or two first answers at once.

@@ -2,6 +2,10 @@
 // Space/Enter shows the answer, 1-4 rate, u undoes. Every answer carries a
 // fresh client_review_id, so a retry after a network error is applied once,
 // and the card's version, so an answer from a stale tab gets a 409.
+// Parametric cards show a fresh problem variant: the typed answers go to the
+// grade API first (the server grades); wrong can only be rated Again, right
+// offers Hard, Good or Easy (Enter: Good); the review carries the variant
+// token and the answers, and the server grades them again.
 (function () {
   "use strict";
   var root = document.getElementById("study");
@@ -12,7 +16,7 @@
     card: $("card"), front: $("front"), back: $("back"), divider: $("divider"),
     typed: $("typed"), typedResult: $("typed-result"), show: $("show"),
     ratings: $("ratings"), status: $("status"), undo: $("undo"), summary: $("summary"),
-    intro: $("intro"),
+    intro: $("intro"), parts: $("parts"),
   };
   var input = els.typed.querySelector("input");
   var deck = root.dataset.deck || null;
@@ -27,6 +31,54 @@
   var answered = 0;
   var stats = { answered: 0, again: 0, typed: 0, typedRight: 0, started: Date.now() };
   var nextTimer = null;
+  var graded = null;     // a parametric card's grade result, once revealed
+
+  function gradeUrl(cardId) { return root.dataset.gradeUrl.replace("/0/", "/" + cardId + "/"); }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function buildParts(card) {
+    els.parts.textContent = "";
+    els.parts.hidden = !card.variant;
+    input.parentNode.hidden = !!card.variant;
+    if (!card.variant) return;
+    card.variant.parts.forEach(function (part, i) {
+      var id = "part-" + part.key;
+      var row = el("div", { "class": "field" });
+      row.appendChild(el("label", { "for": id }, part.label + (part.unit ? " (" + part.unit + ")" : "")));
+      var field;
+      if (part.choices) {
+        field = el("select", { id: id, name: part.key });
+        field.appendChild(el("option", { value: "" }, "—"));
+        part.choices.forEach(function (c) { field.appendChild(el("option", { value: c }, c)); });
+      } else {
+        field = el("input", { id: id, name: part.key, autocomplete: "off", inputmode: "text" });
+      }
+      field.dataset.part = part.key;
+      row.appendChild(field);
+      row.appendChild(el("p", { "class": "typed-result", "data-part-result": part.key, "aria-live": "polite" }));
+      els.parts.appendChild(row);
+    });
+    els.parts.appendChild(el("button", { type: "submit", "class": "button" }, "Check"));
+  }
+
+  function partAnswers() {
+    var answers = {};
+    els.parts.querySelectorAll("[data-part]").forEach(function (f) { answers[f.dataset.part] = f.value; });
+    return answers;
+  }
+
+  function showRatings(which) {
+    ["1", "2", "3", "4"].forEach(function (k) {
+      var b = els.ratings.querySelector('[data-rating="' + k + '"]');
+      if (b) b.hidden = which.indexOf(k) < 0;
+    });
+  }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -96,6 +148,9 @@
     els.back.innerHTML = card.back;
     els.back.hidden = true;
     els.divider.hidden = true;
+    graded = null;
+    buildParts(card);
+    showRatings(["1", "2", "3", "4"]);
     els.typed.hidden = !card.typed;
     input.value = "";
     input.disabled = false;
@@ -107,7 +162,9 @@
       root.querySelector('[data-interval="' + k + '"]').textContent = card.intervals[k].label;
     });
     renderMath(els.card);
-    if (card.typed) input.focus(); else els.show.focus({ preventScroll: true });
+    var first = els.parts.querySelector("[data-part]");
+    if (card.variant && first) first.focus();
+    else if (card.typed) input.focus(); else els.show.focus({ preventScroll: true });
   }
 
   function parseNumber(text) {
@@ -126,8 +183,45 @@
     return Math.abs(value - check.answer) <= check.allowed_error + 1e-12 * Math.max(1, Math.abs(check.answer));
   }
 
+  function revealParametric() {
+    if (busy) return;
+    busy = true;
+    setStatus("Checking…");
+    var card = current;
+    api("POST", gradeUrl(card.id), { variant: card.variant.token, answers: partAnswers() }).then(function (r) {
+      busy = false;
+      if (card !== current) return;
+      if (!r.ok) { setStatus(message(r), true); return; }
+      setStatus("");
+      graded = r.data;
+      revealed = true;
+      els.parts.querySelectorAll("[data-part]").forEach(function (f) { f.disabled = true; });
+      (graded.grades || []).forEach(function (g) {
+        var out = els.parts.querySelector('[data-part-result="' + g.part + '"]');
+        if (!out) return;
+        out.textContent = (g.status === "correct" ? "Right. " : "Wrong. ") + (g.feedback || "") +
+          (g.status === "correct" ? "" : " Expected: " + g.expected + ".");
+        out.className = "typed-result " + (g.status === "correct" ? "right" : "wrong");
+      });
+      var submit = els.parts.querySelector("button[type=submit]");
+      if (submit) submit.hidden = true;
+      els.back.innerHTML = graded.back;
+      els.back.hidden = false;
+      els.divider.hidden = false;
+      els.show.hidden = true;
+      els.ratings.hidden = false;
+      stats.typed += 1;
+      if (graded.correct) stats.typedRight += 1;
+      showRatings(graded.correct ? ["2", "3", "4"] : ["1"]);
+      renderMath(els.back);
+      var focus = els.ratings.querySelector('[data-rating="' + (graded.correct ? "3" : "1") + '"]');
+      if (focus) focus.focus({ preventScroll: true });
+    }, function () { busy = false; setStatus("Could not reach the server.", true); });
+  }
+
   function reveal() {
     if (!current || revealed) return;
+    if (current.variant) { revealParametric(); return; }
     revealed = true;
     els.back.hidden = false;
     els.divider.hidden = false;
@@ -182,6 +276,22 @@
   function rate(rating) {
     if (!current || !revealed || busy) return;
     if (pending && pending.card === current.id) { send(pending); return; }
+    if (current.variant) {
+      // The server grades again: wrong is Again, right is Hard/Good/Easy.
+      if (graded && !graded.correct) rating = 1;
+      else if (rating === 1) return;
+      send({
+        card: current.id,
+        rating: rating,
+        client_review_id: uuid(),
+        version: current.version,
+        duration_ms: Math.min(Date.now() - shownAt, 86400000),
+        variant: current.variant.token,
+        answers: graded ? partAnswersOf(graded) : partAnswers(),
+        next: { deck: deck ? Number(deck) : null, limit: 2 },
+      });
+      return;
+    }
     send({
       card: current.id,
       rating: rating,
@@ -191,6 +301,12 @@
       answer: current.typed ? input.value : "",
       next: { deck: deck ? Number(deck) : null, limit: 2 },
     });
+  }
+
+  function partAnswersOf(result) {
+    var answers = {};
+    (result.grades || []).forEach(function (g) { answers[g.part] = g.answer_text; });
+    return answers;
   }
 
   function undo() {
@@ -240,14 +356,15 @@
 
   document.addEventListener("keydown", function (e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    var typing = e.target === input && !input.disabled;
-    if (typing) return;  // Enter in the answer box submits its form
+    var tag = e.target.tagName;
+    var typing = els.typed.contains(e.target) && (tag === "INPUT" || tag === "SELECT") && !e.target.disabled;
+    if (typing) return;  // Enter in an answer box submits its form
     if ((e.key === " " || e.key === "Enter") && current && !revealed) {
       e.preventDefault(); reveal();
     } else if (/^[1-4]$/.test(e.key) && revealed) {
       e.preventDefault(); rate(Number(e.key));
     } else if ((e.key === " " || e.key === "Enter") && revealed && e.target.tagName !== "BUTTON") {
-      e.preventDefault(); rate(3);
+      e.preventDefault(); rate(current && current.variant && graded && !graded.correct ? 1 : 3);
     } else if (e.key === "u" || e.key === "U") {
       e.preventDefault(); undo();
     }
