@@ -1,4 +1,4 @@
-"""Models of the workers app: one row per precision-demo run."""
+"""Models of the workers app: demo runs, scheduler fits and simulations."""
 
 from __future__ import annotations
 
@@ -84,6 +84,173 @@ class DemoRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demo} #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class SchedulerFit(models.Model):
+    """One fit of the 21 FSRS-6 parameters to a learner's review history.
+
+    **Scope.** ``scope`` is ``"all"`` (every review of the learner: the main
+    case, the parameters used for every deck) or ``"deck:<id>"`` with ``deck``
+    set. Anki fits per *deck option preset*, a named set of options shared by
+    several decks; this service has no named presets (each deck carries its
+    own options), so the preset scope is one deck: its reviews only, and its
+    parameters are used for that deck before the learner's ``"all"`` ones.
+
+    **Current parameters.** The learner's parameters for a scope are the
+    ``new_parameters`` of the latest *succeeded and accepted* fit of that
+    scope (`workers.selectors.learner_parameters`); a fit that is not better
+    on the held-out reviews, or that failed, changes nothing.
+
+    ``last_review_id`` is the newest review (``ReviewLog.id``) there was when
+    the fit was asked for: the weekly job fits again only learners with enough
+    reviews after it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        ON_DEMAND = "on_demand", "On demand"
+        WEEKLY = "weekly", "Weekly"
+        COMMAND = "command", "Command (optimize_scheduler --apply)"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField(max_length=32, default="all")
+    deck = models.ForeignKey(
+        "flashcards.Deck",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    trigger = models.CharField(
+        max_length=16, choices=Trigger.choices, default=Trigger.ON_DEMAND
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    progress_message = models.CharField(max_length=200, blank=True, default="")
+    reschedule = models.BooleanField(
+        default=False, help_text="Recompute due dates if the new parameters win."
+    )
+    last_review_id = models.BigIntegerField(default=0)
+    review_count = models.PositiveIntegerField(default=0)
+    card_count = models.PositiveIntegerField(default=0)
+    train_reviews = models.PositiveIntegerField(default=0)
+    holdout_reviews = models.PositiveIntegerField(default=0)
+    holdout_from = models.DateTimeField(null=True, blank=True)
+    reviews_needed = models.PositiveIntegerField(default=0)
+    reviews_available = models.PositiveIntegerField(null=True, blank=True)
+    old_parameters = models.JSONField(null=True, blank=True)
+    new_parameters = models.JSONField(null=True, blank=True)
+    old_metrics = models.JSONField(null=True, blank=True)
+    new_metrics = models.JSONField(null=True, blank=True)
+    accepted = models.BooleanField(default=False)
+    changes = models.JSONField(default=list, blank=True)
+    rescheduled_cards = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(
+                fields=("learner", "scope", "finished_at"),
+                name="workers_fit_current",
+                condition=models.Q(status="succeeded", accepted=True),
+            ),
+            models.Index(
+                fields=("learner", "scope", "created_at"), name="workers_fit_recent"
+            ),
+        ]
+        constraints = [
+            # One fit at a time per learner and scope; a second request gets it.
+            models.UniqueConstraint(
+                fields=("learner", "scope"),
+                condition=models.Q(status__in=("queued", "running")),
+                name="workers_fit_one_unfinished",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0.0, progress__lte=1.0),
+                name="workers_fit_progress_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"fit #{self.pk} of {self.learner_id} ({self.scope}, {self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def is_current_candidate(self) -> bool:
+        return self.status == self.Status.SUCCEEDED and self.accepted
+
+
+class SchedulerSimulation(models.Model):
+    """A "help me decide" run: a simulated year for several desired retentions.
+
+    ``params`` holds the validated inputs (``desired_retentions``, ``days``,
+    ``deck_size``, ``learn_per_day``, ``review_limit``, ``seconds_per_review``)
+    and ``parameters`` the FSRS parameters simulated (the learner's own);
+    ``result`` is `flashcards.fitting.workload_to_dict` plus a summary.
+    """
+
+    Status = SchedulerFit.Status
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    params = models.JSONField()
+    parameters = models.JSONField()
+    parameters_source = models.CharField(max_length=16, default="default")
+    seed = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    progress_message = models.CharField(max_length=200, blank=True, default="")
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=("learner", "created_at"), name="workers_sim_recent")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0.0, progress__lte=1.0),
+                name="workers_sim_progress_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"simulation #{self.pk} of {self.learner_id} ({self.status})"
 
     @property
     def is_finished(self) -> bool:
