@@ -119,3 +119,75 @@ def demo_runs_expire_stale() -> dict[str, int]:
         if demo_run_expire_stale(run=run).status == run.Status.FAILED:
             failed += 1
     return {"failed": failed}
+
+
+# --- the learner's scheduler -----------------------------------------------------
+
+# A fit of 100k reviews takes a few seconds; these leave room for far more.
+SCHEDULER_SOFT_TIME_LIMIT = 600
+SCHEDULER_TIME_LIMIT = 660
+
+
+class SchedulerTask(Task):
+    """Marks the fit or simulation failed when the hard time limit kills it."""
+
+    mark_failed_name = ""
+
+    def on_failure(
+        self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        from workers import scheduler_services
+
+        if not args:
+            return
+        if isinstance(exc, TimeLimitExceeded):
+            error = f"Stopped at the time limit ({SCHEDULER_TIME_LIMIT} s)."
+        else:
+            error = f"Failed: {type(exc).__name__}: {exc}"[:1000]
+        mark = getattr(scheduler_services, self.mark_failed_name)
+        try:
+            mark(int(args[0]), error)
+        except Exception:  # noqa: BLE001 - never let bookkeeping kill the worker
+            logger.exception("could not mark %s %s failed", self.name, args[0])
+
+
+class SchedulerFitTask(SchedulerTask):
+    mark_failed_name = "_mark_fit_failed"
+
+
+class SchedulerSimulationTask(SchedulerTask):
+    mark_failed_name = "_mark_simulation_failed"
+
+
+@shared_task(
+    name="workers.tasks.scheduler_fit",
+    base=SchedulerFitTask,
+    soft_time_limit=SCHEDULER_SOFT_TIME_LIMIT,
+    time_limit=SCHEDULER_TIME_LIMIT,
+)
+def scheduler_fit(fit_id: int) -> dict[str, object]:
+    """Fit a learner's FSRS parameters (on demand, weekly, or by command)."""
+    from workers.scheduler_services import scheduler_fit_execute
+
+    return {"id": fit_id, "outcome": scheduler_fit_execute(fit_id)}
+
+
+@shared_task(name="workers.tasks.scheduler_fits_weekly")
+def scheduler_fits_weekly() -> dict[str, int]:
+    """Celery beat, weekly: queue a fit per learner with enough new reviews."""
+    from workers.scheduler_services import scheduler_fits_request_weekly
+
+    return scheduler_fits_request_weekly()
+
+
+@shared_task(
+    name="workers.tasks.scheduler_simulation",
+    base=SchedulerSimulationTask,
+    soft_time_limit=SCHEDULER_SOFT_TIME_LIMIT,
+    time_limit=SCHEDULER_TIME_LIMIT,
+)
+def scheduler_simulation(simulation_id: int) -> dict[str, object]:
+    """Simulate a year for several desired retentions ("help me decide")."""
+    from workers.scheduler_services import scheduler_simulation_execute
+
+    return {"id": simulation_id, "outcome": scheduler_simulation_execute(simulation_id)}
