@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workers import apis
+from workers import apis, scheduler_apis
 
 urlpatterns = [
     path("demos/", apis.DemoListApi.as_view(), name="api-demo-list"),
@@ -15,5 +15,35 @@ urlpatterns = [
         "demos/<slug:name>/runs/",
         apis.DemoRunCreateApi.as_view(),
         name="api-demo-run-create",
+    ),
+    path(
+        "scheduler/fits/",
+        scheduler_apis.SchedulerFitCreateApi.as_view(),
+        name="api-scheduler-fit-create",
+    ),
+    path(
+        "scheduler/fits/<int:fit_id>/",
+        scheduler_apis.SchedulerFitDetailApi.as_view(),
+        name="api-scheduler-fit-detail",
+    ),
+    path(
+        "scheduler/parameters/",
+        scheduler_apis.SchedulerParametersApi.as_view(),
+        name="api-scheduler-parameters",
+    ),
+    path(
+        "scheduler/reschedule/",
+        scheduler_apis.SchedulerRescheduleApi.as_view(),
+        name="api-scheduler-reschedule",
+    ),
+    path(
+        "scheduler/simulations/",
+        scheduler_apis.SchedulerSimulationCreateApi.as_view(),
+        name="api-scheduler-simulation-create",
+    ),
+    path(
+        "scheduler/simulations/<int:simulation_id>/",
+        scheduler_apis.SchedulerSimulationDetailApi.as_view(),
+        name="api-scheduler-simulation-detail",
     ),
 ]

@@ -1,8 +1,8 @@
-"""Pages of the workers app: the precision demos."""
+"""Pages of the workers app: the precision demos, the scheduler settings."""
 
 from django.urls import path
 
-from workers import views
+from workers import scheduler_views, views
 
 app_name = "workers"
 urlpatterns = [
@@ -12,4 +12,30 @@ urlpatterns = [
     path("demos/runs/<int:run_id>.json", views.demo_run_json, name="demo-run-json"),
     path("demos/runs/<int:run_id>.csv", views.demo_run_csv, name="demo-run-csv"),
     path("demos/<slug:name>/", views.demo_detail, name="demo-detail"),
+    path("settings/scheduler/", scheduler_views.scheduler, name="scheduler"),
+    path(
+        "settings/scheduler/fits/",
+        scheduler_views.scheduler_fit_start,
+        name="scheduler-fit",
+    ),
+    path(
+        "settings/scheduler/fits/<int:fit_id>/panel/",
+        scheduler_views.scheduler_fit_panel,
+        name="scheduler-fit-panel",
+    ),
+    path(
+        "settings/scheduler/reschedule/",
+        scheduler_views.scheduler_reschedule,
+        name="scheduler-reschedule",
+    ),
+    path(
+        "settings/scheduler/simulations/",
+        scheduler_views.scheduler_simulate,
+        name="scheduler-simulate",
+    ),
+    path(
+        "settings/scheduler/simulations/<int:simulation_id>/panel/",
+        scheduler_views.scheduler_simulation_panel,
+        name="scheduler-simulation-panel",
+    ),
 ]
