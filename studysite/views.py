@@ -69,7 +69,12 @@ def _start_steps(role: str) -> list[dict[str, str]]:
 
 def home(request: HttpRequest) -> HttpResponse:
     role = request.user.role if request.user.is_authenticated else "learner"
-    return render(request, "home.html", {"steps": _start_steps(role)})
+    context = {"steps": _start_steps(role), "assignments": []}
+    if request.user.is_authenticated:
+        from lessons.classes.selectors import assignments_for_learner
+
+        context["assignments"] = assignments_for_learner(learner=request.user)
+    return render(request, "home.html", context)
 
 
 def _form_page(request: HttpRequest, template: str, form: object) -> HttpResponse:

@@ -1,0 +1,271 @@
+"""The classes API.
+
+====================================================  ====================================
+``GET  /api/v1/classes/``                             classes you teach and classes you are in
+``POST /api/v1/classes/``                             open a class (teacher) -> join code
+``GET  /api/v1/classes/{id}/``                        a class (the code only for its teacher)
+``POST /api/v1/classes/join/``                        ``{code}`` -> enrollment
+``POST /api/v1/classes/{id}/leave/``                  leave the class
+``POST /api/v1/classes/{id}/code/``                   a new join code (teacher)
+``GET  /api/v1/classes/{id}/assignments/``            the class's assignments
+``POST /api/v1/classes/{id}/assignments/``            ``{deck | quiz, due_at?}`` (teacher)
+``DELETE /api/v1/classes/{id}/assignments/{aid}/``    unassign (teacher)
+``GET  /api/v1/classes/{id}/dashboard/``              per learner and per item (teacher)
+``GET  /api/v1/classes/{id}/dashboard.csv``           the same per learner, as CSV (teacher)
+``GET  /api/v1/classes/{id}/learners/{lid}/progress/``  a learner's figures on the assignments
+``GET  /api/v1/assignments/``                         your assignments, soonest due first
+====================================================  ====================================
+
+A class you may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flashcards.progress import selectors as progress
+from lessons.classes import dashboard, selectors, services
+from lessons.models import Assignment, SchoolClass
+from studysite.serializers import StrictSerializer
+
+
+def class_data(school_class: SchoolClass, *, teacher_view: bool) -> dict[str, Any]:
+    data = {
+        "id": school_class.pk,
+        "name": school_class.name,
+        "teacher": school_class.teacher.username,
+        "created_at": school_class.created_at,
+    }
+    if teacher_view:
+        data["join_code"] = school_class.join_code
+    return data
+
+
+def assignment_data(a: Assignment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "kind": a.kind,
+        "deck": a.deck_id,
+        "quiz": a.quiz_id,
+        "title": a.title,
+        "due_at": a.due_at,
+    }
+
+
+def _teaches(request: Request, school_class: SchoolClass) -> bool:
+    return school_class.teacher_id == request.user.pk or bool(
+        request.user.is_staff or request.user.is_superuser
+    )
+
+
+class ClassListCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        name = serializers.CharField(max_length=200)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_classes_list")
+    def get(self, request: Request) -> Response:
+        taught = selectors.classes_taught(teacher=request.user).select_related(
+            "teacher"
+        )
+        joined = selectors.classes_joined(learner=request.user)
+        return Response(
+            {
+                "teaching": [class_data(c, teacher_view=True) for c in taught],
+                "enrolled": [class_data(c, teacher_view=False) for c in joined],
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        operation_id="v1_classes_create",
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.is_teacher:
+            raise PermissionDenied("Only teachers open classes.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        school_class = services.class_create(
+            teacher=request.user, name=data.validated_data["name"]
+        )
+        return Response(
+            class_data(school_class, teacher_view=True), status=status.HTTP_201_CREATED
+        )
+
+
+class ClassDetailApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_member(user=request.user, class_id=class_id)
+        teacher_view = _teaches(request, school_class)
+        data = class_data(school_class, teacher_view=teacher_view)
+        data["assignments"] = [
+            assignment_data(a)
+            for a in selectors.class_assignments(school_class=school_class)
+        ]
+        if teacher_view:
+            data["learners"] = [
+                {"id": u.pk, "username": u.username}
+                for u in selectors.class_learners(school_class=school_class)
+            ]
+        return Response(data)
+
+
+class ClassJoinApi(APIView):
+    class InputSerializer(StrictSerializer):
+        code = serializers.CharField(max_length=32)
+
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = services.class_join(
+            learner=request.user, code=data.validated_data["code"]
+        )
+        return Response(
+            {
+                "class": class_data(enrollment.school_class, teacher_view=False),
+                "joined_at": enrollment.joined_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ClassLeaveApi(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_member(user=request.user, class_id=class_id)
+        enrollment = services.class_leave(
+            learner=request.user, school_class=school_class
+        )
+        return Response({"class": school_class.pk, "left_at": enrollment.left_at})
+
+
+class ClassCodeRegenerateApi(APIView):
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
+        services.class_code_regenerate(school_class=school_class)
+        return Response(class_data(school_class, teacher_view=True))
+
+
+class AssignmentListCreateApi(APIView):
+    class InputSerializer(StrictSerializer):
+        deck = serializers.IntegerField(required=False, min_value=1)
+        quiz = serializers.IntegerField(required=False, min_value=1)
+        due_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, operation_id="v1_classes_assignments_list"
+    )
+    def get(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_member(user=request.user, class_id=class_id)
+        return Response(
+            {
+                "assignments": [
+                    assignment_data(a)
+                    for a in selectors.class_assignments(school_class=school_class)
+                ]
+            }
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OpenApiTypes.OBJECT},
+        operation_id="v1_classes_assignments_create",
+    )
+    def post(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        assignment = services.assignment_create(
+            school_class=school_class,
+            deck_id=fields.get("deck"),
+            quiz_id=fields.get("quiz"),
+            due_at=fields.get("due_at"),
+        )
+        return Response(assignment_data(assignment), status=status.HTTP_201_CREATED)
+
+
+class AssignmentDeleteApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, class_id: int, assignment_id: int) -> Response:
+        school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
+        assignment = Assignment.objects.filter(
+            pk=assignment_id, school_class=school_class
+        ).first()
+        if assignment is None:
+            raise Http404("No such assignment.")
+        services.assignment_delete(assignment=assignment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClassDashboardApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, class_id: int) -> Response:
+        school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
+        return Response(dashboard.class_dashboard(school_class=school_class))
+
+
+class ClassDashboardCsvApi(APIView):
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="One row per learner."
+            )
+        }
+    )
+    def get(self, request: Request, class_id: int) -> HttpResponse:
+        school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
+        return dashboard_csv_response(school_class)
+
+
+def dashboard_csv_response(school_class: SchoolClass) -> HttpResponse:
+    data = dashboard.class_dashboard(school_class=school_class)
+    response = HttpResponse(
+        dashboard.class_dashboard_csv(data), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="class-{school_class.pk}-{stamp}.csv"'
+    )
+    return response
+
+
+class ClassLearnerProgressApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, class_id: int, learner_id: int) -> Response:
+        school_class = selectors.class_for_member(user=request.user, class_id=class_id)
+        scope = selectors.class_learner_scope(
+            viewer=request.user, school_class=school_class, learner_id=learner_id
+        )
+        now = timezone.now()
+        return Response(
+            {
+                "class": school_class.pk,
+                **progress.summary(scope, now=now),
+                "retention": progress.retention(scope, now=now),
+                "forecast": progress.forecast(scope, now=now),
+                "mastery": progress.mastery(scope, now=now),
+                "quizzes": progress.quiz_history(scope),
+            }
+        )
+
+
+class AssignmentMineApi(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {"assignments": selectors.assignments_for_learner(learner=request.user)}
+        )

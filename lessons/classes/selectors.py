@@ -1,0 +1,162 @@
+"""Reads of classes: who sees which class, a learner's assignments.
+
+A class is visible to its teacher, to admins, and (without the join code or
+the other learners' data) to its enrolled learners; anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from flashcards.progress.access import Scope, assigned_items, is_admin
+from lessons.models import Assignment, Enrollment, QuizAttempt, SchoolClass
+from studysite.models import User
+
+
+def classes_taught(*, teacher: User) -> QuerySet[SchoolClass]:
+    return SchoolClass.objects.filter(teacher=teacher).annotate(
+        learner_count=Count(
+            "enrollments", filter=Q(enrollments__left_at__isnull=True), distinct=True
+        ),
+        assignment_count=Count("assignments", distinct=True),
+    )
+
+
+def classes_joined(*, learner: User) -> QuerySet[SchoolClass]:
+    return SchoolClass.objects.filter(
+        enrollments__learner=learner, enrollments__left_at__isnull=True
+    ).select_related("teacher")
+
+
+def class_for_teacher(*, user: User, class_id: int) -> SchoolClass:
+    """The class if ``user`` teaches it or is an admin; 404 otherwise."""
+    school_class = SchoolClass.objects.select_related("teacher").filter(pk=class_id)
+    if not is_admin(user):
+        school_class = school_class.filter(teacher=user)
+    found = school_class.first()
+    if found is None:
+        raise Http404("No such class.")
+    return found
+
+
+def class_for_member(*, user: User, class_id: int) -> SchoolClass:
+    """The class if ``user`` teaches it, is enrolled in it or is an admin; 404."""
+    member = Enrollment.objects.filter(
+        school_class=OuterRef("pk"), learner=user, left_at__isnull=True
+    )
+    rows = SchoolClass.objects.select_related("teacher").filter(pk=class_id)
+    if not is_admin(user):
+        rows = rows.filter(Q(teacher=user) | Exists(member))
+    found = rows.first()
+    if found is None:
+        raise Http404("No such class.")
+    return found
+
+
+def is_enrolled(*, learner: User, school_class: SchoolClass) -> bool:
+    return Enrollment.objects.filter(
+        school_class=school_class, learner=learner, left_at__isnull=True
+    ).exists()
+
+
+def class_learners(*, school_class: SchoolClass) -> list[User]:
+    return list(
+        User.objects.filter(
+            enrollments__school_class=school_class, enrollments__left_at__isnull=True
+        ).order_by("username")
+    )
+
+
+def class_assignments(*, school_class: SchoolClass) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(school_class=school_class).select_related(
+            "deck", "quiz"
+        )
+    )
+
+
+def class_learner_scope(
+    *, viewer: User, school_class: SchoolClass, learner_id: int
+) -> Scope:
+    """A learner of the class, on what the class was assigned.
+
+    The class's teacher and admins may look; so may the learner themselves.
+    A user who is not enrolled now is a 404.
+    """
+    allowed = (
+        is_admin(viewer)
+        or school_class.teacher_id == viewer.pk
+        or learner_id == viewer.pk
+    )
+    learner = (
+        User.objects.filter(
+            pk=learner_id,
+            enrollments__school_class=school_class,
+            enrollments__left_at__isnull=True,
+        ).first()
+        if allowed
+        else None
+    )
+    if learner is None:
+        raise Http404("No such learner in this class.")
+    decks, quizzes = assigned_items(class_ids=[school_class.pk])
+    return Scope(learner=learner, deck_ids=decks, quiz_ids=quizzes)
+
+
+def _url(name: str, *args: Any) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def assignments_for_learner(
+    *, learner: User, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The learner's assignments in their classes, soonest due first.
+
+    A quiz is ``done`` once an attempt is submitted; a deck is reviewed for
+    good, so it is never done.
+    """
+    now = now or timezone.now()
+    submitted = QuizAttempt.objects.filter(
+        learner=learner, quiz=OuterRef("quiz"), submitted_at__isnull=False
+    )
+    rows = (
+        Assignment.objects.filter(
+            school_class__enrollments__learner=learner,
+            school_class__enrollments__left_at__isnull=True,
+        )
+        .select_related("school_class", "deck", "quiz")
+        .annotate(quiz_done=Exists(submitted))
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )
+    out = []
+    for a in rows:
+        if a.deck_id:
+            url = _url("flashcards:study-deck", a.deck_id) or ""
+        else:
+            url = _url("quizzes:quiz-start", a.quiz_id) or ""
+        out.append(
+            {
+                "id": a.pk,
+                "class_id": a.school_class_id,
+                "class_name": a.school_class.name,
+                "kind": a.kind,
+                "item_id": a.deck_id or a.quiz_id,
+                "title": a.title,
+                "due_at": a.due_at,
+                "overdue": bool(a.due_at and a.due_at < now and not a.quiz_done),
+                "done": bool(a.quiz_done),
+                "url": url,
+                # Starting a quiz is a POST (it creates an attempt).
+                "post": a.kind == "quiz",
+            }
+        )
+    return out

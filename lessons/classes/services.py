@@ -1,0 +1,139 @@
+"""Writes of classes: open, new join code, join, leave, assign, unassign."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from flashcards.models import Deck
+from lessons.models import Assignment, Enrollment, Quiz, SchoolClass
+from lessons.models.classes import JOIN_CODE_LENGTH, new_join_code
+from studysite.api_errors import Conflict, FieldError
+from studysite.models import User
+
+_CODE_NOISE = re.compile(r"[\s\-_.]")
+
+
+def normalise_code(code: str) -> str:
+    """What a learner typed, as stored: upper case, no spaces or dashes."""
+    return _CODE_NOISE.sub("", str(code or "")).upper()
+
+
+def _fresh_code() -> str:
+    for _ in range(20):
+        code = new_join_code()
+        if not SchoolClass.objects.filter(join_code=code).exists():
+            return code
+    raise Conflict("Could not find a free join code; try again.")
+
+
+def _clean_name(name: str) -> str:
+    name = str(name or "").strip()
+    if not name:
+        raise FieldError({"name": "Give the class a name."})
+    if len(name) > 200:
+        raise FieldError({"name": "At most 200 characters."})
+    return name
+
+
+@transaction.atomic
+def class_create(*, teacher: User, name: str) -> SchoolClass:
+    if not teacher.is_teacher:
+        raise FieldError({"teacher": "Only teachers open classes."})
+    return SchoolClass.objects.create(
+        teacher=teacher, name=_clean_name(name), join_code=_fresh_code()
+    )
+
+
+@transaction.atomic
+def class_code_regenerate(*, school_class: SchoolClass) -> SchoolClass:
+    """A new join code; the old one stops working, enrolled learners stay."""
+    school_class.join_code = _fresh_code()
+    school_class.save(update_fields=["join_code"])
+    return school_class
+
+
+@transaction.atomic
+def class_join(*, learner: User, code: str, now: datetime | None = None) -> Enrollment:
+    """Enroll with a join code (again after leaving); a bad code is a 400."""
+    code = normalise_code(code)
+    if len(code) != JOIN_CODE_LENGTH:
+        raise FieldError(
+            {"code": f"A join code has {JOIN_CODE_LENGTH} letters and digits."}
+        )
+    school_class = SchoolClass.objects.filter(join_code=code).first()
+    if school_class is None:
+        raise FieldError({"code": "No class has this join code."})
+    if school_class.teacher_id == learner.pk:
+        raise FieldError({"code": "You teach this class."})
+    now = now or timezone.now()
+    enrollment, created = Enrollment.objects.select_for_update().get_or_create(
+        school_class=school_class, learner=learner, defaults={"joined_at": now}
+    )
+    if not created and enrollment.left_at is not None:
+        enrollment.left_at = None
+        enrollment.joined_at = now
+        enrollment.save(update_fields=["left_at", "joined_at"])
+    return enrollment
+
+
+@transaction.atomic
+def class_leave(
+    *, learner: User, school_class: SchoolClass, now: datetime | None = None
+) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(school_class=school_class, learner=learner, left_at__isnull=True)
+        .first()
+    )
+    if enrollment is None:
+        raise FieldError({"class": "You are not in this class."})
+    enrollment.left_at = now or timezone.now()
+    enrollment.save(update_fields=["left_at"])
+    return enrollment
+
+
+def _assignable_deck(teacher: User, deck_id: int) -> Deck:
+    deck = Deck.objects.filter(pk=deck_id, owner=teacher).first()
+    if deck is None:
+        raise FieldError({"deck": "Assign one of your own decks."})
+    return deck
+
+
+def _assignable_quiz(teacher: User, quiz_id: int) -> Quiz:
+    quiz = Quiz.objects.filter(pk=quiz_id, teacher=teacher).first()
+    if quiz is None:
+        raise FieldError({"quiz": "Assign one of your own quizzes."})
+    return quiz
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    school_class: SchoolClass,
+    deck_id: int | None = None,
+    quiz_id: int | None = None,
+    due_at: datetime | None = None,
+) -> Assignment:
+    """Assign one of the teacher's decks or quizzes (exactly one) to the class."""
+    if (deck_id is None) == (quiz_id is None):
+        raise FieldError({"deck": "Give a deck or a quiz (one of them)."})
+    teacher = school_class.teacher
+    deck = _assignable_deck(teacher, deck_id) if deck_id is not None else None
+    quiz = _assignable_quiz(teacher, quiz_id) if quiz_id is not None else None
+    try:
+        with transaction.atomic():
+            return Assignment.objects.create(
+                school_class=school_class, deck=deck, quiz=quiz, due_at=due_at
+            )
+    except IntegrityError:
+        field = "deck" if deck else "quiz"
+        raise FieldError({field: "This class already has it assigned."}) from None
+
+
+@transaction.atomic
+def assignment_delete(*, assignment: Assignment) -> None:
+    assignment.delete()
