@@ -1,0 +1,218 @@
+"""CSV and TSV: read with a column mapping, write what reads back the same.
+
+Pure (no Django). An import is two steps: `preview` decodes the file (UTF-8,
+with or without a byte order mark), guesses the delimiter and shows the first
+rows; the user then maps columns to roles (``front``, ``back``, ``tags``,
+``type``, ``fields``) and `rows_to_notes` builds the notes, reporting every
+bad line. The export's header (``type,front,back,tags,fields``) maps itself.
+
+``front``/``back`` fill each type's two main fields (basic: front/back;
+cloze: text/extra; numeric: question/answer; parametric: template/part);
+``fields`` is a JSON object of all of a note's fields and wins when present.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ROLES = ("front", "back", "tags", "type", "fields")
+NOTE_TYPES = ("basic", "basic_reversed", "cloze", "numeric", "parametric")
+MAIN_FIELDS = {
+    "basic": ("front", "back"),
+    "basic_reversed": ("front", "back"),
+    "cloze": ("text", "extra"),
+    "numeric": ("question", "answer"),
+    "parametric": ("template", "part"),
+}
+PREVIEW_ROWS = 5
+MAX_ERRORS_SHOWN = 20
+MAX_COLUMNS = 50
+
+
+class CsvError(ValueError):
+    """The file cannot be read as CSV; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    delimiter: str
+    rows: list[list[str]]
+    columns: int
+    guessed: dict[str, int]
+    header: bool
+
+
+@dataclass(frozen=True)
+class RowNote:
+    line: int
+    type: str
+    fields: dict[str, Any]
+    tags: list[str]
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CsvError(
+            f"The file is not UTF-8 text (a byte that is not UTF-8 on line {line}). "
+            f"Save it as “CSV UTF-8” and upload it again."
+        ) from None
+
+
+def sniff_delimiter(text: str, filename: str = "") -> str:
+    if filename.lower().endswith((".tsv", ".tab")):
+        return "\t"
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return "\t" if sample.count("\t") > sample.count(",") else ","
+
+
+def read_rows(text: str, delimiter: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise CsvError(
+                    f"Line {reader.line_num} has {len(row)} columns; at most {MAX_COLUMNS}."
+                )
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+    except csv.Error as exc:
+        raise CsvError(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+    return rows
+
+
+def guess_mapping(header: list[str]) -> dict[str, int]:
+    names = [h.strip().lower() for h in header]
+    guessed = {role: names.index(role) for role in ROLES if role in names}
+    aliases = {"question": "front", "answer": "back", "text": "front", "extra": "back"}
+    for alias, role in aliases.items():
+        if role not in guessed and alias in names:
+            guessed[role] = names.index(alias)
+    return guessed
+
+
+def preview(data: bytes, filename: str = "") -> Preview:
+    """Decode, guess the delimiter and the mapping, and show the first rows.
+
+    Raises:
+        CsvError: Bad encoding, invalid CSV, or no rows.
+    """
+    text = decode(data)
+    delimiter = sniff_delimiter(text, filename)
+    rows = read_rows(text, delimiter)
+    if not rows:
+        raise CsvError("The file has no rows.")
+    guessed = guess_mapping(rows[0])
+    header = bool({"front", "back"} & set(guessed))
+    if not header:
+        guessed = {"front": 0, "back": 1} if len(rows[0]) >= 2 else {"front": 0}
+    return Preview(
+        delimiter=delimiter,
+        rows=rows[: PREVIEW_ROWS + 1],
+        columns=max(len(r) for r in rows[: PREVIEW_ROWS + 1]),
+        guessed=guessed,
+        header=header,
+    )
+
+
+def check_mapping(columns: Mapping[str, Any], width: int) -> dict[str, int]:
+    """Validate a mapping role -> column index; ``front`` is required."""
+    clean: dict[str, int] = {}
+    for role, index in columns.items():
+        if role not in ROLES:
+            raise CsvError(
+                f"Unknown column role {role!r}; roles are {', '.join(ROLES)}."
+            )
+        if index is None or index == "":
+            continue
+        try:
+            number = int(index)
+        except (TypeError, ValueError):
+            raise CsvError(f"The {role} column must be a column number.") from None
+        if not 0 <= number < width:
+            raise CsvError(f"The {role} column ({number + 1}) is not in the file.")
+        clean[role] = number
+    if "front" not in clean and "fields" not in clean:
+        raise CsvError("Choose which column is the front (or the fields JSON).")
+    return clean
+
+
+def rows_to_notes(
+    rows: list[list[str]],
+    *,
+    columns: Mapping[str, int],
+    header: bool,
+    default_type: str = "basic",
+) -> tuple[list[RowNote], list[str]]:
+    """Build notes from rows; return them and every problem as 'line N: ...'."""
+    notes: list[RowNote] = []
+    errors: list[str] = []
+    start = 1 if header else 0
+    for number, row in enumerate(rows[start:], start=start + 1):
+        problems: list[str] = []
+        needed = max(columns.values()) if columns else 0
+        if len(row) <= needed:
+            errors.append(
+                f"line {number}: has {len(row)} columns, the mapping needs {needed + 1}"
+            )
+            continue
+
+        def cell(role: str, row: list[str] = row) -> str:
+            return row[columns[role]].strip() if role in columns else ""
+
+        kind = cell("type").lower() or default_type
+        if kind not in NOTE_TYPES:
+            problems.append(f"type {kind!r} is not one of {', '.join(NOTE_TYPES)}")
+            kind = default_type
+        main = MAIN_FIELDS[kind]
+        fields: dict[str, Any] = {main[0]: cell("front"), main[1]: cell("back")}
+        raw = cell("fields")
+        if raw:
+            try:
+                parsed = json.loads(raw)
+                if not isinstance(parsed, dict):
+                    raise ValueError
+                fields = parsed
+            except ValueError:
+                problems.append("the fields column is not a JSON object")
+        fields = {k: v for k, v in fields.items() if v not in ("", None)}
+        tags = cell("tags").replace(",", " ").split()
+        if problems:
+            errors.append(f"line {number}: " + "; ".join(problems))
+            continue
+        notes.append(RowNote(number, kind, fields, tags))
+    return notes, errors
+
+
+def write_csv(notes: Iterable[tuple[str, Mapping[str, Any], list[str]]]) -> str:
+    """``type,front,back,tags,fields`` rows (fields: the full JSON)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["type", "front", "back", "tags", "fields"])
+    for kind, fields, tags in notes:
+        main = MAIN_FIELDS.get(kind, ("front", "back"))
+        writer.writerow(
+            [
+                kind,
+                _text(fields.get(main[0], "")),
+                _text(fields.get(main[1], "")),
+                " ".join(tags),
+                json.dumps(dict(fields), ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return out.getvalue()
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
