@@ -9,6 +9,7 @@ the review service leaves, without replaying each answer.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,10 +19,15 @@ from flashcards.models import Card, CardMemory, Note, ReviewLog
 from flashcards.scheduling import State
 
 
+@lru_cache(maxsize=8)
+def _log(reviews: int, seed: int) -> tuple:
+    return tuple(synthetic_log(reviews, rng=np.random.default_rng(seed)))
+
+
 def give_history(learner, reviews: int, *, deck=None, seed: int = 1, title="Mine"):
     """Give the learner ``reviews`` reviews in a deck; return the deck."""
     deck = deck or fc_services.deck_create(owner=learner, title=title)
-    records = synthetic_log(reviews, rng=np.random.default_rng(seed))
+    records = _log(reviews, seed)
     keys = sorted({record.card_id for record in records})
     notes = Note.objects.bulk_create(
         Note(deck=deck, type="basic", fields={"front": f"Q{key}", "back": "A"})
@@ -30,7 +36,7 @@ def give_history(learner, reviews: int, *, deck=None, seed: int = 1, title="Mine
     cards = Card.objects.bulk_create(
         Card(note=note, deck=deck, ordinal=1) for note in notes
     )
-    card_of = {key: card for key, card in zip(keys, cards, strict=True)}
+    card_of = dict(zip(keys, cards, strict=True))
     ReviewLog.objects.bulk_create(
         (
             ReviewLog(
