@@ -112,3 +112,106 @@ def bench_dispatch(*, out: Any, quick: bool) -> None:
         f"   GPU-worker inspection (cold cache) {_ms(time.perf_counter() - started)}"
         f"  -> {found or 'no GPU worker'}"
     )
+
+
+def bench_scheduler_fit_time(*, out: Any, quick: bool) -> None:
+    import io
+
+    from flashcards.fitting_bench import bench_fit_time
+
+    buffer = io.StringIO()
+    bench_fit_time(out=buffer, quick=quick)
+    for line in buffer.getvalue().splitlines():
+        out.write(f"   {line} (synthetic log)")
+
+
+def write_optimizer_csv(records: Any, path: Any) -> None:
+    """Write reviews in the FSRS optimizer CSV layout (what import_reviews reads)."""
+    import csv
+    from datetime import UTC, datetime
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "card_id",
+                "review_time",
+                "review_rating",
+                "review_state",
+                "review_duration",
+            ]
+        )
+        for record in records:
+            millis = (record.reviewed_at - epoch) // _millisecond()
+            writer.writerow(
+                [
+                    1_000_000 + record.card_id,
+                    millis,
+                    record.rating,
+                    "",
+                    record.duration_ms,
+                ]
+            )
+
+
+def _millisecond() -> Any:
+    from datetime import timedelta
+
+    return timedelta(milliseconds=1)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def bench_scheduler_evaluate_imported(*, out: Any, quick: bool) -> None:
+    import io
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from flashcards import fitting
+    from flashcards.fitting_bench import TRUE_PARAMETERS, synthetic_log
+    from studysite.models import User
+
+    size = 3_000 if quick else 10_000
+    records = synthetic_log(size, rng=np.random.default_rng(2024))
+    out.write(
+        f"   SYNTHETIC review log ({size} reviews of a simulated FSRS-6 learner; "
+        "no real log on this machine), FSRS optimizer CSV -> import_reviews"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "revlog.csv"
+        write_optimizer_csv(records, path)
+        try:
+            with transaction.atomic():
+                learner = User.objects.create(username="bench-scheduler-scratch")
+                started = time.perf_counter()
+                call_command(
+                    "import_reviews",
+                    str(path),
+                    "--user",
+                    learner.username,
+                    stdout=io.StringIO(),
+                )
+                out.write(f"   import_reviews: {time.perf_counter() - started:.1f} s")
+                report = io.StringIO()
+                call_command(
+                    "evaluate_scheduler", "--user", learner.username, stdout=report
+                )
+                for line in report.getvalue().splitlines():
+                    out.write(f"   {line}")
+                raise _Rollback
+        except _Rollback:
+            pass
+    true = fitting.evaluate(
+        records, day_of=fitting.day_counter("UTC", 4), parameters=TRUE_PARAMETERS
+    )
+    out.write(
+        f"   for scale: the simulated learner's true parameters score log loss "
+        f"{true.log_loss:.4f}, RMSE(bins) {true.rmse_bins:.4f} on the same folds"
+    )
