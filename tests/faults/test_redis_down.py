@@ -1,0 +1,185 @@
+"""Redis stopped: reviews and quizzes go on, background work says 503, nothing
+queued is lost once Redis is back.
+
+The web process runs the service's real cache (``ResilientRedisCache``) and
+broker on a private, persistent Redis that the test stops and starts again.
+No worker runs until Redis is back, so the run queued before the outage can
+only finish if its message survived.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from lessons.models import GenerationJob
+from tests.factories import TeacherFactory, UserFactory
+from tests.faults.conftest import database_url_for_services, http, token_for, wait_for
+from tests.lessons.quiz_factories import QuizFactory
+from workers.models import DemoRun
+from workers.services import BROKER_DOWN_ERROR
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+SMALL = {"steps": 300, "max_points": 30}
+
+
+def _deck_with_cards(web: str, token: str, cards: int) -> int:
+    deck = http("POST", f"{web}/api/v1/decks/", token=token, data={"title": "Bf16"})
+    assert deck.status == 201, deck.body
+    for i in range(cards):
+        note = http(
+            "POST",
+            f"{web}/api/v1/decks/{deck.body['id']}/notes/",
+            token=token,
+            data={"type": "basic", "fields": {"front": f"q{i}", "back": f"a{i}"}},
+        )
+        assert note.status == 201, note.body
+    return deck.body["id"]
+
+
+def _study_three_cards(web: str, token: str, deck: int) -> None:
+    queue = http("GET", f"{web}/api/v1/study/queue?deck={deck}&limit=1", token=token)
+    assert queue.status == 200, queue.body
+    card = queue.body["cards"][0]
+    for _ in range(3):
+        review = http(
+            "POST",
+            f"{web}/api/v1/reviews/",
+            token=token,
+            data={
+                "card": card["id"],
+                "rating": 3,
+                "client_review_id": str(uuid.uuid4()),
+                "duration_ms": 2500,
+                "version": card["version"],
+                "next": {"deck": deck, "limit": 1},
+            },
+        )
+        assert review.status == 201, review.body
+        card = review.body["queue"]["cards"][0]
+
+
+def _practice_quiz(web: str, token: str) -> None:
+    attempt = http(
+        "POST", f"{web}/api/v1/attempts/practice/", token=token, data={"count": 2}
+    )
+    assert attempt.status == 201, attempt.body
+    attempt_id = attempt.body["id"]
+    item = attempt.body["items"][0]
+    part = item["parts"][0]
+    answer = http(
+        "PUT",
+        f"{web}/api/v1/attempts/{attempt_id}/answers/",
+        token=token,
+        data={"item": item["position"], "part": part["key"], "text": "42"},
+    )
+    assert answer.status == 200, answer.body
+    submitted = http("POST", f"{web}/api/v1/attempts/{attempt_id}/submit/", token=token)
+    assert submitted.status == 200, submitted.body
+    result = http("GET", f"{web}/api/v1/attempts/{attempt_id}/result/", token=token)
+    assert result.status == 200, result.body
+
+
+def test_with_redis_down_study_goes_on_and_queued_work_survives(
+    private_redis, services
+):
+    env = services.env(
+        redis_url=private_redis.url, database_url=database_url_for_services()
+    )
+    web = services.web(env)
+    learner = token_for(UserFactory())
+    teacher_user = TeacherFactory()
+    teacher = token_for(teacher_user)
+    quiz = QuizFactory(teacher=teacher_user)
+    deck = _deck_with_cards(web, learner, 4)
+
+    # Queued while Redis is up; no worker yet.
+    queued = http(
+        "POST",
+        f"{web}/api/v1/demos/update_swallowing/runs/",
+        token=learner,
+        data={"params": SMALL, "fresh": True},
+    )
+    assert queued.status == 202, queued.body
+    assert queued.body["status"] == "queued"
+
+    private_redis.stop()
+
+    health = http("GET", f"{web}/healthz")
+    assert health.status == 200, health.body
+    assert health.body["status"] == "degraded"
+    assert health.body["broker"]["status"] == "error"
+    assert health.body["database"]["status"] == "ok"
+
+    # Reviews and quizzes, and the throttled API in general, go on.
+    _study_three_cards(web, learner, deck)
+    _practice_quiz(web, learner)
+    started = http("POST", f"{web}/api/v1/quizzes/{quiz.pk}/attempts/", token=learner)
+    assert started.status == 201, started.body
+    me = http("GET", f"{web}/api/v1/auth/me/", token=learner)
+    assert me.status == 200 and me.seconds < 2, (me.status, me.seconds)
+
+    # Background work is refused with a 503 that says why, quickly.
+    refused = http(
+        "POST",
+        f"{web}/api/v1/demos/update_swallowing/runs/",
+        token=learner,
+        data={"params": SMALL, "fresh": True},
+    )
+    assert refused.status == 503, refused.body
+    assert "queue is unavailable" in str(refused.body)
+    assert refused.seconds < 5, refused.seconds
+    refused_run = DemoRun.objects.exclude(pk=queued.body["id"]).get()
+    assert refused_run.status == DemoRun.Status.FAILED
+    assert refused_run.error == BROKER_DOWN_ERROR
+    generation = http(
+        "POST", f"{web}/api/v1/quizzes/{quiz.pk}/generate/", token=teacher, data={}
+    )
+    assert generation.status == 503, generation.body
+    assert generation.seconds < 5, generation.seconds
+    assert GenerationJob.objects.get(quiz=quiz).state == GenerationJob.State.FAILED
+
+    private_redis.start()
+
+    # The same web process (no restart) queues again, and a worker now
+    # finishes both the run queued before the outage and the new one.
+    after = http(
+        "POST",
+        f"{web}/api/v1/demos/update_swallowing/runs/",
+        token=learner,
+        data={"params": {**SMALL, "steps": 301}, "fresh": True},
+    )
+    assert after.status == 202, after.body
+    generation = http(
+        "POST", f"{web}/api/v1/quizzes/{quiz.pk}/generate/", token=teacher, data={}
+    )
+    assert generation.status == 202, generation.body
+    services.worker(env, name="after-outage", redis_url=private_redis.url)
+    for run_id in (queued.body["id"], after.body["id"]):
+        run = wait_for(
+            lambda run_id=run_id: (
+                (r := DemoRun.objects.get(pk=run_id)).is_finished and r
+            ),
+            timeout=30,
+            what=f"run {run_id} to finish",
+            every=0.2,
+        )
+        assert run.status == DemoRun.Status.SUCCEEDED, run.error
+        assert run.attempts == 1
+    job = wait_for(
+        lambda: (
+            (j := GenerationJob.objects.get(pk=generation.body["id"])).state
+            in (GenerationJob.State.DONE, GenerationJob.State.FAILED)
+            and j
+        ),
+        timeout=30,
+        what="the generation job queued after the outage",
+        every=0.2,
+    )
+    assert job.state == GenerationJob.State.DONE, job.error
+    assert not DemoRun.objects.filter(
+        status__in=(DemoRun.Status.QUEUED, DemoRun.Status.RUNNING)
+    ).exists()
+    health = http("GET", f"{web}/healthz")
+    assert health.status == 200 and health.body["broker"]["status"] == "ok"
