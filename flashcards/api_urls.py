@@ -13,6 +13,32 @@ urlpatterns = [
         name="flashcards-note-create",
     ),
     path("notes/<int:note_id>/", apis.NoteDetailApi.as_view(), name="flashcards-note"),
+    path("imports/", apis.ImportCreateApi.as_view(), name="flashcards-import"),
+    path(
+        "imports/<int:job_id>/",
+        apis.ImportDetailApi.as_view(),
+        name="flashcards-import-detail",
+    ),
+    path(
+        "imports/<int:job_id>/mapping/",
+        apis.ImportMappingApi.as_view(),
+        name="flashcards-import-mapping",
+    ),
+    path(
+        "decks/<int:deck_id>/export.apkg",
+        apis.DeckExportApi.as_view(export_format="apkg"),
+        name="flashcards-deck-export-apkg",
+    ),
+    path(
+        "decks/<int:deck_id>/export.csv",
+        apis.DeckExportApi.as_view(export_format="csv"),
+        name="flashcards-deck-export-csv",
+    ),
+    path("notes/bulk/", apis.NoteBulkApi.as_view(), name="flashcards-note-bulk"),
+    path(
+        "notes/preview/", apis.NotePreviewApi.as_view(), name="flashcards-note-preview"
+    ),
+    path("media/", apis.MediaCreateApi.as_view(), name="flashcards-media"),
     path("study/queue", apis.StudyQueueApi.as_view(), name="flashcards-queue"),
     path("study/queue/", apis.StudyQueueSlashApi.as_view()),
     path("reviews/", apis.ReviewCreateApi.as_view(), name="flashcards-review"),

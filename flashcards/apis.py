@@ -10,6 +10,15 @@
 ``POST /api/v1/reviews/undo/``           undo the last answer
 ``POST /api/v1/cards/{id}/suspend/``     also ``unsuspend/``, ``bury/``, ``unbury/``
 ``GET /api/v1/reviews/export.csv``       FSRS optimizer layout
+``POST /api/v1/cards/{id}/grade/``       grade a parametric variant (no write)
+``GET /api/v1/reviews/{id}/variant/``    the exact variant a review answered
+``POST /api/v1/imports/``                upload .apkg/CSV (multipart ``file``)
+``GET /api/v1/imports/{id}/``            an import's state and progress
+``POST /api/v1/imports/{id}/mapping/``   a CSV's column mapping; starts it
+``GET /api/v1/decks/{id}/export.apkg``   also ``export.csv``
+``POST /api/v1/notes/bulk/``             tag, untag, move or delete notes
+``POST /api/v1/notes/preview/``          the cards a note would make (HTML)
+``POST /api/v1/media/``                  upload an image
 =======================================  =============================================
 """
 
@@ -23,12 +32,13 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flashcards import parametric, selectors, services
-from flashcards.models import CardMemory, Deck, Note, ReviewLog
+from flashcards import authoring, content, interop, parametric, selectors, services
+from flashcards.models import CardMemory, Deck, ImportJob, Note, ReviewLog
 from flashcards.rendering import card_payload
 from flashcards.scheduling import Rating, State
 from studysite.api_errors import FieldError, error_body
@@ -536,3 +546,210 @@ class ReviewVariantApi(APIView):
         if log is None or log.seed is None or not log.variant:
             raise Http404("No such parametric review.")
         return Response(parametric.variant_of_log(log))
+
+
+# --- authoring, import and export -------------------------------------------------
+
+
+def import_data(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "state": job.state,
+        "phase": job.phase,
+        "filename": job.filename,
+        "size": job.size,
+        "done": job.done,
+        "total": job.total,
+        "deck": job.deck_id,
+        "error": job.error,
+        "warnings": job.warnings,
+        "result": job.result,
+        "preview": job.preview if job.state == ImportJob.State.MAPPING else None,
+        "mapping": job.options.get("columns")
+        if job.kind == ImportJob.Kind.CSV
+        else None,
+    }
+
+
+def _own_job(request: Request, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id, owner=request.user).defer("data").first()
+    if job is None:
+        raise Http404("No such import.")
+    return job
+
+
+class ImportCreateApi(APIView):
+    """Upload an .apkg (queued at once) or a CSV/TSV (waits for its mapping)."""
+
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(StrictSerializer):
+        file = serializers.FileField()
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer}, responses=OpenApiTypes.OBJECT
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        limit = interop.max_import_bytes()
+        if upload.size > limit:
+            raise FieldError(
+                {
+                    "file": f"The file is {upload.size:,} bytes; at most {limit:,} are allowed."
+                }
+            )
+        job = interop.import_job_create(
+            owner=request.user, filename=upload.name, data=upload.read()
+        )
+        if job.state == ImportJob.State.PENDING:
+            interop.import_job_start(job=job)
+        return Response(import_data(job), status=status.HTTP_201_CREATED)
+
+
+class ImportDetailApi(APIView):
+    """An import's state and progress (poll until ``done`` or ``failed``)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, job_id: int) -> Response:
+        return Response(import_data(_own_job(request, job_id)))
+
+
+class ImportMappingApi(APIView):
+    """Map a CSV's columns (role -> 0-based column) and start the import."""
+
+    class InputSerializer(StrictSerializer):
+        columns = serializers.DictField(child=serializers.IntegerField(min_value=0))
+        header = serializers.BooleanField(default=False)
+        default_type = serializers.CharField(default="basic", max_length=32)
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, job_id: int) -> Response:
+        job = _own_job(request, job_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = interop.import_job_map(job=job, **data.validated_data)
+        interop.import_job_start(job=job)
+        return Response(import_data(job), status=status.HTTP_202_ACCEPTED)
+
+
+class NoteBulkApi(APIView):
+    """Add or remove tags on, move or delete some notes of one's own deck."""
+
+    class InputSerializer(StrictSerializer):
+        deck = serializers.IntegerField(min_value=1)
+        notes = serializers.ListField(
+            child=serializers.IntegerField(min_value=1), max_length=5000
+        )
+        action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=64), required=False, default=list
+        )
+        target = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        deck = selectors.deck_get_owned(learner=request.user, deck_id=values["deck"])
+        target = None
+        if values.get("target"):
+            target = selectors.deck_get_owned(
+                learner=request.user, deck_id=values["target"]
+            )
+        count = services.notes_bulk_update(
+            deck=deck,
+            note_ids=values["notes"],
+            action=values["action"],
+            tags=values["tags"],
+            target=target,
+        )
+        return Response({"changed": count})
+
+
+class NotePreviewApi(APIView):
+    """The cards a note would make, as sanitized HTML; nothing is saved."""
+
+    class InputSerializer(StrictSerializer):
+        type = serializers.CharField(max_length=32)
+        fields = serializers.JSONField()
+
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            fields, _ = content.validate_note(
+                data.validated_data["type"], data.validated_data["fields"]
+            )
+        except content.NoteContentError as exc:
+            raise FieldError(dict(exc.errors)) from None
+        return Response(
+            {"cards": authoring.preview_cards(data.validated_data["type"], fields)}
+        )
+
+
+class MediaCreateApi(APIView):
+    """Upload an image (PNG, JPEG, GIF, WebP; checked by content) for notes."""
+
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(StrictSerializer):
+        file = serializers.FileField()
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer}, responses=OpenApiTypes.OBJECT
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        limit = interop.max_image_bytes()
+        if upload.size > limit:
+            raise FieldError(
+                {
+                    "file": f"The image is {upload.size:,} bytes; at most {limit:,} are allowed."
+                }
+            )
+        image = interop.media_create(
+            owner=request.user, name=upload.name, data=upload.read()
+        )
+        return Response(
+            {
+                "url": image.url,
+                "markdown": f"![{image.name}]({image.url})",
+                "size": image.size,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class DeckExportApi(APIView):
+    """A visible deck as an Anki package (``.apkg``) or CSV."""
+
+    export_format = "apkg"
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+        }
+    )
+    def get(self, request: Request, deck_id: int) -> HttpResponse:
+        deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+        if self.export_format == "apkg":
+            response = HttpResponse(
+                interop.deck_export_apkg(deck=deck), content_type="application/zip"
+            )
+        else:
+            response = HttpResponse(
+                interop.deck_export_csv(deck=deck),
+                content_type="text/csv; charset=utf-8",
+            )
+        response["Content-Disposition"] = (
+            f'attachment; filename="deck-{deck.pk}.{self.export_format}"'
+        )
+        return response

@@ -660,3 +660,70 @@ def memory_of(*, learner: User, card_id: int) -> CardMemory | None:
 
 def state_name(value: int) -> str:
     return State(value).name.lower()
+
+
+# --- bulk edits ------------------------------------------------------------------------
+
+BULK_ACTIONS = ("add_tags", "remove_tags", "move", "delete")
+
+
+@transaction.atomic
+def notes_bulk_update(
+    *,
+    deck: Deck,
+    note_ids: Iterable[int],
+    action: str,
+    tags: Iterable[str] = (),
+    target: Deck | None = None,
+) -> int:
+    """Add or remove tags on, move or delete some of a deck's notes.
+
+    Moving keeps every card (and so every learner's schedule and history):
+    the notes, their cards and the memory rows change deck. The caller checks
+    that the user owns ``deck`` and ``target``.
+
+    Returns:
+        How many notes were changed.
+
+    Raises:
+        FieldError: Unknown action, bad tags, no target, or notes not in the deck.
+    """
+    if action not in BULK_ACTIONS:
+        raise FieldError({"action": f"Must be one of {list(BULK_ACTIONS)}."})
+    ids = sorted({int(i) for i in note_ids})
+    notes = list(Note.objects.select_for_update().filter(deck=deck, pk__in=ids))
+    if not ids or len(notes) != len(ids):
+        raise FieldError({"notes": "Choose notes of this deck."})
+    if action == "delete":
+        Note.objects.filter(pk__in=ids).delete()
+        return len(ids)
+    if action == "move":
+        if target is None or target.pk == deck.pk:
+            raise FieldError({"target": "Choose another deck of yours."})
+        Note.objects.filter(pk__in=ids).update(deck=target, source_key="")
+        Card.objects.filter(note_id__in=ids).update(deck=target)
+        CardMemory.objects.filter(card__note_id__in=ids).update(
+            deck=target, version=F("version") + 1
+        )
+        return len(ids)
+    try:
+        _, clean = content.validate_note(
+            "basic", {"front": "x", "back": "x"}, list(tags)
+        )
+    except content.NoteContentError as exc:
+        raise _note_errors(exc) from None
+    if not clean:
+        raise FieldError({"tags": "Give at least one tag."})
+    for note in notes:
+        if action == "add_tags":
+            new = [*note.tags, *(t for t in clean if t not in note.tags)]
+        else:
+            new = [t for t in note.tags if t not in clean]
+        if new != note.tags:
+            note_update(note=note, tags=new)
+    return len(notes)
+
+
+@transaction.atomic
+def note_delete(*, note: Note) -> None:
+    note.delete()

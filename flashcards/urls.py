@@ -1,6 +1,6 @@
 from django.urls import path
 
-from flashcards import views
+from flashcards import authoring, views
 
 app_name = "flashcards"
 urlpatterns = [
@@ -8,4 +8,27 @@ urlpatterns = [
     path("study/deck/<int:deck_id>/", views.study_deck, name="study-deck"),
     path("decks/", views.deck_list, name="deck-list"),
     path("decks/<int:deck_id>/", views.deck_detail, name="deck-detail"),
+    path("decks/<int:deck_id>/notes/new/", authoring.note_new, name="note-new"),
+    path("decks/<int:deck_id>/bulk/", authoring.deck_bulk, name="deck-bulk"),
+    path(
+        "decks/<int:deck_id>/export.<str:fmt>",
+        authoring.deck_export,
+        name="deck-export",
+    ),
+    path("notes/<int:note_id>/edit/", authoring.note_edit, name="note-edit"),
+    path("notes/<int:note_id>/delete/", authoring.note_delete, name="note-delete"),
+    path("notes/preview/", authoring.note_preview, name="note-preview"),
+    path("flashcards/media/", authoring.media_upload, name="media-upload"),
+    path(
+        "flashcards/media/<str:sha256>.<str:ext>",
+        authoring.media_file,
+        name="media-file",
+    ),
+    path("decks/import/", authoring.import_start, name="import-start"),
+    path("imports/<int:job_id>/", authoring.import_detail, name="import-detail"),
+    path(
+        "imports/<int:job_id>/status/",
+        authoring.import_status,
+        name="import-status",
+    ),
 ]

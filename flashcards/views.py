@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from rest_framework.exceptions import ValidationError
 
-from flashcards import selectors, services
-from flashcards.models import NoteType
+from flashcards import authoring, selectors, services
+from flashcards.models import Deck, NoteType
 from flashcards.rendering import card_html
 
 
@@ -50,48 +50,6 @@ class DeckForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
-    type = forms.ChoiceField(choices=NoteType.choices)
-    front = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Basic cards. Markdown; math in $...$.",
-    )
-    back = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    text = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Cloze: {{c1::answer}} or {{c1::answer::hint}}; one card per number.",
-    )
-    extra = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    question = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Numeric: the learner types a number.",
-    )
-    answer = forms.CharField(required=False, max_length=64)
-    tolerance = forms.CharField(
-        required=False, max_length=64, help_text="Allowed absolute error."
-    )
-    unit = forms.CharField(required=False, max_length=32)
-    tags = forms.CharField(
-        required=False, max_length=500, help_text="Separated by spaces."
-    )
-
-    FIELDS = {
-        "basic": ("front", "back"),
-        "basic_reversed": ("front", "back"),
-        "cloze": ("text", "extra"),
-        "numeric": ("question", "answer", "tolerance", "unit"),
-    }
-
-    def note_fields(self) -> dict[str, str]:
-        data = self.cleaned_data
-        return {
-            name: data[name] for name in self.FIELDS[data["type"]] if data.get(name)
-        }
-
-
 def _add_field_errors(form: forms.Form, exc: ValidationError) -> None:
     detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
     for key, problems in detail.items():
@@ -127,46 +85,41 @@ def deck_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
-    """A deck's notes; its owner adds notes here."""
+    """A deck's notes (``?objective=`` narrows a lesson's deck); its owner adds,
+    edits, tags, moves and deletes notes here, anyone who sees it exports it.
+    A POST adds a note (the note form's fields), for the owner only."""
     deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
-    owner = deck.owner_id == request.user.pk
-    form = NoteForm(request.POST or None) if owner else None
+    owner = deck.owner_id == request.user.pk and not deck.is_system
     if request.method == "POST":
         if not owner:
             return HttpResponse("Only the deck's owner may add notes.", status=403)
-        if form.is_valid():
-            try:
-                services.note_create(
-                    deck=deck,
-                    type=form.cleaned_data["type"],
-                    fields=form.note_fields(),
-                    tags=form.cleaned_data["tags"].split(),
-                )
-            except ValidationError as exc:
-                _add_field_errors(form, exc)
-            else:
-                messages.success(request, "Note added.")
-                return redirect("flashcards:deck-detail", deck_id=deck.pk)
-    notes = deck.notes.prefetch_related("cards").order_by("-id")[:200]
+        return authoring.note_page(request, deck=deck, note=None)
+    notes = deck.notes.prefetch_related("cards").order_by("-id")
+    objective = request.GET.get("objective", "")
+    if objective:
+        notes = notes.filter(objective_key=objective)
     rows = []
-    for note in notes:
+    for note in notes[:300]:
         cards = list(note.cards.all())
+        front = ""
         if cards:
             cards[0].note = note
             front = card_html(cards[0])[0]
-        else:
-            front = ""
         rows.append({"note": note, "front": front, "card_count": len(cards)})
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "flashcards/deck_detail.html",
         {
             "deck": deck,
             "owner": owner,
-            "form": form,
             "rows": rows,
+            "objective": objective,
             "options": deck.scheduling_options,
+            "types": NoteType.choices,
+            "targets": Deck.objects.filter(owner=request.user, is_system=False)
+            .exclude(pk=deck.pk)
+            .order_by("title")
+            if owner
+            else [],
         },
-        status=status,
     )

@@ -1,0 +1,138 @@
+"""Everything a teacher or an import writes is shown sanitized: the study
+queue, the deck page, the live preview (page and API) and imported notes,
+against the corpus in ``xss_payloads.txt``."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from flashcards import interop, services
+from flashcards.models import Note
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = Path(__file__).with_name("xss_payloads.txt")
+PAYLOADS = [
+    line
+    for line in CORPUS.read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("# ")
+]
+BAD_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "style",
+    "svg",
+    "math",
+    "link",
+    "meta",
+    "base",
+    "form",
+    "input",
+    "button",
+    "video",
+    "audio",
+    "source",
+    "marquee",
+    "template",
+    "noscript",
+    "body",
+    "x",
+}
+URL_ATTRS = {"href", "src", "action", "formaction", "background", "data", "srcdoc"}
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BAD_TAGS:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name in ("style", "srcdoc"):
+                self.problems.append(f"{tag}[{name}]")
+            if name in URL_ATTRS and value is not None:
+                url = re.sub(r"[\s\x00-\x1f]+", "", html.unescape(value)).lower()
+                if url.startswith(("javascript:", "vbscript:", "data:")):
+                    self.problems.append(f"{tag}[{name}={value}]")
+
+
+def assert_safe(markup: str) -> None:
+    checker = _Checker()
+    checker.feed(markup)
+    checker.close()
+    assert not checker.problems, (checker.problems, markup)
+
+
+def test_the_corpus_is_there_and_large_enough():
+    assert len(PAYLOADS) >= 40
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_payload_is_inert_in_the_queue_and_the_preview(learner_api, deck, payload):
+    services.note_create(
+        deck=deck, type="basic", fields={"front": payload, "back": f"x {payload}"}
+    )
+    body = learner_api.get(f"/api/v1/study/queue?deck={deck.pk}&limit=1").json()
+    card = body["cards"][0]
+    assert_safe(card["front"])
+    assert_safe(card["back"])
+    preview = learner_api.post(
+        "/api/v1/notes/preview/",
+        {"type": "basic", "fields": {"front": payload, "back": payload}},
+        format="json",
+    ).json()
+    for shown in preview["cards"]:
+        assert_safe(shown["front"])
+        assert_safe(shown["back"])
+
+
+def test_every_payload_is_inert_on_the_pages(client, learner, deck):
+    client.force_login(learner)
+    for payload in PAYLOADS:
+        services.note_create(
+            deck=deck, type="basic", fields={"front": payload, "back": "b"}
+        )
+        response = client.post(
+            "/notes/preview/",
+            {"type": "cloze", "text": "{{c1::x}} " + payload, "extra": payload},
+        )
+        assert response.status_code == 200
+        assert_safe(response.content.decode())
+    page = client.get(f"/decks/{deck.pk}/").content.decode()
+    rows = page[page.index("<tbody>") : page.rindex("</tbody>")]
+    # The page's own checkboxes are the only inputs allowed.
+    assert_safe(re.sub(r'<input type="checkbox" name="notes"[^>]*>', "", rows))
+
+
+def test_payloads_in_a_csv_import_are_cleaned_and_reported(learner):
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["front", "back"])
+    for payload in PAYLOADS:
+        writer.writerow([f"q {payload}", f"a {payload}"])
+    job = interop.import_job_create(
+        owner=learner, filename="x.csv", data=out.getvalue().encode()
+    )
+    interop.import_job_map(job=job, columns={"front": 0, "back": 1}, header=True)
+    job = interop.import_job_run(job_id=job.pk)
+    assert job.state == "done", job.error
+    assert job.warnings and all("unsafe HTML" in w for w in job.warnings)
+    from flashcards.rendering import card_html
+
+    for note in Note.objects.filter(deck=job.deck):
+        for card in note.cards.all():
+            front, back, _ = card_html(card)
+            assert_safe(front)
+            assert_safe(back)
