@@ -8,6 +8,7 @@ simulations (another learner's are a 404).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any
@@ -147,6 +148,27 @@ def deck_options_for(*, learner: Any, deck: Any) -> DeckOptions:
     if fitted is None or tuple(fitted) == options.parameters:
         return options
     return replace(options, parameters=tuple(fitted))
+
+
+def deck_options_map(*, learner: Any, decks: Iterable[Any]) -> dict[int, DeckOptions]:
+    """`deck_options_for` for many decks in one query (the study queue)."""
+    latest: dict[str, list[float]] = {}
+    for scope, parameters in (
+        SchedulerFit.objects.filter(
+            learner=learner, status=SchedulerFit.Status.SUCCEEDED, accepted=True
+        )
+        .order_by("finished_at", "id")
+        .values_list("scope", "new_parameters")
+    ):
+        latest[scope] = parameters  # the newest of each scope wins
+    result = {}
+    for deck in decks:
+        options = deck.scheduling_options
+        fitted = latest.get(scope_of(deck), latest.get(SCOPE_ALL))
+        if fitted is not None and tuple(fitted) != options.parameters:
+            options = replace(options, parameters=tuple(fitted))
+        result[deck.pk] = options
+    return result
 
 
 def learner_day_of(learner: Any) -> fitting.DayOf:

@@ -247,3 +247,15 @@ def test_reschedule_recomputes_review_cards_in_one_pass(learner, learner_api):
         assert memory.version == 1
     untouched = CardMemory.objects.get(pk=learning.pk)
     assert untouched.due == learning.due and untouched.version == 0
+
+
+def test_deck_options_map_gives_every_deck_the_learners_parameters(learner):
+    first = give_history(learner, 3000, title="First")
+    second = give_history(learner, 3000, seed=2, title="Second")
+    services.scheduler_fit_request(learner=learner)
+    services.scheduler_fit_request(learner=learner, deck=first)
+    options = selectors.deck_options_map(learner=learner, decks=[first, second])
+    for deck in (first, second):
+        expected = selectors.deck_options_for(learner=learner, deck=deck)
+        assert options[deck.pk] == expected
+    assert list(options[second.pk].parameters) == selectors.learner_parameters(learner)
