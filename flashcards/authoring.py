@@ -230,7 +230,7 @@ def note_preview(request: HttpRequest) -> HttpResponse:
 
 def note_page(request: HttpRequest, *, deck: Deck, note: Note | None) -> HttpResponse:
     if request.method == "POST":
-        form = NoteForm(request.POST)
+        form = NoteForm(request.POST, initial={"type": note.type} if note else None)
     elif note is not None:
         initial = {**note.fields, "type": note.type, "tags": " ".join(note.tags)}
         initial["limits"] = format_limits(note.fields.get("limits"))
