@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -33,7 +34,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KT, KeyTextTransform
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from flashcards.models import Card, CardMemory, Deck, ReviewLog
@@ -178,14 +179,36 @@ def _deck_options(deck_ids: list[int]) -> dict[int, DeckOptions]:
 
 
 def activity(scope: Scope) -> dict[date, tuple[int, int]]:
-    """Reviews and milliseconds per study day, over all time (one grouped query)."""
-    rows = (
-        reviews(scope)
-        .annotate(day=study_date(scope, "reviewed_at"))
-        .values_list("day")
+    """Reviews and milliseconds per study day, over all time (one grouped query).
+
+    On SQLite every date function is a Python callback run per row, so there
+    the rows are grouped by the UTC hour, read off the stored text with the
+    native ``substr`` (Django stores ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC),
+    and the few thousand hours are mapped to study days here. Elsewhere the
+    database groups by study day directly.
+    """
+    rows = reviews(scope)
+    if connection.vendor != "sqlite":
+        grouped = (
+            rows.annotate(day=study_date(scope, "reviewed_at"))
+            .values_list("day")
+            .annotate(n=Count("id"), ms=Sum("duration_ms"))
+        )
+        return {day: (n, ms or 0) for day, n, ms in grouped}
+    hours = (
+        rows.annotate(hour=Substr("reviewed_at", 1, 13))
+        .values_list("hour")
         .annotate(n=Count("id"), ms=Sum("duration_ms"))
     )
-    return {day: (n, ms or 0) for day, n, ms in rows}
+    zone = _zone(scope)
+    shift = timedelta(hours=scope.learner.day_start_hour)
+    out: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for hour, n, ms in hours:
+        utc = datetime.fromisoformat(f"{hour}:00:00+00:00")
+        cell = out[(utc.astimezone(zone) - shift).date()]
+        cell[0] += n
+        cell[1] += ms or 0
+    return {day: (n, ms) for day, (n, ms) in out.items()}
 
 
 def streak(days: set[date], *, today: date) -> dict[str, int]:
