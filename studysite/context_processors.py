@@ -13,6 +13,7 @@ NAVIGATION = (
     ("Demos", "workers:demo-list", False),
     ("Progress", "progress:dashboard", True),
     ("Classes", "classes:list", True),
+    ("Scheduler", "workers:scheduler", True),
     ("API", "api-docs", False),
 )
 
