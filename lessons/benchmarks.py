@@ -82,8 +82,10 @@ def bench_precision_api(out: Any, quick: bool) -> None:
         _report(out, label, runs, _timings(call, runs))
 
 
-# The quizzes package is not an app of its own; its benchmarks run from here.
-from lessons.quizzes.benchmarks import (  # noqa: E402
+# The quizzes and classes packages are not apps of their own; their
+# benchmarks run from here.
+from lessons.classes.benchmarks import bench_class_dashboard  # noqa: E402, F401
+from lessons.quizzes.benchmarks import (  # noqa: E402, F401
     bench_problem_generation,
     bench_quiz_for_500_learners,
 )
