@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from kombu import Queue
 
 from studysite.env import (
@@ -198,6 +199,28 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
         "interval_max": 0.5,
     }
 }
+# A task whose worker died (SIGKILL, the OOM killer, a lost machine) is handed
+# to another worker once it has been unacknowledged for the visibility timeout;
+# every worker sweeps for such messages every 10 s. An hour meant a demo run
+# killed mid-way was failed by the stale-run sweep (running for longer than
+# the hard limit + 60 s, workers.services.demo_run_expire_stale) long before
+# any worker saw it again. The timeout must outlast the hard time limit (or a
+# running task is delivered twice) and stay under that sweep's limit.
+_VISIBILITY_TIMEOUT = envint(
+    "CELERY_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 30), minimum=1
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+if _VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be higher than CELERY_TASK_TIME_LIMIT"
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -207,6 +230,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "demo-runs-expire-stale": {
         "task": "workers.tasks.demo_runs_expire_stale",
         "schedule": 300.0,
+    },
+    # Refit FSRS for learners with enough new reviews since their last fit.
+    "scheduler-fits-weekly": {
+        "task": "workers.tasks.scheduler_fits_weekly",
+        "schedule": crontab(minute=30, hour=3, day_of_week="sun"),
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not see.
@@ -288,3 +316,6 @@ WORKERS_DEMO_MAX_ATTEMPTS = envint("WORKERS_DEMO_MAX_ATTEMPTS", "3", minimum=1)
 WORKERS_DEMO_QUEUE_TIMEOUT = envint("WORKERS_DEMO_QUEUE_TIMEOUT", "900", minimum=60)
 WORKERS_GPU_INSPECT_TIMEOUT = 0.5  # seconds to wait for workers to say what they have
 WORKERS_GPU_CACHE_SECONDS = 30
+WORKERS_SCHEDULER_WEEKLY_MIN_NEW_REVIEWS = envint(
+    "WORKERS_SCHEDULER_WEEKLY_MIN_NEW_REVIEWS", "80", minimum=1
+)

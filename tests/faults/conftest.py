@@ -66,7 +66,9 @@ def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _integration_only() -> None:
+def _integration_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("integration") is None:
+        return
     if not settings.INTEGRATION:
         pytest.skip("fault tests run with STUDYSITE_INTEGRATION=1 (see .ci/run)")
     if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -281,7 +283,8 @@ class Services:
         self.procs.append(proc)
         from celery import Celery
 
-        probe = Celery("faults-probe", broker=redis_url)
+        # Never the current app: shared tasks in this process must keep theirs.
+        probe = Celery("faults-probe", broker=redis_url, set_as_current=False)
         try:
 
             def answers() -> bool:
