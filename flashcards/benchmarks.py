@@ -434,3 +434,7 @@ def bench_retrievability(*, out: Any, quick: bool) -> None:
     )
     out.write(f"{cards:,} cards: numpy {_ms(vector)}, per-card loop {_ms(loop)}")
     out.write(f"speed-up: {loop / vector:,.0f}x")
+
+
+# Progress is a package of this app, not an app; its benchmark runs from here.
+from flashcards.progress.benchmarks import bench_progress_dashboard  # noqa: E402, F401

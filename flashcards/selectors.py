@@ -270,6 +270,9 @@ def study_queue(
     rng = rng or fresh_rng()
     decks = [deck] if deck is not None else list(decks_visible(learner=learner))
     by_id = {d.pk: d for d in decks}
+    from workers.selectors import deck_options_map  # the learner's fitted FSRS
+
+    options_of = deck_options_map(learner=learner, decks=decks)
     _, day_end = study_day(learner=learner, now=now)
     done = done_today(
         learner=learner, now=now, deck_ids=list(by_id) if deck is not None else None
@@ -286,7 +289,7 @@ def study_queue(
             per_deck[deck_id].append(queue_card)
             versions[queue_card.card_id] = version
     for deck_id, current in by_id.items():
-        options = current.scheduling_options
+        options = options_of[deck_id]
         new_limit = options.new_per_day - done[deck_id].new
         if options.bury_siblings:  # some new cards may be held back as siblings
             new_limit += len(per_deck[deck_id])
@@ -305,7 +308,7 @@ def study_queue(
     for deck_id, cards in per_deck.items():
         if not cards:
             continue
-        options = by_id[deck_id].scheduling_options
+        options = options_of[deck_id]
         built = build_queue(
             cards,
             options=options,
@@ -353,7 +356,7 @@ def study_queue(
                     state=state,
                     version=versions.get(card_id, 0),
                     intervals=preview(
-                        state, options=card.deck.scheduling_options, now=now
+                        state, options=options_of[card_deck[card_id]], now=now
                     ),
                 )
             )

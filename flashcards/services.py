@@ -402,7 +402,9 @@ def apply_review(
     (parametric cards) gives the log's ``seed``, ``answer``, ``correct`` and
     ``variant``.
     """
-    options = card.deck.scheduling_options
+    from workers.selectors import deck_options_for  # the learner's fitted FSRS
+
+    options = deck_options_for(learner=learner, deck=card.deck)
     version = memory.version
     before = memory_snapshot(memory)
     outcome = review(

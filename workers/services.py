@@ -386,12 +386,17 @@ def demo_run_expire_stale(*, run: DemoRun) -> DemoRun:
     """Fail a run no worker will finish, so a page never waits forever.
 
     A run still ``running`` after the hard time limit plus a minute lost its
-    worker without a redelivery; a run ``queued`` for
+    worker without a redelivery (a killed worker's task comes back after the
+    broker's visibility timeout, so the limit is at least that plus a
+    minute); a run ``queued`` for
     ``WORKERS_DEMO_QUEUE_TIMEOUT`` (default 15 min) found no worker.
     """
     now = timezone.now()
     if run.status == Status.RUNNING and run.started_at:
-        limit = int(_setting("CELERY_TASK_TIME_LIMIT", 180)) + 60
+        hard = int(_setting("CELERY_TASK_TIME_LIMIT", 180))
+        options = _setting("CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
+        redelivery = int(options.get("visibility_timeout", 0)) + 10
+        limit = max(hard, redelivery) + 60
         if run.started_at < now - timedelta(seconds=limit):
             demo_run_mark_failed(
                 demo_run_id=run.pk,
