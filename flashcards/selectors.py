@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from random import Random, SystemRandom
 
+import numpy as np
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -198,15 +199,80 @@ class StudyQueue:
         return self.new_count + self.learning_count + self.review_count
 
 
-def _due_rows(
+def _due_memories(
     *, learner: User, deck_ids: list[int] | None, now: datetime, day_end: datetime
-) -> list[tuple]:
+) -> QuerySet:
     rows = CardMemory.objects.filter(
         learner=learner, suspended=False, state__gt=0, due__lt=day_end
     ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
     if deck_ids is not None and len(deck_ids) == 1:
         rows = rows.filter(deck_id=deck_ids[0])
-    return list(rows.values_list(*_MEMORY_COLUMNS))
+    return rows
+
+
+# Slack over a deck's remaining review limit when picking its reviews, so that
+# sibling burying still has enough cards to choose from.
+_SIBLING_SLACK = 3
+
+
+def _due_rows(
+    *,
+    learner: User,
+    deck_ids: list[int] | None,
+    now: datetime,
+    day_end: datetime,
+    review_room: dict[int, tuple[int, DeckOptions]],
+) -> list[tuple]:
+    """The due rows to build the queue from.
+
+    Learning and relearning rows come whole (there are few). Review rows of a
+    deck with more due than it may still show today are narrowed first, from
+    three light columns, to the ones the deck's order would show: a learner
+    with 100k cards does not pay for building 15k card states to show 200.
+    """
+    due = _due_memories(learner=learner, deck_ids=deck_ids, now=now, day_end=day_end)
+    rows = list(due.exclude(state=State.REVIEW).values_list(*_MEMORY_COLUMNS))
+    light = due.filter(state=State.REVIEW).values_list(
+        "card_id", "deck_id", "due", "last_review", "stability"
+    )
+    by_deck: dict[int, list[tuple]] = defaultdict(list)
+    for row in light:
+        by_deck[row[1]].append(row)
+    chosen: list[int] = []
+    for deck_id, deck_rows in by_deck.items():
+        room, options = review_room.get(deck_id, (len(deck_rows), None))
+        keep = room * (_SIBLING_SLACK if options and options.bury_siblings else 1)
+        chosen += _first_reviews(deck_rows, keep=keep, options=options, now=now)
+    for start in range(0, len(chosen), 5000):  # stay under SQLite's variable limit
+        batch = chosen[start : start + 5000]
+        rows += list(
+            CardMemory.objects.filter(learner=learner, card_id__in=batch).values_list(
+                *_MEMORY_COLUMNS
+            )
+        )
+    return rows
+
+
+def _first_reviews(
+    rows: list[tuple], *, keep: int, options: DeckOptions | None, now: datetime
+) -> list[int]:
+    if len(rows) <= keep or options is None:
+        return [row[0] for row in rows]
+    if keep <= 0:
+        return []
+    if options.review_order is ReviewOrder.DUE:
+        return [row[0] for row in sorted(rows, key=lambda r: (r[2], r[0]))[:keep]]
+    # Lowest retrievability first: R falls as elapsed time / stability grows
+    # (the forgetting curve is monotone for one deck's decay).
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    elapsed = np.fromiter(
+        ((now - (r[3] or now)).total_seconds() for r in rows), float, len(rows)
+    )
+    stability = np.fromiter((r[4] or 0.0 for r in rows), float, len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(stability > 0, elapsed / np.maximum(stability, 1e-9), np.inf)
+    order = np.lexsort((ids, -ratio))[:keep]
+    return ids[order].tolist()
 
 
 def _new_cards(
@@ -281,8 +347,19 @@ def study_queue(
     per_deck: dict[int, list[QueueCard]] = defaultdict(list)
     versions: dict[int, int] = {}
     states: dict[int, CardState] = {}
+    review_room = {
+        deck_id: (
+            max(0, options_of[deck_id].reviews_per_day - done[deck_id].review),
+            options_of[deck_id],
+        )
+        for deck_id in by_id
+    }
     for row in _due_rows(
-        learner=learner, deck_ids=list(by_id), now=now, day_end=day_end
+        learner=learner,
+        deck_ids=list(by_id),
+        now=now,
+        day_end=day_end,
+        review_room=review_room,
     ):
         deck_id, queue_card, version = _queue_card(row)
         if deck_id in by_id:
