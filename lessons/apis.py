@@ -100,7 +100,7 @@ class LessonDetailApi(_PublicApi):
         toc = serializers.JSONField()
         sections = serializers.SerializerMethodField()
         html = serializers.CharField()
-        loaded_at = serializers.DateTimeField()
+        loaded_at = serializers.DateTimeField(allow_null=True)
 
         class Meta(LessonListSerializer.Meta):
             fields = (

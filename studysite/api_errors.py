@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from rest_framework import exceptions, status
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -95,3 +96,62 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     fields = _flatten(exc.detail)
     response.data = error_body(response.status_code, _code(exc), fields)
     return response
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField())
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx (and 503) the API returns; documented on each operation."""
+
+    error = ErrorDetailSerializer()
+
+
+# Django's own error pages, for requests that never reach a DRF view (a path
+# under /api/ that matches no route, a crash in middleware): JSON with the same
+# body under /api/, the usual HTML page elsewhere.
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
+    body = error_body(status_code, code, {"detail": [message]})
+    return JsonResponse(body, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(400, "bad_request", "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(403, "permission_denied", "Not allowed.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(404, "not_found", "Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(500, "error", "Server error.")
+    return defaults.server_error(request)
+
+
+def error_response(description: str) -> Any:
+    """An ``@extend_schema(responses=...)`` entry for a status with the error
+    body, for the statuses the schema does not add by itself (409, 503)."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(ErrorSerializer, description=description)

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from studysite.api_errors import FieldError
 from studysite.models import User, validate_time_zone
+from studysite.serializers import StrictSerializer
 from studysite.services import user_create
 
 
@@ -34,7 +35,7 @@ class TokenCreateApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
@@ -61,7 +62,7 @@ class SignupApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "signup"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
         email = serializers.EmailField(required=False, default="")
@@ -99,7 +100,7 @@ class MeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         email = serializers.EmailField(required=False)
         time_zone = serializers.CharField(
             required=False, validators=[validate_time_zone]

@@ -266,7 +266,7 @@ REST_FRAMEWORK = {
         "signup": envstr("THROTTLE_SIGNUP", "10/hour"),
         "demo_runs": envstr("THROTTLE_DEMO_RUNS", "30/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "studysite.pagination.Pagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

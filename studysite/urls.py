@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from studysite import apis, views
+from studysite import api_errors, apis, views
 from studysite.health import healthz
 
 api_v1 = [
@@ -44,3 +44,8 @@ urlpatterns = [
     path("", include("flashcards.urls")),
     path("", include("workers.urls")),
 ]
+
+handler400 = api_errors.bad_request
+handler403 = api_errors.permission_denied
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error

@@ -33,7 +33,7 @@ from rest_framework.views import APIView
 
 from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
 from lessons.quizzes import selectors, services
-from studysite.api_errors import Conflict, FieldError
+from studysite.api_errors import Conflict, FieldError, error_response
 from studysite.serializers import StrictSerializer
 
 
@@ -90,7 +90,7 @@ class ProblemCreateApi(APIView):
         seed = serializers.JSONField(required=False, allow_null=True)
         limits = serializers.JSONField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -139,7 +139,7 @@ class QuizListCreateApi(APIView):
             {"quizzes": [quiz_data(q) for q in selectors.quizzes_for(request.user)]}
         )
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         if not request.user.is_teacher:
             raise PermissionDenied("Only teachers create quizzes.")
@@ -160,7 +160,13 @@ class QuizDetailApi(APIView):
 
 
 class QuizAttemptStartApi(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiTypes.OBJECT,
+            409: error_response("The quiz is not open, or no attempts are left."),
+        },
+    )
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = selectors.quiz_for(request.user, quiz_id)
         attempt = services.attempt_start(quiz=quiz, learner=request.user)
@@ -179,7 +185,13 @@ class QuizGenerateApi(APIView):
             required=False, allow_null=True, min_value=0
         )
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            202: OpenApiTypes.OBJECT,
+            503: error_response("The task queue is unavailable."),
+        },
+    )
     def post(self, request: Request, quiz_id: int) -> Response:
         quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
         data = self.InputSerializer(data=request.data)
@@ -252,7 +264,7 @@ class PracticeStartApi(APIView):
         )
         seed = serializers.JSONField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -282,7 +294,13 @@ class AttemptAnswerApi(APIView):
             max_length=200, allow_blank=True, trim_whitespace=False
         )
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: error_response("The attempt is submitted."),
+        },
+    )
     def put(self, request: Request, attempt_id: int) -> Response:
         attempt = selectors.attempt_for(request.user, attempt_id)
         data = self.InputSerializer(data=request.data)
@@ -313,7 +331,12 @@ class AttemptSubmitApi(APIView):
 
 
 class AttemptResultApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: error_response("The attempt is not submitted yet."),
+        }
+    )
     def get(self, request: Request, attempt_id: int) -> Response:
         attempt = selectors.attempt_for(request.user, attempt_id)
         if not attempt.is_submitted:
