@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -25,7 +24,7 @@ urlpatterns = [
     path("accounts/preferences/", views.preferences, name="preferences"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        views.ThrottledLoginView.as_view(),
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
+from rest_framework.throttling import SimpleRateThrottle
 
 from studysite.forms import PreferencesForm, SignupForm
 
@@ -104,3 +110,40 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Preferences saved.")
         return redirect("preferences")
     return _form_page(request, "registration/preferences.html", form)
+
+
+class ThrottledLoginView(LoginView):
+    """Django's login page, with the API token endpoint's rate (THROTTLE_LOGIN)
+    per client address and per username: past it, a 429 with the form and a
+    message, without checking the password."""
+
+    redirect_authenticated_user = True
+
+    def post(
+        self, request: HttpRequest, *args: object, **kwargs: object
+    ) -> HttpResponse:
+        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"]
+        allowed, seconds = SimpleRateThrottle.parse_rate(None, rate)
+        username = str(request.POST.get("username", ""))[:150].lower()
+        keys = [
+            f"login-throttle:ip:{request.META.get('REMOTE_ADDR', '')}",
+            f"login-throttle:user:{hashlib.sha256(username.encode()).hexdigest()}",
+        ]
+        if any(cache.get(key, 0) >= allowed for key in keys):
+            form = self.get_form()
+            form.is_bound = True
+            form._errors, form.cleaned_data = {}, {}  # no password check
+            form.add_error(
+                None, "Too many attempts to log in. Wait a minute and try again."
+            )
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            response["Retry-After"] = str(seconds)
+            return response
+        for key in keys:
+            if cache.add(key, 1, timeout=seconds) is False:
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, timeout=seconds)
+        return super().post(request, *args, **kwargs)
