@@ -16,7 +16,9 @@ def _django(
     env_overrides: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update({"DJANGO_SETTINGS_MODULE": "studysite.settings", **env_overrides})
     return subprocess.run(
