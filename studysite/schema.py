@@ -7,7 +7,8 @@ view class (HackSoft style). drf-spectacular would name them all "Input" and
 
 Every operation also documents the error responses it can give, all with the one
 error body of ``studysite.api_errors``: 400 when it takes input, 401/403 when it
-authenticates, 404 when its path or input names an object, 429 when it is throttled. An
+authenticates, 404 when its path or input names an object, 415 when it
+reads a body, 429 when it is throttled. An
 ``@extend_schema(responses=...)`` entry for the same status wins.
 """
 
@@ -26,6 +27,7 @@ _ERRORS = {
     "401": "The token or session is not valid.",
     "403": "Not signed in, or not allowed to do this.",
     "404": "No such object, or one this user may not see.",
+    "415": "The body's media type is not one the operation reads.",
     "429": "Too many requests; retry after the `Retry-After` header.",
 }
 
@@ -63,6 +65,8 @@ class AutoSchema(_AutoSchema):
         # not see are 404 (CONTRIBUTING: API conventions).
         if "{" in self.path or takes_input:
             statuses.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses.append("415")
         if self.view.get_throttles():
             statuses.append("429")
         return statuses

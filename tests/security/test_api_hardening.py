@@ -84,11 +84,11 @@ def test_every_operation_documents_its_error_responses(paths):
             if "{" in path:
                 assert "404" in responses, (method, path)
             if method in ("post", "put", "patch"):
-                assert "400" in responses, (method, path)
+                assert {"400", "415"} <= set(responses), (method, path)
             if path not in ("/api/v1/auth/token/", "/api/v1/auth/signup/"):
                 assert "403" in responses, (method, path)
             for status, response in responses.items():
-                if status in ("400", "401", "403", "404", "429"):
+                if status in ("400", "401", "403", "404", "415", "429"):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}
 
@@ -114,3 +114,15 @@ def test_a_lesson_never_loaded_from_content_matches_its_schema(learner_api, path
         "loaded_at"
     ]
     assert loaded_at.get("nullable") is True
+
+
+@pytest.mark.django_db
+def test_a_malformed_multipart_body_is_a_documented_415(learner_api):
+    response = learner_api.generic(
+        "POST",
+        "/api/v1/decks/",
+        b"--b\r\n\xcb{--b--\r\n",
+        content_type="multipart/form-data; boundary=",
+    )
+    assert response.status_code in (400, 415)
+    assert response.json()["error"]["status"] == response.status_code
