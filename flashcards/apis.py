@@ -41,7 +41,7 @@ from flashcards import authoring, content, interop, parametric, selectors, servi
 from flashcards.models import CardMemory, Deck, ImportJob, Note, ReviewLog
 from flashcards.rendering import card_payload
 from flashcards.scheduling import Rating, State
-from studysite.api_errors import FieldError, error_body
+from studysite.api_errors import FieldError, error_body, error_response
 from studysite.serializers import StrictSerializer
 
 # --- output ---------------------------------------------------------------------
@@ -179,7 +179,7 @@ class DeckListCreateApi(APIView):
         decks = selectors.deck_summaries(learner=request.user)
         return Response({"results": [deck_data(deck) for deck in decks]})
 
-    @extend_schema(request=DeckInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=DeckInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -232,7 +232,7 @@ class NoteCreateApi(APIView):
 
     InputSerializer = NoteInputSerializer
 
-    @extend_schema(request=NoteInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=NoteInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
         data = self.InputSerializer(data=request.data)
@@ -370,7 +370,17 @@ class ReviewCreateApi(APIView):
     A JSON list of reviews is an offline batch, applied in ``reviewed_at`` order.
     """
 
-    @extend_schema(request=ReviewInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={
+            201: OpenApiTypes.OBJECT,  # recorded
+            200: OpenApiTypes.OBJECT,  # the same client_review_id again, or a batch
+            409: error_response(
+                "The card was answered meanwhile (another tab), or the "
+                "client_review_id was used for another card."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         if isinstance(request.data, list):
             return self._batch(request)
@@ -588,7 +598,8 @@ class ImportCreateApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(
-        request={"multipart/form-data": InputSerializer}, responses=OpenApiTypes.OBJECT
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -701,7 +712,8 @@ class MediaCreateApi(APIView):
         file = serializers.FileField()
 
     @extend_schema(
-        request={"multipart/form-data": InputSerializer}, responses=OpenApiTypes.OBJECT
+        request={"multipart/form-data": InputSerializer},
+        responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -37,7 +36,7 @@ from rest_framework.views import APIView
 
 from flashcards import fitting
 from flashcards.selectors import deck_get_visible
-from studysite.api_errors import FieldError
+from studysite.api_errors import FieldError, error_response
 from studysite.serializers import StrictSerializer
 from workers import scheduler_services as services
 from workers import selectors
@@ -166,10 +165,7 @@ class SchedulerFitCreateApi(APIView):
             200: OpenApiResponse(
                 FitOutputSerializer, description="A fit of this scope in flight."
             ),
-            409: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description="not_enough_history: how many reviews are needed.",
-            ),
+            409: error_response("not_enough_history: how many reviews are needed."),
         },
     )
     def post(self, request: Request) -> Response:

@@ -5,6 +5,6 @@ quiz:   generated problems, quizzes and attempts.
 classes: classes with join codes, enrollments, assignments.
 """
 
+from lessons.models.classes import *  # noqa: F403
 from lessons.models.course import *  # noqa: F403
 from lessons.models.quiz import *  # noqa: F403
-from lessons.models.classes import *  # noqa: F403

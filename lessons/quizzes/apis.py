@@ -234,7 +234,10 @@ def dispatch_generation(
         )
         from studysite.api_errors import ServiceUnavailable
 
-        raise ServiceUnavailable() from exc
+        raise ServiceUnavailable(
+            "The generation queue is unavailable right now, so the variants were "
+            "not generated; try again in a minute."
+        ) from exc
     job.refresh_from_db()
     if not job.task_id and result.id:
         GenerationJob.objects.filter(pk=job.pk, task_id="").update(task_id=result.id)

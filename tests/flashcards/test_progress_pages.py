@@ -47,7 +47,8 @@ def test_the_dashboard_shows_every_figure_with_a_table(client, learner):
         "Time spent",
     ):
         assert heading in html
-    assert html.count("<svg") >= 3
+    # Heatmap and forecast; the quiz trend is drawn from two attempts on.
+    assert html.count("<svg") >= 2
     assert html.count("<table") >= 7
     assert "Compute what fewer bits save" in html
     assert 'role="img"' in html
@@ -56,3 +57,11 @@ def test_the_dashboard_shows_every_figure_with_a_table(client, learner):
 def test_the_nav_shows_progress_once_signed_in(client, learner):
     client.force_login(learner)
     assert 'href="/progress/"' in client.get("/").content.decode()
+
+
+def test_one_quiz_attempt_gets_its_table_but_no_trend_chart(client, learner):
+    _busy_learner(learner)  # one submitted attempt
+    client.force_login(learner)
+    html = client.get(reverse("progress:dashboard")).content.decode()
+    assert "1 submitted attempt" in html
+    assert 'aria-labelledby="qz-h qz-desc"' not in html

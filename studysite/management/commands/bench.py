@@ -26,7 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, names: list[str], quick: bool, **options: Any) -> None:
         found = self._collect()
         if names:
-            found = [(n, f) for n, f in found if any(n == x or n.startswith(f"{x}.") for x in names)]
+            found = [
+                (n, f)
+                for n, f in found
+                if any(n == x or n.startswith(f"{x}.") for x in names)
+            ]
             if not found:
                 raise CommandError(f"No benchmark matches {', '.join(names)}.")
         for name, func in found:
