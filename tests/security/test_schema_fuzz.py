@@ -15,7 +15,9 @@ from collections import Counter
 import pytest
 import schemathesis
 import werkzeug.test
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -82,6 +84,18 @@ def _close_spooled_bodies(monkeypatch):
     yield
     for file in opened:
         file.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI handler, whose request signals would close
+    the test's database connection mid-transaction (Django's test client
+    disconnects them the same way); on Postgres that broke every later call."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=["learner", "teacher"])
