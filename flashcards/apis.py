@@ -605,15 +605,9 @@ class ImportCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        limit = interop.max_import_bytes()
-        if upload.size > limit:
-            raise FieldError(
-                {
-                    "file": f"The file is {upload.size:,} bytes; at most {limit:,} are allowed."
-                }
-            )
+        content = interop.read_upload(upload, limit=interop.max_import_bytes())
         job = interop.import_job_create(
-            owner=request.user, filename=upload.name, data=upload.read()
+            owner=request.user, filename=upload.name, data=content
         )
         if job.state == ImportJob.State.PENDING:
             interop.import_job_start(job=job)
@@ -719,16 +713,10 @@ class MediaCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        limit = interop.max_image_bytes()
-        if upload.size > limit:
-            raise FieldError(
-                {
-                    "file": f"The image is {upload.size:,} bytes; at most {limit:,} are allowed."
-                }
-            )
-        image = interop.media_create(
-            owner=request.user, name=upload.name, data=upload.read()
+        content = interop.read_upload(
+            upload, limit=interop.max_image_bytes(), noun="image"
         )
+        image = interop.media_create(owner=request.user, name=upload.name, data=content)
         return Response(
             {
                 "url": image.url,

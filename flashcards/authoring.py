@@ -337,18 +337,15 @@ def media_upload(request: HttpRequest) -> HttpResponse:
     image, error = None, ""
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        limit = interop.max_image_bytes()
-        if upload.size > limit:
-            error = (
-                f"The image is {upload.size:,} bytes; at most {limit:,} are allowed."
+        try:
+            content = interop.read_upload(
+                upload, limit=interop.max_image_bytes(), noun="image"
             )
-        else:
-            try:
-                image = interop.media_create(
-                    owner=request.user, name=upload.name, data=upload.read()
-                )
-            except ValidationError as exc:
-                error = str(exc.detail["file"][0])
+            image = interop.media_create(
+                owner=request.user, name=upload.name, data=content
+            )
+        except ValidationError as exc:
+            error = str(exc.detail["file"][0])
     else:
         error = "Choose an image file."
     return render(
@@ -388,23 +385,17 @@ def import_start(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        limit = interop.max_import_bytes()
-        if upload.size > limit:
-            form.add_error(
-                "file",
-                f"The file is {upload.size:,} bytes; at most {limit:,} are allowed.",
+        try:
+            content = interop.read_upload(upload, limit=interop.max_import_bytes())
+            job = interop.import_job_create(
+                owner=request.user, filename=upload.name, data=content
             )
+        except ValidationError as exc:
+            _add_errors(form, exc)
         else:
-            try:
-                job = interop.import_job_create(
-                    owner=request.user, filename=upload.name, data=upload.read()
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                if job.state == ImportJob.State.PENDING:
-                    interop.import_job_start(job=job)
-                return redirect("flashcards:import-detail", job_id=job.pk)
+            if job.state == ImportJob.State.PENDING:
+                interop.import_job_start(job=job)
+            return redirect("flashcards:import-detail", job_id=job.pk)
     return render(
         request,
         "flashcards/import_start.html",

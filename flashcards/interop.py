@@ -63,6 +63,20 @@ def max_image_bytes() -> int:
     )
 
 
+def too_large(size: int, limit: int, noun: str = "file") -> FieldError:
+    return FieldError(
+        {"file": f"The {noun} is {size:,} bytes; at most {limit:,} are allowed."}
+    )
+
+
+def read_upload(upload: Any, *, limit: int, noun: str = "file") -> bytes:
+    """An upload's bytes, refused (``FieldError`` on ``file``) before reading
+    when it is larger than ``limit``."""
+    if upload.size > limit:
+        raise too_large(upload.size, limit, noun)
+    return upload.read()
+
+
 class ImportFailed(ValueError):
     """An import that cannot go through; the message is for the user."""
 
@@ -117,9 +131,7 @@ def import_job_create(*, owner: User, filename: str, data: bytes) -> ImportJob:
     """
     limit = max_import_bytes()
     if len(data) > limit:
-        raise FieldError(
-            {"file": f"The file is {len(data):,} bytes; at most {limit:,} are allowed."}
-        )
+        raise too_large(len(data), limit)
     if not data:
         raise FieldError({"file": "The file is empty."})
     kind = _kind_of(filename)
