@@ -47,6 +47,11 @@ from studysite.serializers import StrictSerializer
 # --- output ---------------------------------------------------------------------
 
 
+def _annotated(deck: Deck, name: str, related: Any) -> int:
+    value = getattr(deck, name, None)
+    return related.count() if value is None else value
+
+
 def deck_data(deck: Deck) -> dict[str, Any]:
     return {
         "id": deck.pk,
@@ -57,8 +62,9 @@ def deck_data(deck: Deck) -> dict[str, Any]:
         "owner": deck.owner.username,
         "options": deck.scheduling_options.to_dict(),
         "options_set": deck.options,
-        "note_count": getattr(deck, "note_count", None) or deck.notes.count(),
-        "card_count": getattr(deck, "card_count", None) or deck.cards.count(),
+        # Lists annotate the counts (a deck with none has 0, not a query).
+        "note_count": _annotated(deck, "note_count", deck.notes),
+        "card_count": _annotated(deck, "card_count", deck.cards),
         "created_at": deck.created_at.isoformat(),
         "updated_at": deck.updated_at.isoformat(),
     }

@@ -369,3 +369,20 @@ def test_client_review_id_is_a_uuid_in_the_output(learner_api, card):
     client_id = uuid.uuid4()
     response = post_review(learner_api, card.pk, client_review_id=str(client_id))
     assert response.json()["review"]["client_review_id"] == str(client_id)
+
+
+def test_the_deck_list_counts_empty_decks_without_a_query_each(learner_api, learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from flashcards import services
+
+    services.deck_create(owner=learner, title="Empty one", options={})
+    with CaptureQueriesContext(connection) as one:
+        learner_api.get("/api/v1/decks/")
+    for n in range(5):
+        services.deck_create(owner=learner, title=f"Empty {n}", options={})
+    with CaptureQueriesContext(connection) as six:
+        body = learner_api.get("/api/v1/decks/").json()
+    assert len(six) == len(one)
+    assert {d["note_count"] for d in body["results"]} == {0}
