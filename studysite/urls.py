@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from studysite import api_errors, apis, views
+from studysite import api_errors, apis, csp, views
 from studysite.health import healthz
 
 api_v1 = [
@@ -20,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp.csp_report, name="csp-report"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/preferences/", views.preferences, name="preferences"),
     path(
