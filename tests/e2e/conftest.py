@@ -3,11 +3,14 @@
 Chromium comes from the system (`apt-get install chromium`, done by .ci/run);
 Playwright never downloads a browser. Each test saves screenshots of its steps
 under tests/e2e/screenshots/<test name>/. Requests to any host other than the
-live server fail the test: the site must not reach the internet.
+live server fail the test: the site must not reach the internet. So does any
+Content-Security-Policy violation (the live server runs the real middleware) and
+any page that arrives without a strict policy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -29,6 +32,69 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+# Runs in every document before its own scripts: each CSP violation is handed to
+# the test (through the exposed binding, so it survives navigations).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : "";
+  window.__cspViolation(
+    `${e.effectiveDirective} blocked ${e.blockedURI || "?"} on ${e.documentURI}${where}`
+  );
+});
+"""
+
+
+class CspWatch:
+    """CSP violations in one browser context, and pages sent without a policy."""
+
+    def __init__(self, context: object) -> None:
+        self.violations: list[str] = []
+        self.console: list[str] = []
+        self.unprotected: list[str] = []
+        context.expose_binding(
+            "__cspViolation", lambda source, text: self.violations.append(text)
+        )
+        context.add_init_script(CSP_LISTENER)
+        context.on("page", self.watch)
+
+    def watch(self, page: object) -> None:
+        page.on("console", self._console)
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.console.append(message.text)
+
+    def _response(self, response) -> None:
+        if response.request.resource_type != "document" or 300 <= response.status < 400:
+            return
+        header = response.headers.get("content-security-policy", "")
+        if header.startswith("default-src 'none'"):  # stricter still (media)
+            return
+        scripts = next(
+            (d for d in header.split(";") if d.split()[:1] == ["script-src"]), ""
+        )
+        if (
+            "frame-ancestors 'none'" not in header
+            or not scripts
+            or "'unsafe-inline'" in scripts
+            or "'unsafe-eval'" in scripts
+        ):
+            self.unprotected.append(f"{response.url}: {header or 'no policy'}")
+
+    def flush(self, context: object) -> None:
+        """Take in what the pages reported so far (one round trip to each)."""
+        for page in context.pages:
+            # A closed or crashed page has nothing more to report.
+            with contextlib.suppress(Exception):
+                page.evaluate("0")
+
+    def check(self) -> None:
+        assert self.violations == [], f"CSP violations: {self.violations}"
+        assert self.console == [], f"CSP errors in the console: {self.console}"
+        assert self.unprotected == [], f"pages without a strict CSP: {self.unprotected}"
+
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between browser steps are still synchronous and safe.
@@ -74,6 +140,7 @@ class Shots:
 @pytest.fixture
 def page(browser, live_server, request) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    csp = CspWatch(context)
     page = context.new_page()
     local = urlparse(live_server.url).netloc
     outside: list[str] = []
@@ -93,9 +160,11 @@ def page(browser, live_server, request) -> Iterator[object]:
     page.base_url = live_server.url
     page.shots = Shots(page, request.node.name)
     yield page
+    csp.flush(context)
     context.close()
     assert outside == [], f"the page tried to reach other hosts: {outside}"
     assert errors == [], f"JavaScript errors: {errors}"
+    csp.check()
 
 
 @pytest.fixture
@@ -103,10 +172,13 @@ def phone_page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(
         viewport={"width": 375, "height": 740}, is_mobile=True
     )
+    csp = CspWatch(context)
     page = context.new_page()
     page.base_url = live_server.url
     yield page
+    csp.flush(context)
     context.close()
+    csp.check()
 
 
 def login(page, username: str, password: str) -> None:
