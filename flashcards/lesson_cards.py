@@ -2,7 +2,8 @@
 
 `lesson_cards_generate` puts what `flashcards.generation` derives for a lesson
 into that lesson's system deck (``Deck.is_system``, owned by an inactive
-system user, visible to every learner, changed by nobody else). Notes are
+system user, public, changed by nobody else). A new lesson deck is subscribed
+for every active learner, as a new learner is subscribed to the existing ones. Notes are
 matched by ``source_key``: a second run edits text in place through
 `services.note_update`, which keeps card ids by ordinal, so schedules and
 review logs survive. A note the lesson no longer yields is deleted only if
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from flashcards import content, generation, services
-from flashcards.models import Deck, Note, ReviewLog
+from flashcards.models import Deck, Note, ReviewLog, Visibility
 from studysite.models import User
 
 SYSTEM_USERNAME = "flashcards-system"
@@ -83,7 +84,9 @@ def lesson_cards_generate(*, lesson) -> GenerateReport:  # lessons.models.Lesson
             description=description,
             lesson_slug=lesson.slug,
             is_system=True,
+            visibility=Visibility.PUBLIC,
         )
+        services.subscribe_everyone(deck=deck)
     elif (
         deck.title != f"Lesson: {lesson.title}"[:200] or deck.description != description
     ):

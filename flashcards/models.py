@@ -8,6 +8,9 @@ Content is shared, memory is per learner:
   difficulty...). A card with no row for a learner is new to that learner.
 * `ReviewLog`: append-only, one row per answer. Undo marks a row ``undone_at``;
   rows are never deleted or rewritten otherwise.
+* `DeckSubscription`: a learner studies a deck they do not own (a catalog
+  deck, a lesson deck, or one kept for them when sharing narrowed). Who may
+  see and study which deck is decided in `studysite.permissions`.
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ def validate_deck_options(value: object) -> None:
         ) from None
 
 
+class Visibility(models.TextChoices):
+    """Who sees a deck besides its owner (`studysite.permissions`)."""
+
+    PRIVATE = "private", "Private: only you"
+    CLASS = "class", "Class: the classes it is assigned to"
+    PUBLIC = "public", "Public: listed in the deck catalog"
+
+
 class Deck(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decks"
@@ -57,8 +68,11 @@ class Deck(models.Model):
     lesson_slug = models.CharField(max_length=100, blank=True, default="")
     objective_key = models.CharField(max_length=100, blank=True, default="")
     # A deck generated from a lesson (`flashcards.generation`): read-only to
-    # everyone, visible to every learner, one per lesson.
+    # everyone, public, one per lesson.
     is_system = models.BooleanField(default=False)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
     # Only the options set for this deck; missing keys take DeckOptions defaults.
     options = models.JSONField(
         default=dict, blank=True, validators=[validate_deck_options]
@@ -260,6 +274,44 @@ class ReviewLog(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.pk}: card {self.card_id} rated {self.rating}"
+
+
+class DeckSubscription(models.Model):
+    """A learner studies a deck that is not theirs.
+
+    ``origin`` says how: they subscribed from the catalog, they were subscribed
+    to the lesson decks when they joined, or the row was kept for them when a
+    deck's sharing narrowed (the 0004 migration of `lessons`): such a row still
+    lets them study it, so no card left their review unannounced. Deleting the
+    row (unsubscribing) keeps every memory state and review log.
+    """
+
+    class Origin(models.TextChoices):
+        CATALOG = "catalog", "Subscribed from the catalog"
+        DEFAULT = "default", "A lesson deck, subscribed on joining"
+        KEPT = "kept", "Kept when the deck's sharing narrowed"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    deck = models.ForeignKey(
+        Deck, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    origin = models.CharField(
+        max_length=8, choices=Origin.choices, default=Origin.CATALOG
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("learner", "deck"), name="fc_subscription_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} studies deck {self.deck_id} ({self.origin})"
 
 
 class MediaFile(models.Model):

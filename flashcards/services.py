@@ -40,7 +40,15 @@ from django.utils import timezone
 from rest_framework.exceptions import APIException, NotFound
 
 from flashcards import content, parametric
-from flashcards.models import Card, CardMemory, Deck, Note, ReviewLog
+from flashcards.models import (
+    Card,
+    CardMemory,
+    Deck,
+    DeckSubscription,
+    Note,
+    ReviewLog,
+    Visibility,
+)
 from flashcards.scheduling import (
     CardState,
     DeckOptions,
@@ -51,13 +59,20 @@ from flashcards.scheduling import (
     bury_until,
     review,
 )
-from flashcards.selectors import card_get_visible, fresh_rng
+from flashcards.selectors import card_get_readable, fresh_rng
 from studysite.api_errors import Conflict, FieldError
 from studysite.models import User
 
 CLOCK_SKEW = timedelta(seconds=60)
 DEFAULT_MAX_OFFLINE_AGE_DAYS = 90
-DECK_FIELDS = ("title", "description", "lesson_slug", "objective_key", "options")
+DECK_FIELDS = (
+    "title",
+    "description",
+    "lesson_slug",
+    "objective_key",
+    "options",
+    "visibility",
+)
 
 
 def max_offline_age() -> timedelta:
@@ -100,6 +115,14 @@ def _clean_text(name: str, value: Any, *, max_length: int, required: bool) -> st
     return value
 
 
+def clean_visibility(value: Any) -> str:
+    if value not in Visibility.values:
+        raise FieldError(
+            {"visibility": "One of: " + ", ".join(Visibility.values) + "."}
+        )
+    return value
+
+
 def deck_create(
     *,
     owner: User,
@@ -108,9 +131,12 @@ def deck_create(
     options: Mapping[str, Any] | None = None,
     lesson_slug: str = "",
     objective_key: str = "",
+    visibility: str = Visibility.PRIVATE,
 ) -> Deck:
+    """A new deck of ``owner``'s, private unless said otherwise."""
     return Deck.objects.create(
         owner=owner,
+        visibility=clean_visibility(visibility),
         title=_clean_text("title", title, max_length=200, required=True),
         description=_clean_text(
             "description", description, max_length=20_000, required=False
@@ -135,6 +161,8 @@ def deck_update(*, deck: Deck, **changes: Any) -> Deck:
     for name, value in changes.items():
         if name == "options":
             updates[name] = clean_options({**deck.options, **(value or {})})
+        elif name == "visibility":
+            updates[name] = _visibility_change(deck, clean_visibility(value))
         else:
             updates[name] = _clean_text(
                 name, value, max_length=limits.get(name, 100), required=name == "title"
@@ -143,6 +171,101 @@ def deck_update(*, deck: Deck, **changes: Any) -> Deck:
         setattr(deck, name, value)
     deck.save()
     return deck
+
+
+def _visibility_change(deck: Deck, visibility: str) -> str:
+    """A deck assigned to a class stays shared with it: making it private is
+    refused until the assignments are removed (nothing changes)."""
+    if deck.is_system and visibility != Visibility.PUBLIC:
+        raise FieldError({"visibility": "A lesson's deck is public."})
+    if visibility == Visibility.PRIVATE and deck.assignments.exists():
+        names = ", ".join(
+            deck.assignments.order_by("school_class__name").values_list(
+                "school_class__name", flat=True
+            )[:5]
+        )
+        raise FieldError(
+            {
+                "visibility": f"This deck is assigned to {names}; remove the "
+                "assignment before making it private."
+            }
+        )
+    return visibility
+
+
+def deck_share_with_class(*, deck: Deck) -> Deck:
+    """An assigned private deck becomes a class deck (a public one stays public)."""
+    if deck.visibility == Visibility.PRIVATE:
+        deck.visibility = Visibility.CLASS
+        deck.save(update_fields=["visibility", "updated_at"])
+    return deck
+
+
+# --- subscriptions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def deck_subscribe(
+    *, learner: User, deck: Deck, origin: str = DeckSubscription.Origin.CATALOG
+) -> tuple[DeckSubscription, bool]:
+    """Study a public deck; again after unsubscribing, memory resumes as it was.
+
+    Returns the subscription and whether it is new. Raises `FieldError` for a
+    deck that is not public or is the learner's own (the caller has checked
+    that the learner may see it at all: a deck they may not see is a 404).
+    """
+    if deck.owner_id == learner.pk:
+        raise FieldError({"deck": "This is your own deck; you study it already."})
+    if deck.visibility != Visibility.PUBLIC:
+        raise FieldError(
+            {
+                "deck": "Only catalog (public) decks take subscriptions; a class "
+                "deck is studied while you are enrolled in its class."
+            }
+        )
+    return DeckSubscription.objects.get_or_create(
+        learner=learner, deck=deck, defaults={"origin": origin}
+    )
+
+
+@transaction.atomic
+def deck_unsubscribe(*, learner: User, deck: Deck) -> bool:
+    """Stop studying a subscribed deck: no new cards, out of "Study all due".
+
+    Memory states and review logs stay, so subscribing again resumes. Returns
+    whether there was a subscription.
+    """
+    deleted, _ = DeckSubscription.objects.filter(learner=learner, deck=deck).delete()
+    return bool(deleted)
+
+
+def subscribe_to_lesson_decks(*, learner: User) -> int:
+    """A new learner studies every lesson deck of the course (one click undoes
+    it). Returns how many subscriptions were made."""
+    decks = Deck.objects.filter(is_system=True, visibility=Visibility.PUBLIC)
+    made = DeckSubscription.objects.bulk_create(
+        [
+            DeckSubscription(
+                learner=learner, deck=deck, origin=DeckSubscription.Origin.DEFAULT
+            )
+            for deck in decks
+        ],
+        ignore_conflicts=True,
+    )
+    return len(made)
+
+
+def subscribe_everyone(*, deck: Deck) -> int:
+    """A new lesson deck goes to every active learner, as at sign-up."""
+    learners = User.objects.filter(is_active=True).values_list("pk", flat=True)
+    rows = [
+        DeckSubscription(
+            learner_id=pk, deck=deck, origin=DeckSubscription.Origin.DEFAULT
+        )
+        for pk in learners.iterator()
+    ]
+    DeckSubscription.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    return len(rows)
 
 
 def deck_delete(*, deck: Deck) -> None:
@@ -271,7 +394,7 @@ def _card_memory_change(
     *, learner: User, card_id: int, now: datetime | None, change: str
 ) -> CardMemory:
     now = now or timezone.now()
-    card = card_get_visible(learner=learner, card_id=card_id)
+    card = card_get_readable(user=learner, card_id=card_id)
     with transaction.atomic():
         memory = _memory_for_update(learner=learner, card=card, now=now)
         version = memory.version
@@ -531,7 +654,7 @@ def card_review(
     existing = _existing(learner=learner, client_review_id=client_id)
     if existing is not None:
         return _replayed(existing, card_id=card_id)
-    card = card_get_visible(learner=learner, card_id=card_id)
+    card = card_get_readable(user=learner, card_id=card_id)
     graded = None
     if card.note.type == "parametric":
         checked = parametric.check(

@@ -35,7 +35,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flashcards import fitting
-from flashcards.selectors import deck_get_visible
+from flashcards.selectors import deck_get_studied
 from studysite.api_errors import FieldError, error_response
 from studysite.serializers import StrictSerializer
 from workers import scheduler_services as services
@@ -46,7 +46,7 @@ from workers.models import SchedulerFit, SchedulerSimulation
 def _deck(request: Request, deck_id: int | None) -> Any:
     if deck_id is None:
         return None
-    return deck_get_visible(learner=request.user, deck_id=deck_id)
+    return deck_get_studied(learner=request.user, deck_id=deck_id)
 
 
 class FitOutputSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from django.http import Http404
 
 from lessons.models import Assignment, Enrollment
 from studysite.models import User
+from studysite.permissions import is_admin
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,6 @@ class Scope:
     @property
     def is_full(self) -> bool:
         return self.deck_ids is None and self.quiz_ids is None
-
-
-def is_admin(user: User) -> bool:
-    return bool(user.is_staff or user.is_superuser)
 
 
 def assigned_items(*, class_ids: list[int]) -> tuple[frozenset[int], frozenset[int]]:
@@ -70,6 +67,8 @@ def scope_for(*, viewer: User, learner_id: int | None = None) -> Scope:
     if is_admin(viewer):
         return Scope(learner=learner)
     class_ids = teacher_class_ids(teacher=viewer, learner_id=learner_id)
+    # A teacher sees the learners of their own classes only
+    # (`studysite.permissions.learners_visible`), on what those were assigned.
     if not class_ids:
         raise Http404("No such learner.")
     decks, quizzes = assigned_items(class_ids=class_ids)

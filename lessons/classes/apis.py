@@ -36,6 +36,7 @@ from rest_framework.views import APIView
 from flashcards.progress import selectors as progress
 from lessons.classes import dashboard, selectors, services
 from lessons.models import Assignment, SchoolClass
+from studysite import permissions
 from studysite.serializers import StrictSerializer
 
 
@@ -60,12 +61,6 @@ def assignment_data(a: Assignment) -> dict[str, Any]:
         "title": a.title,
         "due_at": a.due_at,
     }
-
-
-def _teaches(request: Request, school_class: SchoolClass) -> bool:
-    return school_class.teacher_id == request.user.pk or bool(
-        request.user.is_staff or request.user.is_superuser
-    )
 
 
 class ClassListCreateApi(APIView):
@@ -107,7 +102,7 @@ class ClassDetailApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_member(user=request.user, class_id=class_id)
-        teacher_view = _teaches(request, school_class)
+        teacher_view = permissions.class_manages(request.user, school_class)
         data = class_data(school_class, teacher_view=teacher_view)
         data["assignments"] = [
             assignment_data(a)

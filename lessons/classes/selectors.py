@@ -14,8 +14,9 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from flashcards.progress.access import Scope, assigned_items, is_admin
+from flashcards.progress.access import Scope, assigned_items
 from lessons.models import Assignment, Enrollment, QuizAttempt, SchoolClass
+from studysite import permissions
 from studysite.models import User
 
 
@@ -36,10 +37,11 @@ def classes_joined(*, learner: User) -> QuerySet[SchoolClass]:
 
 def class_for_teacher(*, user: User, class_id: int) -> SchoolClass:
     """The class if ``user`` teaches it or is an admin; 404 otherwise."""
-    school_class = SchoolClass.objects.select_related("teacher").filter(pk=class_id)
-    if not is_admin(user):
-        school_class = school_class.filter(teacher=user)
-    found = school_class.first()
+    found = (
+        SchoolClass.objects.select_related("teacher")
+        .filter(permissions.class_managed(user), pk=class_id)
+        .first()
+    )
     if found is None:
         raise Http404("No such class.")
     return found
@@ -47,13 +49,11 @@ def class_for_teacher(*, user: User, class_id: int) -> SchoolClass:
 
 def class_for_member(*, user: User, class_id: int) -> SchoolClass:
     """The class if ``user`` teaches it, is enrolled in it or is an admin; 404."""
-    member = Enrollment.objects.filter(
-        school_class=OuterRef("pk"), learner=user, left_at__isnull=True
+    found = (
+        SchoolClass.objects.select_related("teacher")
+        .filter(permissions.class_readable(user), pk=class_id)
+        .first()
     )
-    rows = SchoolClass.objects.select_related("teacher").filter(pk=class_id)
-    if not is_admin(user):
-        rows = rows.filter(Q(teacher=user) | Exists(member))
-    found = rows.first()
     if found is None:
         raise Http404("No such class.")
     return found
@@ -90,7 +90,7 @@ def class_learner_scope(
     A user who is not enrolled now is a 404.
     """
     allowed = (
-        is_admin(viewer)
+        permissions.is_admin(viewer)
         or school_class.teacher_id == viewer.pk
         or learner_id == viewer.pk
     )

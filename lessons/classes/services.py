@@ -7,8 +7,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
 from flashcards.models import Deck
+from flashcards.services import deck_share_with_class
 from lessons.models import Assignment, Enrollment, Quiz, SchoolClass
 from lessons.models.classes import JOIN_CODE_LENGTH, new_join_code
 from studysite.api_errors import Conflict, FieldError
@@ -97,16 +99,18 @@ def class_leave(
 
 
 def _assignable_deck(teacher: User, deck_id: int) -> Deck:
-    deck = Deck.objects.filter(pk=deck_id, owner=teacher).first()
+    """The teacher's own deck; anyone else's is not found (404)."""
+    deck = Deck.objects.filter(pk=deck_id, owner=teacher, is_system=False).first()
     if deck is None:
-        raise FieldError({"deck": "Assign one of your own decks."})
+        raise NotFound("No such deck among your decks.")
     return deck
 
 
 def _assignable_quiz(teacher: User, quiz_id: int) -> Quiz:
+    """The teacher's own quiz; anyone else's is not found (404)."""
     quiz = Quiz.objects.filter(pk=quiz_id, teacher=teacher).first()
     if quiz is None:
-        raise FieldError({"quiz": "Assign one of your own quizzes."})
+        raise NotFound("No such quiz among your quizzes.")
     return quiz
 
 
@@ -118,7 +122,11 @@ def assignment_create(
     quiz_id: int | None = None,
     due_at: datetime | None = None,
 ) -> Assignment:
-    """Assign one of the teacher's decks or quizzes (exactly one) to the class."""
+    """Assign one of the teacher's decks or quizzes (exactly one) to the class.
+
+    A private deck becomes a class deck: the class's learners study it from
+    now on, read-only. A public deck stays public.
+    """
     if (deck_id is None) == (quiz_id is None):
         raise FieldError({"deck": "Give a deck or a quiz (one of them)."})
     teacher = school_class.teacher
@@ -126,14 +134,19 @@ def assignment_create(
     quiz = _assignable_quiz(teacher, quiz_id) if quiz_id is not None else None
     try:
         with transaction.atomic():
-            return Assignment.objects.create(
+            assignment = Assignment.objects.create(
                 school_class=school_class, deck=deck, quiz=quiz, due_at=due_at
             )
     except IntegrityError:
         field = "deck" if deck else "quiz"
         raise FieldError({field: "This class already has it assigned."}) from None
+    if deck is not None:
+        deck_share_with_class(deck=deck)
+    return assignment
 
 
 @transaction.atomic
 def assignment_delete(*, assignment: Assignment) -> None:
+    """Unassign: the class's learners stop getting the deck's new cards (their
+    memory and history stay); the deck keeps its visibility."""
     assignment.delete()

@@ -20,14 +20,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import engines
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
-from flashcards.models import Deck
-from flashcards.progress.access import is_admin
+from flashcards.models import Deck, Visibility
 from flashcards.progress.views import render_dashboard
 from lessons.classes import dashboard, selectors, services
 from lessons.classes.apis import dashboard_csv_response
 from lessons.models import Assignment, Quiz, SchoolClass
+from studysite import permissions
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "classes"
 
@@ -80,7 +80,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, teacher: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        decks = Deck.objects.filter(owner=teacher).values_list("pk", "title")
+        decks = Deck.objects.filter(owner=teacher, is_system=False).values_list(
+            "pk", "title"
+        )
         quizzes = Quiz.objects.filter(teacher=teacher).values_list("pk", "title")
         self.fields["item"].choices = [
             ("Decks", [(f"deck:{pk}", title) for pk, title in decks]),
@@ -148,7 +150,7 @@ def class_join(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(request, school_class: SchoolClass, *, form=None, status=200):
-    teaches = school_class.teacher_id == request.user.pk or is_admin(request.user)
+    teaches = permissions.class_manages(request.user, school_class)
     context: dict[str, Any] = {
         "class": school_class,
         "teaches": teaches,
@@ -196,18 +198,35 @@ def assignment_create(request: HttpRequest, class_id: int) -> HttpResponse:
     if form.is_valid():
         kind, _, pk = form.cleaned_data["item"].partition(":")
         try:
-            services.assignment_create(
+            assignment = services.assignment_create(
                 school_class=school_class,
                 deck_id=int(pk) if kind == "deck" else None,
                 quiz_id=int(pk) if kind == "quiz" else None,
                 due_at=form.cleaned_data["due_at"],
             )
+        except NotFound as exc:
+            raise Http404(str(exc.detail)) from None
         except ValidationError as exc:
             _errors_into(form, exc, "item")
         else:
-            messages.success(request, "Assigned.")
+            messages.success(request, _assigned_message(assignment))
             return redirect("classes:detail", class_id=school_class.pk)
     return _detail_page(request, school_class, form=form, status=400)
+
+
+def _assigned_message(assignment: Assignment) -> str:
+    name = assignment.school_class.name
+    if assignment.deck_id is None:
+        return f"Assigned “{assignment.title}” to {name}."
+    if assignment.deck.visibility == Visibility.PUBLIC:
+        return (
+            f"Assigned “{assignment.title}” to {name}: its learners study it from "
+            "now on. The deck stays public in the catalog."
+        )
+    return (
+        f"Assigned “{assignment.title}” to {name}: the deck is now shared with "
+        "the classes it is assigned to, and their learners study it, read-only."
+    )
 
 
 @login_required

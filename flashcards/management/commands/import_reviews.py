@@ -38,7 +38,7 @@ from django.utils import timezone
 from flashcards import services
 from flashcards.models import Card, CardMemory, Deck, ReviewLog
 from flashcards.scheduling import Rating
-from flashcards.selectors import decks_visible, fresh_rng
+from flashcards.selectors import decks_readable, fresh_rng
 from studysite.models import User
 
 IMPORT_NAMESPACE = uuid.UUID("6f1c1d1e-55a4-4f43-9a55-1e0f2f6c2a10")
@@ -253,7 +253,7 @@ class Command(BaseCommand):
         scope = (
             scope.filter(deck=deck)
             if restrict and deck is not None
-            else scope.filter(deck__in=decks_visible(learner=learner))
+            else scope.filter(deck__in=decks_readable(user=learner))
         )
         found: dict[str, Card] = {}
         ids = [int(key) for key in keys if key.isdigit() and len(key) < 19]

@@ -16,9 +16,9 @@ def learner_and_deck(*, user: str, deck: str | None) -> tuple[User, Deck | None]
         raise CommandError(f"No user {user!r}.")
     if deck is None:
         return learner, None
-    from flashcards.selectors import decks_visible
+    from flashcards.selectors import decks_studied
 
-    decks = decks_visible(learner=learner)
+    decks = decks_studied(learner=learner)
     found = (
         decks.filter(pk=int(deck)).first()
         if deck.isdigit()

@@ -1,0 +1,234 @@
+"""Who may see what: every sharing rule of the site, in one place.
+
+The apps ask here and nowhere else. Each rule is a function of the user (and
+the time, for quizzes) that returns a ``Q`` to filter that model's rows, or a
+yes/no for one object; `tests/security/test_permissions.py` holds every route
+to these rules, for six roles and each object in each sharing state.
+
+Decks
+    A deck is ``private`` (its owner alone), ``class`` (its owner, and the
+    learners enrolled now in a class it is assigned to, read-only) or
+    ``public`` (listed in the catalog; any signed-in user may read it and
+    subscribe). A user *studies* (has in "Study all due" and gets new cards
+    from) exactly: the decks they own, the public decks they subscribe to, the
+    decks assigned to a class they are enrolled in, and decks whose
+    subscription was kept for them when sharing narrowed (``origin="kept"``).
+    A user may *read* what they study and every public deck; admins read
+    every deck. Only the owner changes a deck, and nobody changes a lesson's
+    generated (system) deck.
+Quizzes
+    A teacher's quiz is seen by that teacher, by admins, and by learners
+    enrolled now in a class it is assigned to, once it opens. Its attempts and
+    results follow the quiz; practice attempts are their learner's alone.
+    Analytics count attempts by the members of those classes only.
+Learners
+    A teacher sees the learners enrolled now in a class they teach; admins
+    see everyone.
+Media
+    An image follows the note it belongs to: pages and the API that show a
+    note to a user who may read it sign its image URLs for that user
+    (`flashcards.media_access`); the uploader and admins need no signature.
+
+Anything a user may not see is a 404, never a 403, so its existence does not
+leak. The models are looked up by name (this module sits below the apps it
+speaks of).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
+
+PRIVATE, CLASS, PUBLIC = "private", "class", "public"
+VISIBILITIES = (PRIVATE, CLASS, PUBLIC)
+KEPT = "kept"
+
+
+def _model(label: str) -> Any:
+    return apps.get_model(label)
+
+
+def is_admin(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_staff or user.is_superuser)
+    )
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _nothing() -> Q:
+    return Q(pk__in=[])
+
+
+def _enrolled_now(user: Any, class_ref: str) -> Exists:
+    """An active enrollment of ``user`` in the class ``class_ref`` points at."""
+    return Exists(
+        _model("lessons.Enrollment").objects.filter(
+            school_class=OuterRef(class_ref), learner=user, left_at__isnull=True
+        )
+    )
+
+
+# --- decks ---------------------------------------------------------------------
+
+
+def deck_assigned_to_user(user: Any) -> Q:
+    """Decks (``class`` or ``public``) assigned to a class ``user`` is in now."""
+    assignments = (
+        _model("lessons.Assignment")
+        .objects.filter(deck=OuterRef("pk"))
+        .filter(_enrolled_now(user, "school_class"))
+    )
+    return Q(Exists(assignments)) & Q(visibility__in=(CLASS, PUBLIC))
+
+
+def deck_subscribed(user: Any) -> Q:
+    """Decks ``user``'s subscriptions let them study: public ones, and the
+    ones kept for them when the deck's sharing narrowed."""
+    rows = _model("flashcards.DeckSubscription").objects.filter(
+        deck=OuterRef("pk"), learner=user
+    )
+    return Q(Exists(rows.filter(origin=KEPT))) | (
+        Q(Exists(rows)) & Q(visibility=PUBLIC)
+    )
+
+
+def deck_studied(user: Any) -> Q:
+    """Decks in ``user``'s daily review (see the module docstring)."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q(owner=user) | deck_subscribed(user) | deck_assigned_to_user(user)
+
+
+def deck_readable(user: Any) -> Q:
+    """Decks ``user`` may open, read and export."""
+    if not _signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    return deck_studied(user) | Q(visibility=PUBLIC)
+
+
+def deck_writable(user: Any, deck: Any) -> bool:
+    """Only the owner changes a deck; a lesson's generated deck is read-only."""
+    return bool(_signed_in(user) and deck.owner_id == user.pk and not deck.is_system)
+
+
+def deck_subscribable(user: Any, deck: Any) -> bool:
+    """A public deck that is not one's own may be subscribed to."""
+    return deck.visibility == PUBLIC and deck.owner_id != getattr(user, "pk", None)
+
+
+# --- quizzes -------------------------------------------------------------------
+
+
+def quiz_assigned_to_user(user: Any) -> Q:
+    assignments = (
+        _model("lessons.Assignment")
+        .objects.filter(quiz=OuterRef("pk"))
+        .filter(_enrolled_now(user, "school_class"))
+    )
+    return Q(Exists(assignments))
+
+
+def quiz_visible(user: Any, now: datetime) -> Q:
+    """Quizzes ``user`` may see, start and see the results of, at ``now``."""
+    if not _signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    opened = Q(opens_at__isnull=True) | Q(opens_at__lte=now)
+    return Q(teacher=user) | (quiz_assigned_to_user(user) & opened)
+
+
+def attempt_visible(user: Any, now: datetime) -> Q:
+    """Attempts (``QuizAttempt``) ``user`` may open: their own, practice or of a
+    quiz they may still see."""
+    if not _signed_in(user):
+        return _nothing()
+    quizzes = _model("lessons.Quiz").objects.filter(quiz_visible(user, now))
+    return Q(learner=user) & (Q(quiz__isnull=True) | Q(quiz__in=quizzes))
+
+
+def quiz_members(quiz: Any) -> Q:
+    """Users enrolled now in a class ``quiz`` is assigned to (filter on User)."""
+    classes = _model("lessons.Assignment").objects.filter(quiz=quiz)
+    return Q(
+        Exists(
+            _model("lessons.Enrollment").objects.filter(
+                learner=OuterRef("pk"),
+                left_at__isnull=True,
+                school_class__in=classes.values("school_class"),
+            )
+        )
+    )
+
+
+# --- learners ------------------------------------------------------------------
+
+
+def learners_visible(user: Any) -> Q:
+    """Users whose work ``user`` may follow (filter on User): themselves, the
+    learners of the classes they teach, everyone for admins."""
+    if not _signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    taught = _model("lessons.Enrollment").objects.filter(
+        learner=OuterRef("pk"), left_at__isnull=True, school_class__teacher=user
+    )
+    return Q(pk=user.pk) | Q(Exists(taught))
+
+
+# --- classes -------------------------------------------------------------------
+
+
+def class_managed(user: Any) -> Q:
+    """Classes ``user`` runs (codes, assignments, dashboards): the teacher's
+    own; every class for admins."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q() if is_admin(user) else Q(teacher=user)
+
+
+def class_readable(user: Any) -> Q:
+    """Classes ``user`` may open: those they run and those they are in now."""
+    if not _signed_in(user):
+        return _nothing()
+    if is_admin(user):  # (an empty Q would vanish from an OR)
+        return Q()
+    return Q(teacher=user) | Q(_enrolled_now(user, "pk"))
+
+
+def class_manages(user: Any, school_class: Any) -> bool:
+    """``user`` runs ``school_class`` (its teacher, or an admin)."""
+    return is_admin(user) or (_signed_in(user) and school_class.teacher_id == user.pk)
+
+
+def quiz_managed(user: Any) -> Q:
+    """Quizzes ``user`` manages (generation, analytics): their own; every quiz
+    for admins."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q() if is_admin(user) else Q(teacher=user)
+
+
+# --- media ---------------------------------------------------------------------
+
+
+def media_readable(user: Any, media: Any, token: str) -> bool:
+    """An image is served to its uploader, to admins, and to a user holding a
+    URL signed for them by a page that showed them a note it is in."""
+    from flashcards.media_access import token_valid
+
+    if not _signed_in(user):
+        return False
+    if is_admin(user) or media.owner_id == user.pk:
+        return True
+    return token_valid(media.sha256, token, user_id=user.pk)
