@@ -5,7 +5,7 @@
 ``POST /api/v1/problems/``                     ``{template, seed?, limits?}`` -> problem, no answers
 ``GET  /api/v1/problems/{id}/``                your problem, no answers
 ``POST /api/v1/problems/{id}/answers/``        ``{answers: {part: text}}`` -> grades + solution
-``GET/POST /api/v1/quizzes/``                  list (teachers: theirs; learners: open) / create (teacher)
+``GET/POST /api/v1/quizzes/``                  list (yours, and your classes' open ones) / create (teacher)
 ``GET  /api/v1/quizzes/{id}/``                 a quiz
 ``POST /api/v1/quizzes/{id}/attempts/``        start (or resume) an attempt (learner)
 ``POST /api/v1/quizzes/{id}/generate/``        generate variants for learners (teacher, Celery)
@@ -189,6 +189,7 @@ class QuizGenerateApi(APIView):
         request=InputSerializer,
         responses={
             202: OpenApiTypes.OBJECT,
+            409: error_response("No learner is in a class the quiz is assigned to."),
             503: error_response("The task queue is unavailable."),
         },
     )
@@ -208,19 +209,27 @@ class QuizGenerateApi(APIView):
 def dispatch_generation(
     quiz: Quiz, user: Any, learner_ids: list[int] | None, base_seed: int | None = None
 ) -> GenerationJob:
-    from django.contrib.auth import get_user_model
-
     from lessons.quizzes.tasks import generate_quiz_variants
 
-    users = get_user_model().objects.filter(is_active=True)
+    members = selectors.quiz_member_ids(quiz)
     if learner_ids is None:
-        ids = list(users.order_by("pk").values_list("pk", flat=True))
+        ids = members
+        if not ids:
+            raise Conflict(
+                "No learner would get variants: assign the quiz to a class "
+                "with learners first."
+            )
     else:
         ids = list(dict.fromkeys(learner_ids))
-        known = set(users.filter(pk__in=ids).values_list("pk", flat=True))
+        known = set(members)
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise FieldError({"learner_ids": f"Unknown learner {unknown[0]}."})
+            raise FieldError(
+                {
+                    "learner_ids": f"Learner {unknown[0]} is not in a class this "
+                    "quiz is assigned to."
+                }
+            )
     job = services.generation_job_create(
         quiz=quiz, requested_by=user, learner_ids=ids, base_seed=base_seed
     )

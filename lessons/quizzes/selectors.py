@@ -6,12 +6,13 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from lessons.models import AttemptAnswer, GeneratedProblem, Quiz, QuizAttempt
 from lessons.problems import get_template, templates
+from studysite import permissions
 
 
 def template_catalog() -> list[dict[str, Any]]:
@@ -27,20 +28,26 @@ def problem_for(user: Any, problem_id: int) -> GeneratedProblem:
 
 
 def quizzes_for(user: Any, now: datetime | None = None) -> QuerySet[Quiz]:
-    """Teachers: their own quizzes. Learners: every opened quiz (no classes yet)."""
+    """Quizzes the user may see now (`studysite.permissions.quiz_visible`):
+    a teacher's own, and those assigned to a class the user is in, once open."""
     now = now or timezone.now()
-    if getattr(user, "is_teacher", False):
-        return Quiz.objects.filter(teacher=user).select_related("lesson")
-    return Quiz.objects.filter(
-        Q(opens_at__isnull=True) | Q(opens_at__lte=now)
-    ).select_related("lesson")
+    return Quiz.objects.filter(permissions.quiz_visible(user, now)).select_related(
+        "lesson", "teacher"
+    )
+
+
+def quizzes_managed(user: Any) -> QuerySet[Quiz]:
+    return Quiz.objects.filter(permissions.quiz_managed(user)).select_related(
+        "lesson", "teacher"
+    )
 
 
 def quiz_for(user: Any, quiz_id: int, *, teacher: bool = False) -> Quiz:
+    """A quiz the user may see (``teacher=True``: one they manage); 404."""
     qs = (
-        Quiz.objects.filter(teacher=user)
+        Quiz.objects.filter(permissions.quiz_managed(user))
         if teacher
-        else quizzes_for(user) | Quiz.objects.filter(teacher=user)
+        else quizzes_for(user)
     )
     quiz = qs.filter(pk=quiz_id).select_related("lesson").first()
     if quiz is None:
@@ -49,14 +56,40 @@ def quiz_for(user: Any, quiz_id: int, *, teacher: bool = False) -> Quiz:
 
 
 def attempt_for(user: Any, attempt_id: int) -> QuizAttempt:
+    """The user's own attempt, practice or of a quiz they may still see; 404."""
     attempt = (
-        QuizAttempt.objects.filter(pk=attempt_id, learner=user)
+        QuizAttempt.objects.filter(
+            permissions.attempt_visible(user, timezone.now()), pk=attempt_id
+        )
         .select_related("quiz")
         .first()
     )
     if attempt is None:
         raise Http404("No such attempt.")
     return attempt
+
+
+def attempts_visible(user: Any, now: datetime | None = None) -> QuerySet[QuizAttempt]:
+    """The user's attempts they may still open, newest first."""
+    return (
+        QuizAttempt.objects.filter(
+            permissions.attempt_visible(user, now or timezone.now())
+        )
+        .select_related("quiz")
+        .order_by("-started_at", "-pk")
+    )
+
+
+def quiz_member_ids(quiz: Quiz) -> list[int]:
+    """Active learners enrolled now in a class the quiz is assigned to."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(permissions.quiz_members(quiz), is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def attempt_view(attempt: QuizAttempt, *, reveal: bool | None = None) -> dict[str, Any]:
@@ -119,14 +152,19 @@ def _rate(correct: int, total: int) -> float | None:
 def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
     """Per question, per part, per misconception and per parameter value.
 
-    Counts only submitted attempts. "Per parameter value" groups every
+    Counts only submitted attempts by learners of the classes the quiz is
+    assigned to (a teacher's own tries are not counted). "Per parameter value" groups every
     graded part by each of its problem's parameters (model, ZeRO stage,
     format...), so a teacher sees which values trip learners.
     """
+    from django.contrib.auth import get_user_model
+
+    members = get_user_model().objects.filter(permissions.quiz_members(quiz))
+    counted = QuizAttempt.objects.filter(
+        quiz=quiz, submitted_at__isnull=False, learner__in=members
+    )
     answers = (
-        AttemptAnswer.objects.filter(
-            item__attempt__quiz=quiz, item__attempt__submitted_at__isnull=False
-        )
+        AttemptAnswer.objects.filter(item__attempt__in=counted)
         .select_related("item__problem")
         .order_by("item__position", "part_key")
     )
@@ -175,9 +213,7 @@ def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
         p["rate"] = _rate(p["correct"], p["answers"])
     return {
         "quiz": quiz.pk,
-        "attempts": QuizAttempt.objects.filter(
-            quiz=quiz, submitted_at__isnull=False
-        ).count(),
+        "attempts": counted.count(),
         "per_question": sorted(per_question.values(), key=lambda q: q["position"]),
         "per_part": list(per_part.values()),
         "per_misconception": sorted(

@@ -90,7 +90,7 @@ def practice(request: HttpRequest) -> HttpResponse:
         for q in selectors.quizzes_for(request.user, now)
         if request.user.is_teacher or services.quiz_is_open(q, now)
     ]
-    attempts = request.user.quiz_attempts.select_related("quiz")[:20]
+    attempts = selectors.attempts_visible(request.user, now)[:20]
     return render_page(
         request,
         "practice.html",
@@ -227,7 +227,9 @@ class QuizForm(forms.Form):
 def teacher_quiz_list(request: HttpRequest) -> HttpResponse:
     _teacher(request)
     return render_page(
-        request, "teacher_list.html", {"quizzes": selectors.quizzes_for(request.user)}
+        request,
+        "teacher_list.html",
+        {"quizzes": selectors.quizzes_managed(request.user)},
     )
 
 
