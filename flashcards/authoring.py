@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
@@ -24,6 +24,7 @@ from flashcards import content, csvio, interop, selectors, services
 from flashcards.models import Deck, ImportJob, MediaFile, Note, NoteType
 from lessons import problems
 from lessons.rendering import render_user_markdown
+from studysite import permissions
 
 FIELDS = {
     "basic": ("front", "back"),
@@ -157,7 +158,7 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name, str(problem))
 
 
-def _owned_deck(request: HttpRequest, deck_id: int) -> Deck:
+def owned_deck(request: HttpRequest, deck_id: int) -> Deck:
     """The user's own deck: 404 if invisible, 403 if read-only to them."""
     try:
         return selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
@@ -166,12 +167,8 @@ def _owned_deck(request: HttpRequest, deck_id: int) -> Deck:
 
 
 def _owned_note(request: HttpRequest, note_id: int) -> Note:
-    note = Note.objects.filter(
-        pk=note_id, deck__in=selectors.decks_visible(learner=request.user)
-    ).first()
-    if note is None:
-        raise Http404("No such note.")
-    _owned_deck(request, note.deck_id)
+    note = selectors.note_get_readable(user=request.user, note_id=note_id)
+    owned_deck(request, note.deck_id)
     return note
 
 
@@ -276,7 +273,7 @@ def note_page(request: HttpRequest, *, deck: Deck, note: Note | None) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_new(request: HttpRequest, deck_id: int) -> HttpResponse:
-    return note_page(request, deck=_owned_deck(request, deck_id), note=None)
+    return note_page(request, deck=owned_deck(request, deck_id), note=None)
 
 
 @login_required
@@ -290,11 +287,11 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
 @require_POST
 def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
     """Tag, untag, move or delete the notes ticked on the deck page."""
-    deck = _owned_deck(request, deck_id)
+    deck = owned_deck(request, deck_id)
     target = None
     if request.POST.get("target"):
         try:
-            target = _owned_deck(request, int(request.POST["target"]))
+            target = owned_deck(request, int(request.POST["target"]))
         except (ValueError, Http404, DjangoPermissionDenied):
             target = None
     try:
@@ -357,15 +354,21 @@ def media_upload(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
 def media_file(request: HttpRequest, sha256: str, ext: str) -> HttpResponse:
-    image = get_object_or_404(MediaFile, sha256=sha256)
-    if image.extension != ext:
+    """An image, for those `studysite.permissions.media_readable` lets see it
+    (anyone else, anonymous visitors too, gets a 404)."""
+    image = MediaFile.objects.filter(sha256=sha256).first()
+    if (
+        image is None
+        or image.extension != ext
+        or not permissions.media_readable(request.user, image, request.GET.get("t", ""))
+    ):
         raise Http404("No such image.")
     response = HttpResponse(bytes(image.data), content_type=image.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    # A signed URL changes every hour; the bytes behind it never do.
+    response["Cache-Control"] = "private, max-age=7200, immutable"
     return response
 
 
@@ -461,7 +464,7 @@ def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def deck_export(request: HttpRequest, deck_id: int, fmt: str) -> HttpResponse:
-    deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
     if fmt not in ("apkg", "csv"):
         raise Http404("Export as .apkg or .csv.")
     name = re.sub(r"[^\w.-]+", "-", deck.title).strip("-") or f"deck-{deck.pk}"

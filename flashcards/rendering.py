@@ -6,16 +6,22 @@ from random import Random
 from typing import Any
 
 from flashcards import content, parametric
+from flashcards.media_access import sign_media
 from flashcards.models import Card
 from flashcards.scheduling import format_interval
 from flashcards.selectors import QueuedCard, fresh_rng
 from lessons.rendering import render_user_markdown
 
 
-def card_html(card: Card) -> tuple[str, str, content.Sides]:
-    """The card's question and answer as sanitized HTML (math left for KaTeX)."""
+def card_html(
+    card: Card, *, viewer_id: int | None = None
+) -> tuple[str, str, content.Sides]:
+    """The card's question and answer as sanitized HTML (math left for KaTeX),
+    its images signed for ``viewer_id`` (who may read the card)."""
     sides = card.sides()
-    return render_user_markdown(sides.front), render_user_markdown(sides.back), sides
+    front = sign_media(render_user_markdown(sides.front), user_id=viewer_id)
+    back = sign_media(render_user_markdown(sides.back), user_id=viewer_id)
+    return front, back, sides
 
 
 def numeric_check(fields: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def card_payload(
     from grading (``POST /api/v1/cards/{id}/grade/``).
     """
     card = item.card
-    front, back, sides = card_html(card)
+    front, back, sides = card_html(card, viewer_id=learner_id)
     variant = None
     if card.note.type == "parametric":
         seed = parametric.new_seed(rng or fresh_rng())
