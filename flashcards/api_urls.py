@@ -7,6 +7,12 @@ from flashcards import apis
 urlpatterns = [
     path("decks/", apis.DeckListCreateApi.as_view(), name="flashcards-deck-list"),
     path("decks/<int:deck_id>/", apis.DeckDetailApi.as_view(), name="flashcards-deck"),
+    path("catalog/", apis.DeckCatalogApi.as_view(), name="flashcards-catalog"),
+    path(
+        "decks/<int:deck_id>/subscription/",
+        apis.DeckSubscriptionApi.as_view(),
+        name="flashcards-deck-subscription",
+    ),
     path(
         "decks/<int:deck_id>/notes/",
         apis.NoteCreateApi.as_view(),

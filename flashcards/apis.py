@@ -1,8 +1,10 @@
 """The flashcards API (stable paths; other checks drive it).
 
 =======================================  =============================================
-``POST /api/v1/decks/``                  create a deck (``GET`` lists visible decks)
-``GET/PATCH/DELETE /api/v1/decks/{id}/`` a deck (changes: owner only)
+``POST /api/v1/decks/``                  create a deck (``GET`` lists the decks you study)
+``GET/PATCH/DELETE /api/v1/decks/{id}/`` a deck (changes, ``visibility``: owner only)
+``GET /api/v1/catalog/``                 public decks, with your subscriptions
+``POST/DELETE /api/v1/decks/{id}/subscription/``  subscribe to a public deck / stop
 ``POST /api/v1/decks/{id}/notes/``       a note with its card ids (owner only)
 ``PATCH /api/v1/notes/{id}/``            edit a note's fields/tags; schedules kept
 ``GET /api/v1/study/queue``              ``?deck=&limit=``: counts and next cards
@@ -37,10 +39,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flashcards import authoring, content, interop, parametric, selectors, services
-from flashcards.models import CardMemory, Deck, ImportJob, Note, ReviewLog
+from flashcards import (
+    authoring,
+    content,
+    interop,
+    media,
+    parametric,
+    selectors,
+    services,
+)
+from flashcards.media_access import sign_media
+from flashcards.models import CardMemory, Deck, ImportJob, Note, ReviewLog, Visibility
 from flashcards.rendering import card_payload
 from flashcards.scheduling import Rating, State
+from studysite import permissions
 from studysite.api_errors import FieldError, error_body, error_response
 from studysite.serializers import StrictSerializer
 
@@ -60,6 +72,8 @@ def deck_data(deck: Deck) -> dict[str, Any]:
         "lesson_slug": deck.lesson_slug,
         "objective_key": deck.objective_key,
         "owner": deck.owner.username,
+        "visibility": deck.visibility,
+        "is_system": deck.is_system,
         "options": deck.scheduling_options.to_dict(),
         "options_set": deck.options,
         # Lists annotate the counts (a deck with none has 0, not a query).
@@ -70,8 +84,17 @@ def deck_data(deck: Deck) -> dict[str, Any]:
     }
 
 
-def note_data(note: Note) -> dict[str, Any]:
+def note_data(note: Note, *, viewer_id: int | None = None) -> dict[str, Any]:
+    """A note; ``media`` maps each image URL in its fields to one signed for
+    ``viewer_id`` (good for an hour or two)."""
+    urls = {
+        f"{media.MEDIA_PREFIX}{sha}.{ext}"
+        for value in note.fields.values()
+        if isinstance(value, str)
+        for sha, ext in media.media_hashes(value)
+    }
     return {
+        "media": {url: sign_media(url, user_id=viewer_id) for url in sorted(urls)},
         "id": note.pk,
         "deck": note.deck_id,
         "type": note.type,
@@ -173,17 +196,37 @@ class DeckInputSerializer(StrictSerializer):
         required=False, allow_blank=True, default="", max_length=100
     )
     options = serializers.JSONField(required=False, default=dict)
+    visibility = serializers.CharField(
+        required=False,
+        default=Visibility.PRIVATE,
+        help_text="private (you alone, the default), class (the classes it is "
+        "assigned to) or public (the catalog).",
+    )
+
+
+def studied_deck_data(deck: Deck) -> dict[str, Any]:
+    """A deck of the learner's review, with why they study it."""
+    return {
+        **deck_data(deck),
+        "studied_via": deck.source,
+        "classes": deck.class_names,
+    }
+
+
+def catalog_deck_data(deck: Deck) -> dict[str, Any]:
+    return {**deck_data(deck), "subscribed": bool(deck.subscribed)}
 
 
 class DeckListCreateApi(APIView):
-    """Decks the learner may study (GET); create a deck of one's own (POST)."""
+    """Decks the learner studies (GET: own, subscribed, their classes'); create
+    a deck of one's own (POST, private unless ``visibility`` says otherwise)."""
 
     InputSerializer = DeckInputSerializer
 
     @extend_schema(operation_id="decks_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         decks = selectors.deck_summaries(learner=request.user)
-        return Response({"results": [deck_data(deck) for deck in decks]})
+        return Response({"results": [studied_deck_data(deck) for deck in decks]})
 
     @extend_schema(request=DeckInputSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -206,11 +249,16 @@ class DeckDetailApi(APIView):
             required=False, allow_blank=True, max_length=100
         )
         options = serializers.JSONField(required=False)
+        visibility = serializers.CharField(required=False)
 
     @extend_schema(operation_id="decks_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, deck_id: int) -> Response:
-        deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
-        return Response(deck_data(deck))
+        deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+        data = deck_data(deck)
+        data["studied"] = selectors.deck_is_studied(learner=request.user, deck=deck)
+        if permissions.deck_writable(request.user, deck):
+            data["sharing"] = selectors.deck_sharing(deck=deck)
+        return Response(data)
 
     @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, deck_id: int) -> Response:
@@ -224,6 +272,50 @@ class DeckDetailApi(APIView):
     def delete(self, request: Request, deck_id: int) -> Response:
         deck = selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
         services.deck_delete(deck=deck)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeckCatalogApi(APIView):
+    """Public decks (the lesson decks first), with whether you subscribe."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        decks = selectors.deck_catalog(user=request.user)
+        return Response({"results": [catalog_deck_data(deck) for deck in decks]})
+
+
+class DeckSubscriptionApi(APIView):
+    """Subscribe to a public deck (POST: 201, or 200 if already) or stop
+    (DELETE: 204); unsubscribing keeps your memory and history."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            201: OpenApiTypes.OBJECT,
+            400: error_response("The deck is not a catalog deck, or is yours."),
+        },
+    )
+    def post(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+        subscription, created = services.deck_subscribe(learner=request.user, deck=deck)
+        return Response(
+            {
+                "deck": deck.pk,
+                "subscribed": True,
+                "since": subscription.created_at.isoformat(),
+            },
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: error_response("No subscription to this deck.")},
+    )
+    def delete(self, request: Request, deck_id: int) -> Response:
+        deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+        if not services.deck_unsubscribe(learner=request.user, deck=deck):
+            raise Http404("You do not subscribe to this deck.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -255,16 +347,13 @@ class NoteDetailApi(APIView):
         tags = serializers.JSONField(required=False)
 
     def _note(self, request: Request, note_id: int) -> Note:
-        note = Note.objects.filter(
-            pk=note_id, deck__in=selectors.decks_visible(learner=request.user)
-        ).first()
-        if note is None:
-            raise Http404("No such note.")
-        return note
+        return selectors.note_get_readable(user=request.user, note_id=note_id)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, note_id: int) -> Response:
-        return Response(note_data(self._note(request, note_id)))
+        return Response(
+            note_data(self._note(request, note_id), viewer_id=request.user.pk)
+        )
 
     @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, note_id: int) -> Response:
@@ -288,7 +377,7 @@ class QueueParamsSerializer(serializers.Serializer):
 
 def _queue_for(request: Request, *, deck_id: int | None, limit: int) -> dict:
     deck = (
-        selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+        selectors.deck_get_studied(learner=request.user, deck_id=deck_id)
         if deck_id
         else None
     )
@@ -538,7 +627,7 @@ class CardGradeApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, card_id: int) -> Response:
-        card = selectors.card_get_visible(learner=request.user, card_id=card_id)
+        card = selectors.card_get_readable(user=request.user, card_id=card_id)
         if card.note.type != "parametric":
             raise FieldError({"card": "Only parametric cards are graded here."})
         data = self.InputSerializer(data=request.data)
@@ -745,7 +834,7 @@ class DeckExportApi(APIView):
         }
     )
     def get(self, request: Request, deck_id: int) -> HttpResponse:
-        deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+        deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
         if self.export_format == "apkg":
             response = HttpResponse(
                 interop.deck_export_apkg(deck=deck), content_type="application/zip"

@@ -7,7 +7,19 @@ urlpatterns = [
     path("study/", views.study, name="study"),
     path("study/deck/<int:deck_id>/", views.study_deck, name="study-deck"),
     path("decks/", views.deck_list, name="deck-list"),
+    path("decks/catalog/", views.deck_catalog, name="deck-catalog"),
     path("decks/<int:deck_id>/", views.deck_detail, name="deck-detail"),
+    path(
+        "decks/<int:deck_id>/visibility/",
+        views.deck_visibility,
+        name="deck-visibility",
+    ),
+    path("decks/<int:deck_id>/subscribe/", views.deck_subscribe, name="deck-subscribe"),
+    path(
+        "decks/<int:deck_id>/unsubscribe/",
+        views.deck_unsubscribe,
+        name="deck-unsubscribe",
+    ),
     path("decks/<int:deck_id>/notes/new/", authoring.note_new, name="note-new"),
     path("decks/<int:deck_id>/bulk/", authoring.deck_bulk, name="deck-bulk"),
     path(

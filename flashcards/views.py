@@ -5,14 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError
 
 from flashcards import authoring, selectors, services
-from flashcards.models import Deck, NoteType
+from flashcards.models import Deck, DeckSubscription, NoteType, Visibility
 from flashcards.rendering import card_html
+from studysite import permissions
 
 
 def _study_page(request: HttpRequest, deck=None) -> HttpResponse:
@@ -38,8 +40,12 @@ def study(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def study_deck(request: HttpRequest, deck_id: int) -> HttpResponse:
-    """Review one deck's due cards."""
-    deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
+    """Review one deck's due cards; a catalog deck one does not study yet
+    leads to its page, where it is subscribed to."""
+    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+    if not selectors.deck_is_studied(learner=request.user, deck=deck):
+        messages.info(request, f"Subscribe to “{deck.title}” to study it.")
+        return redirect("flashcards:deck-detail", deck_id=deck.pk)
     return _study_page(request, deck)
 
 
@@ -47,6 +53,17 @@ class DeckForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices,
+        initial=Visibility.PRIVATE,
+        help_text="You can change it later on the deck's page.",
+    )
+
+
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(
+        label="Who sees this deck", choices=Visibility.choices, widget=forms.RadioSelect
     )
 
 
@@ -88,12 +105,23 @@ def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
     """A deck's notes (``?objective=`` narrows a lesson's deck); its owner adds,
     edits, tags, moves and deletes notes here, anyone who sees it exports it.
     A POST adds a note (the note form's fields), for the owner only."""
-    deck = selectors.deck_get_visible(learner=request.user, deck_id=deck_id)
-    owner = deck.owner_id == request.user.pk and not deck.is_system
+    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+    owner = permissions.deck_writable(request.user, deck)
     if request.method == "POST":
         if not owner:
             return HttpResponse("Only the deck's owner may add notes.", status=403)
         return authoring.note_page(request, deck=deck, note=None)
+    return _deck_page(request, deck, owner=owner)
+
+
+def _deck_page(
+    request: HttpRequest,
+    deck: Deck,
+    *,
+    owner: bool,
+    visibility_form: VisibilityForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     notes = deck.notes.prefetch_related("cards").order_by("-id")
     objective = request.GET.get("objective", "")
     if objective:
@@ -104,14 +132,25 @@ def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
         front = ""
         if cards:
             cards[0].note = note
-            front = card_html(cards[0])[0]
+            front = card_html(cards[0], viewer_id=request.user.pk)[0]
         rows.append({"note": note, "front": front, "card_count": len(cards)})
+    studied = selectors.deck_is_studied(learner=request.user, deck=deck)
+    subscribed = DeckSubscription.objects.filter(
+        learner=request.user, deck=deck
+    ).first()
     return render(
         request,
         "flashcards/deck_detail.html",
         {
             "deck": deck,
             "owner": owner,
+            "studied": studied,
+            "subscription": subscribed,
+            "subscribable": permissions.deck_subscribable(request.user, deck)
+            and subscribed is None,
+            "sharing": selectors.deck_sharing(deck=deck) if owner else None,
+            "visibility_form": visibility_form
+            or VisibilityForm(initial={"visibility": deck.visibility}),
             "rows": rows,
             "objective": objective,
             "options": deck.scheduling_options,
@@ -122,4 +161,89 @@ def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
             if owner
             else [],
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def deck_visibility(request: HttpRequest, deck_id: int) -> HttpResponse:
+    """The owner chooses who sees the deck (private, class, public)."""
+    deck = authoring.owned_deck(request, deck_id)
+    form = VisibilityForm(request.POST)
+    if form.is_valid():
+        try:
+            deck = services.deck_update(
+                deck=deck, visibility=form.cleaned_data["visibility"]
+            )
+        except ValidationError as exc:
+            _add_field_errors(form, exc)
+        else:
+            messages.success(
+                request, f"“{deck.title}” is now {deck.get_visibility_display()}."
+            )
+            return redirect("flashcards:deck-detail", deck_id=deck.pk)
+    deck.refresh_from_db()
+    return _deck_page(request, deck, owner=True, visibility_form=form, status=400)
+
+
+def _back(request: HttpRequest, deck: Deck) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("flashcards:deck-detail", deck_id=deck.pk)
+
+
+@login_required
+@require_POST
+def deck_subscribe(request: HttpRequest, deck_id: int) -> HttpResponse:
+    """Study a catalog deck (again: its memory resumes)."""
+    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+    try:
+        services.deck_subscribe(learner=request.user, deck=deck)
+    except ValidationError as exc:
+        messages.error(request, _first_message(exc))
+        return _back(request, deck)
+    messages.success(
+        request,
+        f"You study “{deck.title}” now: its cards are in your daily review.",
+    )
+    return _back(request, deck)
+
+
+@login_required
+@require_POST
+def deck_unsubscribe(request: HttpRequest, deck_id: int) -> HttpResponse:
+    """Stop studying a subscribed deck; memory and history are kept."""
+    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
+    if not services.deck_unsubscribe(learner=request.user, deck=deck):
+        raise Http404("You do not subscribe to this deck.")
+    messages.success(
+        request,
+        f"“{deck.title}” left your daily review. Your progress on it is kept: "
+        "subscribe again to pick up where you left off.",
+    )
+    return _back(request, deck)
+
+
+@login_required
+@require_GET
+def deck_catalog(request: HttpRequest) -> HttpResponse:
+    """Public decks to subscribe to: the lesson decks, then teachers' and
+    learners' shared decks."""
+    return render(
+        request,
+        "flashcards/deck_catalog.html",
+        {"decks": selectors.deck_catalog(user=request.user)},
+    )
+
+
+def _first_message(exc: ValidationError) -> str:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        detail = next(iter(detail.values()), "")
+    if isinstance(detail, list):
+        detail = detail[0] if detail else ""
+    return str(detail)

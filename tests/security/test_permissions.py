@@ -8,8 +8,17 @@ without a rule fails `test_every_route_has_a_rule`, so a new endpoint cannot be
 left out of the matrix silently.
 
 The world: `learner` is enrolled in `teacher`'s class, which is assigned
-`teacher`'s deck and quiz; `other_learner` and `other_teacher` have nothing to
-do with either; `admin` is a superuser (not in the teacher group).
+`teacher`'s class deck and quiz; `other_learner` and `other_teacher` have
+nothing to do with either; `admin` is a superuser (not in the teacher group).
+
+Routes that name a deck, note or card are probed once per sharing state
+(`DECK_STATES`: a deck of `teacher`'s that is private, shared with the class,
+public in the catalog, plus `learner`'s own private deck); quizzes once per
+state (`QUIZ_STATES`: assigned to the class, unassigned, assigned but not open
+yet). A route that names such an object without a probe for every state fails
+`test_every_object_route_is_probed_in_every_state`, and a new visibility
+without a state fails `test_every_visibility_has_a_state`. The rules
+themselves are `studysite.permissions`.
 """
 
 from __future__ import annotations
@@ -40,14 +49,30 @@ ALL = frozenset(ROLES)
 SIGNED_IN = ALL - {ANON}
 TEACHERS = frozenset({TEACHER, OTHER_TEACHER})
 OWNER = frozenset({LEARNER})  # the learner's own object
+OWNER_ADMIN = frozenset({LEARNER, ADMIN})  # the learner's own deck: admins read it
+# A deck of `teacher`'s in each sharing state: who reads it (studies it or
+# is led to subscribe), and who changes it (its owner alone).
+READERS = {
+    "private": frozenset({TEACHER, ADMIN}),
+    "class": frozenset({TEACHER, LEARNER, ADMIN}),
+    "public": SIGNED_IN,
+    "own": OWNER_ADMIN,
+}
+WRITERS = {"private": {TEACHER}, "class": {TEACHER}, "public": {TEACHER}, "own": OWNER}
+DECK_STATES = tuple(READERS)
 CLASS_TEACHER = frozenset({TEACHER})  # the teacher's own quiz
 # A class: its teacher and staff (lessons/classes/apis.py `_teaches`,
 # flashcards/progress/access.py); for reading also its enrolled learner.
 CLASS_STAFF = frozenset({TEACHER, ADMIN})
 IN_CLASS = frozenset({TEACHER, LEARNER, ADMIN})
-# Quizzes are open to every learner once they open, assigned or not
-# (lessons/quizzes/selectors.py `quizzes_for`); only their teacher manages them.
-QUIZ_TAKERS = frozenset({TEACHER, LEARNER, OTHER_LEARNER, ADMIN})
+# A quiz is for its teacher, admins and the learners of the classes it is
+# assigned to once it opens; its teacher and admins manage it.
+QUIZ_SEERS = {
+    "assigned": frozenset({TEACHER, LEARNER, ADMIN}),
+    "unassigned": frozenset({TEACHER, ADMIN}),
+    "not_open": frozenset({TEACHER, ADMIN}),
+}
+QUIZ_STATES = tuple(QUIZ_SEERS)
 
 
 class World:
@@ -63,6 +88,13 @@ class World:
         }
 
     def __getitem__(self, key: str) -> object:
+        for kind in ("note", "card"):
+            if key.startswith(f"{kind}_") and key.removeprefix(f"{kind}_") in READERS:
+                cached = self.__dict__.setdefault("_made", {})
+                if key not in cached:
+                    maker = getattr(self, f"_state_{kind}")
+                    cached[key] = maker(key.removeprefix(f"{kind}_"))
+                return cached[key]
         return getattr(self, key)
 
     @cached_property
@@ -100,6 +132,52 @@ class World:
         assert response.status_code == 201, response.content
         return response.json()["review"]["id"]
 
+    # Decks of `teacher`'s in each state, each with one note (one card).
+    def _state_deck(self, state: str) -> int:
+        if state == "own":
+            return self.deck
+        if state == "class":
+            self.assignment  # noqa: B018 - assigning shares it with the class
+            return self.teacher_deck
+        deck = cards.deck_create(
+            owner=self.users[TEACHER], title=f"{state} deck", visibility=state
+        )
+        if state == "public":  # someone outside any class subscribes
+            cards.deck_subscribe(learner=self.users[OTHER_LEARNER], deck=deck)
+        return deck.pk
+
+    @cached_property
+    def deck_private(self) -> int:
+        return self._state_deck("private")
+
+    @cached_property
+    def deck_class(self) -> int:
+        return self._state_deck("class")
+
+    @cached_property
+    def deck_public(self) -> int:
+        return self._state_deck("public")
+
+    @cached_property
+    def deck_own(self) -> int:
+        return self._state_deck("own")
+
+    def _state_note(self, state: str) -> int:
+        from flashcards.models import Deck, Note
+
+        deck = Deck.objects.get(pk=self[f"deck_{state}"])
+        existing = Note.objects.filter(deck=deck).first()
+        if existing is not None:
+            return existing.pk
+        return cards.note_create(
+            deck=deck, type="basic", fields={"front": "Q", "back": "A"}
+        ).pk
+
+    def _state_card(self, state: str) -> int:
+        from flashcards.models import Card
+
+        return Card.objects.filter(note_id=self[f"note_{state}"]).first().pk
+
     @cached_property
     def teacher_deck(self) -> int:
         return cards.deck_create(owner=self.users[TEACHER], title="Class deck").pk
@@ -109,6 +187,39 @@ class World:
         from tests.lessons.quiz_factories import QuizFactory
 
         return QuizFactory(teacher=self.users[TEACHER]).pk
+
+    @cached_property
+    def quiz_assigned(self) -> int:
+        self.assignment  # noqa: B018 - assigns `quiz` to the class
+        return self.quiz
+
+    @cached_property
+    def quiz_unassigned(self) -> int:
+        from tests.lessons.quiz_factories import QuizFactory
+
+        return QuizFactory(teacher=self.users[TEACHER]).pk
+
+    @cached_property
+    def quiz_not_open(self) -> int:
+        from lessons.classes import services
+        from lessons.models import SchoolClass
+        from tests.lessons.quiz_factories import QuizFactory
+
+        quiz = QuizFactory(
+            teacher=self.users[TEACHER], opens_at=timezone.now() + timedelta(days=1)
+        )
+        services.assignment_create(
+            school_class=SchoolClass.objects.get(pk=self.school_class), quiz_id=quiz.pk
+        )
+        return quiz.pk
+
+    @cached_property
+    def quiz_attempt(self) -> int:
+        from lessons.models import Quiz
+        from lessons.quizzes import services
+
+        quiz = Quiz.objects.get(pk=self.quiz_assigned)
+        return services.attempt_start(quiz=quiz, learner=self.users[LEARNER]).pk
 
     @cached_property
     def school_class(self) -> int:
@@ -190,8 +301,53 @@ class World:
         return f"{image.sha256}.png"
 
 
-# route (as the resolver spells it) -> (method, url, roles let through)
-RULES: dict[str, tuple[str, str, frozenset[str]]] = {
+Probe = tuple[str, str, frozenset[str]]
+
+
+def _in_state(template: str, state: str) -> str:
+    for kind in ("deck", "note", "card"):
+        template = template.replace(f"{{{kind}}}", f"{{{kind}_{state}}}")
+    return template
+
+
+def per_deck(
+    method: str, template: str, who: dict[str, frozenset[str] | set[str]]
+) -> list[Probe]:
+    """One probe per sharing state of the deck (or its note or card)."""
+    return [
+        (method, _in_state(template, state), frozenset(who[state]))
+        for state in DECK_STATES
+    ]
+
+
+def per_quiz(method: str, template: str, who: dict | frozenset[str]) -> list[Probe]:
+    """One probe per state of the quiz."""
+    return [
+        (
+            method,
+            template.replace("{quiz}", f"{{quiz_{state}}}"),
+            who[state] if isinstance(who, dict) else who,
+        )
+        for state in QUIZ_STATES
+    ]
+
+
+def per_attempt(method: str, template: str, who: frozenset[str]) -> list[Probe]:
+    """A practice attempt and an attempt at the class's quiz."""
+    return [
+        (method, template, who),
+        (method, template.replace("{attempt}", "{quiz_attempt}"), who),
+    ]
+
+
+STAFF = frozenset({TEACHER, ADMIN})
+NOBODY: frozenset[str] = frozenset()
+# Only `other_learner` subscribes (to the public deck).
+SUBSCRIBER = dict.fromkeys(DECK_STATES, NOBODY) | {"public": {OTHER_LEARNER}}
+
+# route (as the resolver spells it) -> (method, url, roles let through), or a
+# list of such probes (one per state of the object the route names)
+RULES: dict[str, Probe | list[Probe]] = {
     # Site and accounts
     "": ("GET", "/", ALL),
     "accounts/signup/": ("GET", "/accounts/signup/", ALL),
@@ -245,47 +401,33 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
         OWNER,
     ),
     "api/v1/quizzes/": ("POST", "/api/v1/quizzes/", TEACHERS),
-    "api/v1/quizzes/<int:quiz_id>/": (
-        "GET",
-        "/api/v1/quizzes/{quiz}/?a={assignment}",
-        QUIZ_TAKERS,
+    "api/v1/quizzes/<int:quiz_id>/": per_quiz(
+        "GET", "/api/v1/quizzes/{quiz}/", QUIZ_SEERS
     ),
-    "api/v1/quizzes/<int:quiz_id>/attempts/": (
-        "POST",
-        "/api/v1/quizzes/{quiz}/attempts/?a={assignment}",
-        QUIZ_TAKERS,
+    "api/v1/quizzes/<int:quiz_id>/attempts/": per_quiz(
+        "POST", "/api/v1/quizzes/{quiz}/attempts/", QUIZ_SEERS
     ),
-    "api/v1/quizzes/<int:quiz_id>/generate/": (
-        "POST",
-        "/api/v1/quizzes/{quiz}/generate/",
-        CLASS_TEACHER,
+    "api/v1/quizzes/<int:quiz_id>/generate/": per_quiz(
+        "POST", "/api/v1/quizzes/{quiz}/generate/", STAFF
     ),
-    "api/v1/quizzes/<int:quiz_id>/generation/": (
-        "GET",
-        "/api/v1/quizzes/{quiz}/generation/",
-        CLASS_TEACHER,
+    "api/v1/quizzes/<int:quiz_id>/generation/": per_quiz(
+        "GET", "/api/v1/quizzes/{quiz}/generation/", STAFF
     ),
-    "api/v1/quizzes/<int:quiz_id>/analytics/": (
-        "GET",
-        "/api/v1/quizzes/{quiz}/analytics/",
-        CLASS_TEACHER,
+    "api/v1/quizzes/<int:quiz_id>/analytics/": per_quiz(
+        "GET", "/api/v1/quizzes/{quiz}/analytics/", STAFF
     ),
     "api/v1/attempts/practice/": ("POST", "/api/v1/attempts/practice/", SIGNED_IN),
-    "api/v1/attempts/<int:attempt_id>/": ("GET", "/api/v1/attempts/{attempt}/", OWNER),
-    "api/v1/attempts/<int:attempt_id>/answers/": (
-        "PUT",
-        "/api/v1/attempts/{attempt}/answers/",
-        OWNER,
+    "api/v1/attempts/<int:attempt_id>/": per_attempt(
+        "GET", "/api/v1/attempts/{attempt}/", OWNER
     ),
-    "api/v1/attempts/<int:attempt_id>/submit/": (
-        "POST",
-        "/api/v1/attempts/{attempt}/submit/",
-        OWNER,
+    "api/v1/attempts/<int:attempt_id>/answers/": per_attempt(
+        "PUT", "/api/v1/attempts/{attempt}/answers/", OWNER
     ),
-    "api/v1/attempts/<int:attempt_id>/result/": (
-        "GET",
-        "/api/v1/attempts/{attempt}/result/",
-        OWNER,
+    "api/v1/attempts/<int:attempt_id>/submit/": per_attempt(
+        "POST", "/api/v1/attempts/{attempt}/submit/", OWNER
+    ),
+    "api/v1/attempts/<int:attempt_id>/result/": per_attempt(
+        "GET", "/api/v1/attempts/{attempt}/result/", OWNER
     ),
     # API: classes
     "api/v1/classes/": ("GET", "/api/v1/classes/", SIGNED_IN),
@@ -345,9 +487,16 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
     },
     # API: flashcards
     "api/v1/decks/": ("GET", "/api/v1/decks/", SIGNED_IN),
-    "api/v1/decks/<int:deck_id>/": ("GET", "/api/v1/decks/{deck}/", OWNER),
-    "api/v1/decks/<int:deck_id>/notes/": ("POST", "/api/v1/decks/{deck}/notes/", OWNER),
-    "api/v1/notes/<int:note_id>/": ("GET", "/api/v1/notes/{note}/", OWNER),
+    "api/v1/decks/<int:deck_id>/": per_deck("GET", "/api/v1/decks/{deck}/", READERS),
+    "api/v1/decks/<int:deck_id>/notes/": per_deck(
+        "POST", "/api/v1/decks/{deck}/notes/", WRITERS
+    ),
+    "api/v1/notes/<int:note_id>/": per_deck("GET", "/api/v1/notes/{note}/", READERS),
+    "api/v1/catalog/": ("GET", "/api/v1/catalog/", SIGNED_IN),
+    "api/v1/decks/<int:deck_id>/subscription/": [
+        *per_deck("POST", "/api/v1/decks/{deck}/subscription/", READERS),
+        *per_deck("DELETE", "/api/v1/decks/{deck}/subscription/", SUBSCRIBER),
+    ],
     "api/v1/imports/": ("POST", "/api/v1/imports/", SIGNED_IN),
     "api/v1/imports/<int:job_id>/": ("GET", "/api/v1/imports/{import_job}/", OWNER),
     "api/v1/imports/<int:job_id>/mapping/": (
@@ -355,15 +504,11 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
         "/api/v1/imports/{import_job}/mapping/",
         OWNER,
     ),
-    "api/v1/decks/<int:deck_id>/export.apkg": (
-        "GET",
-        "/api/v1/decks/{deck}/export.apkg",
-        OWNER,
+    "api/v1/decks/<int:deck_id>/export.apkg": per_deck(
+        "GET", "/api/v1/decks/{deck}/export.apkg", READERS
     ),
-    "api/v1/decks/<int:deck_id>/export.csv": (
-        "GET",
-        "/api/v1/decks/{deck}/export.csv",
-        OWNER,
+    "api/v1/decks/<int:deck_id>/export.csv": per_deck(
+        "GET", "/api/v1/decks/{deck}/export.csv", READERS
     ),
     "api/v1/notes/bulk/": ("POST", "/api/v1/notes/bulk/", SIGNED_IN),
     "api/v1/notes/preview/": ("POST", "/api/v1/notes/preview/", SIGNED_IN),
@@ -373,7 +518,9 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
     "api/v1/reviews/": ("POST", "/api/v1/reviews/", SIGNED_IN),
     "api/v1/reviews/undo/": ("POST", "/api/v1/reviews/undo/?r={review}", OWNER),
     "api/v1/reviews/export.csv": ("GET", "/api/v1/reviews/export.csv", SIGNED_IN),
-    "api/v1/cards/<int:card_id>/grade/": ("POST", "/api/v1/cards/{card}/grade/", OWNER),
+    "api/v1/cards/<int:card_id>/grade/": per_deck(
+        "POST", "/api/v1/cards/{card}/grade/", READERS
+    ),
     # A basic card's review has no variant: 404 to everyone, its owner too.
     "api/v1/reviews/<int:review_id>/variant/": (
         "GET",
@@ -381,10 +528,8 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
         frozenset(),
     ),
     **{
-        f"api/v1/cards/<int:card_id>/{action}/": (
-            "POST",
-            f"/api/v1/cards/{{card}}/{action}/",
-            OWNER,
+        f"api/v1/cards/<int:card_id>/{action}/": per_deck(
+            "POST", f"/api/v1/cards/{{card}}/{action}/", READERS
         )
         for action in ("suspend", "unsuspend", "bury", "unbury")
     },
@@ -428,24 +573,20 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
     ),
     "lessons/<slug:slug>/": ("GET", "/lessons/no-such-lesson/", frozenset()),
     "practice/": ("GET", "/practice/", SIGNED_IN),
-    "practice/quizzes/<int:quiz_id>/start/": (
-        "POST",
-        "/practice/quizzes/{quiz}/start/?a={assignment}",
-        QUIZ_TAKERS,
+    "practice/quizzes/<int:quiz_id>/start/": per_quiz(
+        "POST", "/practice/quizzes/{quiz}/start/", QUIZ_SEERS
     ),
-    "practice/attempts/<int:attempt_id>/": (
-        "GET",
-        "/practice/attempts/{attempt}/",
-        OWNER,
+    "practice/attempts/<int:attempt_id>/": per_attempt(
+        "GET", "/practice/attempts/{attempt}/", OWNER
     ),
-    "practice/attempts/<int:attempt_id>/result/": (
-        "GET",
-        "/practice/attempts/{attempt}/result/",
-        OWNER,
+    "practice/attempts/<int:attempt_id>/result/": per_attempt(
+        "GET", "/practice/attempts/{attempt}/result/", OWNER
     ),
     "teach/quizzes/": ("GET", "/teach/quizzes/", TEACHERS),
     "teach/quizzes/new/": ("GET", "/teach/quizzes/new/", TEACHERS),
-    "teach/quizzes/<int:quiz_id>/": ("GET", "/teach/quizzes/{quiz}/", CLASS_TEACHER),
+    "teach/quizzes/<int:quiz_id>/": per_quiz(
+        "GET", "/teach/quizzes/{quiz}/", CLASS_TEACHER
+    ),
     # Pages: classes and progress
     "classes/": ("GET", "/classes/", SIGNED_IN),
     "classes/new/": ("POST", "/classes/new/", TEACHERS),
@@ -494,20 +635,38 @@ RULES: dict[str, tuple[str, str, frozenset[str]]] = {
     ),
     # Pages: flashcards
     "study/": ("GET", "/study/", SIGNED_IN),
-    "study/deck/<int:deck_id>/": ("GET", "/study/deck/{deck}/", OWNER),
+    # A reader who does not study a deck is led to its page to subscribe.
+    "study/deck/<int:deck_id>/": per_deck("GET", "/study/deck/{deck}/", READERS),
     "decks/": ("GET", "/decks/", SIGNED_IN),
-    "decks/<int:deck_id>/": ("GET", "/decks/{deck}/", OWNER),
-    "decks/<int:deck_id>/notes/new/": ("GET", "/decks/{deck}/notes/new/", OWNER),
-    "decks/<int:deck_id>/bulk/": ("POST", "/decks/{deck}/bulk/", OWNER),
-    "decks/<int:deck_id>/export.<str:fmt>": ("GET", "/decks/{deck}/export.csv", OWNER),
-    "notes/<int:note_id>/edit/": ("GET", "/notes/{note}/edit/", OWNER),
-    "notes/<int:note_id>/delete/": ("POST", "/notes/{note}/delete/", OWNER),
+    "decks/catalog/": ("GET", "/decks/catalog/", SIGNED_IN),
+    "decks/<int:deck_id>/": per_deck("GET", "/decks/{deck}/", READERS),
+    "decks/<int:deck_id>/visibility/": per_deck(
+        "POST", "/decks/{deck}/visibility/", WRITERS
+    ),
+    # Subscribing to a deck one reads but may not subscribe to is a message.
+    "decks/<int:deck_id>/subscribe/": per_deck(
+        "POST", "/decks/{deck}/subscribe/", READERS
+    ),
+    "decks/<int:deck_id>/unsubscribe/": per_deck(
+        "POST", "/decks/{deck}/unsubscribe/", SUBSCRIBER
+    ),
+    "decks/<int:deck_id>/notes/new/": per_deck(
+        "GET", "/decks/{deck}/notes/new/", WRITERS
+    ),
+    "decks/<int:deck_id>/bulk/": per_deck("POST", "/decks/{deck}/bulk/", WRITERS),
+    "decks/<int:deck_id>/export.<str:fmt>": per_deck(
+        "GET", "/decks/{deck}/export.csv", READERS
+    ),
+    "notes/<int:note_id>/edit/": per_deck("GET", "/notes/{note}/edit/", WRITERS),
+    "notes/<int:note_id>/delete/": per_deck("POST", "/notes/{note}/delete/", WRITERS),
     "notes/preview/": ("POST", "/notes/preview/", SIGNED_IN),
     "flashcards/media/": ("POST", "/flashcards/media/", SIGNED_IN),
+    # Without a signed URL (pages sign them for readers of the note), only the
+    # uploader and admins get an image; tests/flashcards/test_media_access.py.
     "flashcards/media/<str:sha256>.<str:ext>": (
         "GET",
         "/flashcards/media/{media}",
-        SIGNED_IN,
+        OWNER_ADMIN,
     ),
     "decks/import/": ("GET", "/decks/import/", SIGNED_IN),
     "imports/<int:job_id>/": ("GET", "/imports/{import_job}/", OWNER),
@@ -550,7 +709,7 @@ DESTRUCTIVE = {
     "/classes/{school_class}/assignments/{assignment}/delete/",
     "/api/v1/classes/{school_class}/leave/",
     "/classes/{school_class}/leave/",
-    "/notes/{note}/delete/",
+    *(_in_state("/notes/{note}/delete/", state) for state in DECK_STATES),
     "/api/v1/reviews/undo/?r={review}",
 }
 ADMIN_PROBES = (
@@ -565,6 +724,7 @@ DELIBERATELY_PUBLIC = {
     "healthz": "liveness for the load balancer; tests/studysite/test_health.py",
     "accounts/logout/": "POST only; logs the caller out",
     "accounts/reset/<uidb64>/<token>/": "the emailed token is the credential",
+    "csp-report/": "browsers post policy violations here; tests/security/test_headers.py",
 }
 
 
@@ -633,10 +793,48 @@ def _probe(world: World, method: str, template: str, allowed: frozenset[str]):
     return wrong
 
 
+def _probes(route: str) -> list[Probe]:
+    rule = RULES[route]
+    return rule if isinstance(rule, list) else [rule]
+
+
+PROBES = [
+    pytest.param(route, probe, id=f"{route} {probe[0]} {probe[1]}")
+    for route in sorted(RULES)
+    for probe in _probes(route)
+]
+
+
+def test_every_object_route_is_probed_in_every_state():
+    """A route that names a deck, note, card or quiz is probed in each of its
+    states; a new route or state without a rule fails here."""
+    missing = []
+    for route in RULES:
+        urls = [url for _, url, _ in _probes(route)]
+        for kind, states in (
+            ("deck", DECK_STATES),
+            ("note", DECK_STATES),
+            ("card", DECK_STATES),
+            ("quiz", QUIZ_STATES),
+        ):
+            if f"{kind}_id>" not in route:
+                continue
+            for state in states:
+                if not any(f"{{{kind}_{state}}}" in url for url in urls):
+                    missing.append(f"{route}: no probe with the {kind} {state}")
+    assert missing == []
+
+
+def test_every_visibility_has_a_state():
+    from flashcards.models import Visibility
+
+    assert set(Visibility.values) <= set(DECK_STATES)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", sorted(RULES))
-def test_each_role_gets_through_only_where_the_matrix_says(route):
-    method, template, allowed = RULES[route]
+@pytest.mark.parametrize(("route", "probe"), PROBES)
+def test_each_role_gets_through_only_where_the_matrix_says(route, probe):
+    method, template, allowed = probe
     wrong = _probe(World(), method, template, allowed)
     assert wrong == [], f"{method} {template}: " + "; ".join(wrong)
 
