@@ -15,7 +15,7 @@ from django.http import Http404
 
 from lessons.models import Assignment, Enrollment
 from studysite.models import User
-from studysite.permissions import is_admin
+from studysite import permissions
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,13 @@ def scope_for(*, viewer: User, learner_id: int | None = None) -> Scope:
     """The scope ``viewer`` may see of ``learner_id`` (default: their own); 404."""
     if learner_id is None or learner_id == viewer.pk:
         return Scope(learner=viewer)
-    learner = User.objects.filter(pk=learner_id).first()
+    learner = (
+        User.objects.filter(permissions.learners_visible(viewer), pk=learner_id)
+        .first()
+    )
     if learner is None:
         raise Http404("No such learner.")
-    if is_admin(viewer):
+    if permissions.is_admin(viewer):
         return Scope(learner=learner)
     class_ids = teacher_class_ids(teacher=viewer, learner_id=learner_id)
     # A teacher sees the learners of their own classes only
