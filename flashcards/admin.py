@@ -1,12 +1,28 @@
 from django.contrib import admin
 
-from flashcards.models import Card, CardMemory, Deck, Note, ReviewLog
+from flashcards.models import Card, CardMemory, Deck, DeckSubscription, Note, ReviewLog
 
 
 @admin.register(Deck)
 class DeckAdmin(admin.ModelAdmin):
-    list_display = ("title", "owner", "lesson_slug", "objective_key", "created_at")
+    list_display = (
+        "title",
+        "owner",
+        "visibility",
+        "lesson_slug",
+        "objective_key",
+        "created_at",
+    )
+    list_filter = ("visibility", "is_system")
     search_fields = ("title", "owner__username")
+
+
+@admin.register(DeckSubscription)
+class DeckSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("learner", "deck", "origin", "created_at")
+    list_filter = ("origin",)
+    search_fields = ("learner__username", "deck__title")
+    raw_id_fields = ("learner", "deck")
 
 
 @admin.register(Note)

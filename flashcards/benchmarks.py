@@ -256,13 +256,14 @@ def _memory_rows(
 def _grow(*, target: int, world: dict[str, Any], rng: Random, now: datetime) -> None:
     from django.contrib.auth.models import Group
 
-    from flashcards.models import Card, CardMemory, Deck, Note
+    from flashcards.models import Card, CardMemory, Deck, DeckSubscription, Note
     from studysite.models import TEACHER_GROUP, User
 
     if not world:
         teacher = User.objects.create_user(username="bench-teacher")
         teacher.groups.add(Group.objects.get_or_create(name=TEACHER_GROUP)[0])
-        shared = Deck.objects.create(owner=teacher, title="shared")
+        # A public deck every learner subscribes to (a lesson deck's shape).
+        shared = Deck.objects.create(owner=teacher, title="shared", visibility="public")
         notes = Note.objects.bulk_create(
             Note(deck=shared, type="basic", fields={"front": "q", "back": "a"})
             for _ in range(_PER_LEARNER)
@@ -296,6 +297,7 @@ def _grow(*, target: int, world: dict[str, Any], rng: Random, now: datetime) -> 
             batch_size=5000,
         )
     world["big_cards"] = big_target
+    shared_id = world["shared"][0][1]
     world["rows"] += max(extra, 0)
     while world["rows"] < target:
         count = min(500, (target - world["rows"]) // _PER_LEARNER + 1)
@@ -309,6 +311,10 @@ def _grow(*, target: int, world: dict[str, Any], rng: Random, now: datetime) -> 
             for row in _memory_rows(user.pk, world["shared"], rng, now)
         ]
         CardMemory.objects.bulk_create(rows, batch_size=5000)
+        DeckSubscription.objects.bulk_create(
+            [DeckSubscription(learner=user, deck_id=shared_id) for user in users],
+            batch_size=5000,
+        )
         world["learners"] += [u.pk for u in users]
         world["rows"] += len(rows)
 

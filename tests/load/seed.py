@@ -5,8 +5,9 @@ Run by ``tests/load/run.py`` in a subprocess with the server's environment
 
     python -m tests.load.seed --learners 200 --cards 200 --out learners.json
 
-Learners share the teacher's deck (every learner may study a teacher's deck);
-each keeps their own memory state, so no two learners touch the same row. The
+Learners are one class of the teacher's, and the deck is assigned to it (as a
+school shares a deck); each keeps their own memory state, so no two learners
+touch the same row. The
 password hash is computed once: 200 PBKDF2 hashes would take over a minute.
 """
 
@@ -32,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
+    from django.utils.timezone import now
     from rest_framework.authtoken.models import Token
 
     from flashcards import services
+    from lessons.models import Assignment, Enrollment, SchoolClass
     from studysite.models import User
     from studysite.services import user_create
 
@@ -68,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
             )
             for i in range(args.learners)
         )
+        school_class = SchoolClass.objects.create(teacher=teacher, name="Load class")
+        Enrollment.objects.bulk_create(
+            Enrollment(school_class=school_class, learner=user, joined_at=now())
+            for user in learners
+        )
+        Assignment.objects.create(school_class=school_class, deck=deck)
+        services.deck_share_with_class(deck=deck)
         tokens = Token.objects.bulk_create(
             Token(key=Token.generate_key(), user=user) for user in learners
         )
