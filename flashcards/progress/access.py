@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from lessons.models import Assignment, Enrollment
-from studysite.models import User
 from studysite import permissions
+from studysite.models import User
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,9 @@ def scope_for(*, viewer: User, learner_id: int | None = None) -> Scope:
     """The scope ``viewer`` may see of ``learner_id`` (default: their own); 404."""
     if learner_id is None or learner_id == viewer.pk:
         return Scope(learner=viewer)
-    learner = (
-        User.objects.filter(permissions.learners_visible(viewer), pk=learner_id)
-        .first()
-    )
+    learner = User.objects.filter(
+        permissions.learners_visible(viewer), pk=learner_id
+    ).first()
     if learner is None:
         raise Http404("No such learner.")
     if permissions.is_admin(viewer):
