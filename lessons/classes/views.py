@@ -177,7 +177,11 @@ def class_leave(request: HttpRequest, class_id: int) -> HttpResponse:
         services.class_leave(learner=request.user, school_class=school_class)
     except ValidationError:
         raise Http404("You are not in this class.") from None
-    messages.success(request, f"You left {school_class.name}.")
+    messages.success(
+        request,
+        f"You left {school_class.name}. Its decks and quizzes are no longer in "
+        "your review; your progress on them is kept if you join again.",
+    )
     return redirect("classes:list")
 
 
