@@ -8,7 +8,14 @@ import re
 import pytest
 from django.test import Client
 
-from tests.security.test_permissions import ADMIN, LEARNER, RULES, TEACHER, World
+from tests.security.test_permissions import (
+    ADMIN,
+    LEARNER,
+    RULES,
+    TEACHER,
+    World,
+    probes,
+)
 
 # The two account endpoints of the API take no cookie and set none.
 NO_SESSION = {"api/v1/auth/token/", "api/v1/auth/signup/"}
@@ -25,18 +32,26 @@ def _role(allowed: frozenset[str]) -> str | None:
     return LEARNER if allowed else None
 
 
-PAGES = sorted(route for route in RULES if not route.startswith("api/"))
-API_WRITES = sorted(
-    route
-    for route, (method, _, _) in RULES.items()
-    if route.startswith("api/v1/") and method != "GET" and route not in NO_SESSION
-)
+# Each route's probes (one per sharing state of the object it names).
+PAGES = [
+    pytest.param(route, probe, id=f"{route} {probe[1]}")
+    for route in sorted(RULES)
+    if not route.startswith("api/")
+    for probe in probes(route)
+]
+API_WRITES = [
+    pytest.param(route, probe, id=f"{route} {probe[0]} {probe[1]}")
+    for route in sorted(RULES)
+    if route.startswith("api/v1/") and route not in NO_SESSION
+    for probe in probes(route)
+    if probe[0] != "GET"
+]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", PAGES)
-def test_a_page_refuses_a_post_without_the_csrf_token(route):
-    _, template, allowed = RULES[route]
+@pytest.mark.parametrize(("route", "probe"), PAGES)
+def test_a_page_refuses_a_post_without_the_csrf_token(route, probe):
+    _, template, allowed = probe
     world = World()
     client = Client(enforce_csrf_checks=True)
     role = _role(allowed)
@@ -48,9 +63,9 @@ def test_a_page_refuses_a_post_without_the_csrf_token(route):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", API_WRITES)
-def test_a_session_api_write_refuses_a_request_without_the_csrf_token(route):
-    method, template, allowed = RULES[route]
+@pytest.mark.parametrize(("route", "probe"), API_WRITES)
+def test_a_session_api_write_refuses_a_request_without_the_csrf_token(route, probe):
+    method, template, allowed = probe
     world = World()
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.users[_role(allowed) or LEARNER])

@@ -793,7 +793,7 @@ def _probe(world: World, method: str, template: str, allowed: frozenset[str]):
     return wrong
 
 
-def _probes(route: str) -> list[Probe]:
+def probes(route: str) -> list[Probe]:
     rule = RULES[route]
     return rule if isinstance(rule, list) else [rule]
 
@@ -801,7 +801,7 @@ def _probes(route: str) -> list[Probe]:
 PROBES = [
     pytest.param(route, probe, id=f"{route} {probe[0]} {probe[1]}")
     for route in sorted(RULES)
-    for probe in _probes(route)
+    for probe in probes(route)
 ]
 
 
@@ -810,7 +810,7 @@ def test_every_object_route_is_probed_in_every_state():
     states; a new route or state without a rule fails here."""
     missing = []
     for route in RULES:
-        urls = [url for _, url, _ in _probes(route)]
+        urls = [url for _, url, _ in probes(route)]
         for kind, states in (
             ("deck", DECK_STATES),
             ("note", DECK_STATES),
