@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 
@@ -34,20 +31,6 @@ def content_security_policy(directives: Mapping[str, Iterable[str]]) -> str:
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
 
 
-# Inline <script> elements without src (any attributes but src, then the body).
-_INLINE_SCRIPT = re.compile(
-    rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
-)
-
-
-def _inline_script_hashes(html: bytes) -> list[str]:
-    return [
-        f"'sha256-{base64.b64encode(hashlib.sha256(body).digest()).decode()}'"
-        for body in _INLINE_SCRIPT.findall(html)
-        if body.strip()
-    ]
-
-
 class ContentSecurityPolicyMiddleware:
     """Send settings.CONTENT_SECURITY_POLICY on every response that has none.
 
@@ -55,13 +38,6 @@ class ContentSecurityPolicyMiddleware:
     Our templates hold no inline script or handler (tests/security/test_headers.py
     scans them), so script-src is just 'self'.
     """
-
-    # The Swagger UI page (drf-spectacular's SpectacularSwaggerView) renders its
-    # start-up code inline, with the CSRF token in it, so it changes per request.
-    # Only on that page, script-src also allows the sha256 of each inline script
-    # of that very response; handlers, javascript: URLs and scripts added later
-    # stay blocked. (SpectacularSwaggerSplitView would make this unnecessary.)
-    INLINE_HASHED_VIEWS = frozenset({"api-docs"})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -74,20 +50,5 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = self._policy_for(request, response)
+            response["Content-Security-Policy"] = self.policy
         return response
-
-    def _policy_for(self, request: HttpRequest, response: HttpResponse) -> str:
-        match = getattr(request, "resolver_match", None)
-        if (
-            match is None
-            or match.view_name not in self.INLINE_HASHED_VIEWS
-            or response.streaming
-        ):
-            return self.policy
-        hashes = _inline_script_hashes(response.content)
-        if not hashes:
-            return self.policy
-        directives = dict(self.directives)
-        directives["script-src"] = [*directives.get("script-src", ["'self'"]), *hashes]
-        return content_security_policy(directives)

@@ -279,6 +279,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # No badge from the public validator: nothing on a page leaves the site.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None},
 }
 
 # Security: strict unless DEBUG.

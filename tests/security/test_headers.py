@@ -3,8 +3,6 @@ no inline script for it to block, the violation report endpoint, and cookies."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import json
 import logging
@@ -134,19 +132,18 @@ def test_a_response_with_its_own_policy_keeps_it():
 
 
 @pytest.mark.django_db
-def test_the_api_docs_allow_only_their_own_inline_script_by_hash(client, learner):
+def test_the_api_docs_run_no_inline_script(client, learner):
+    """Swagger UI's start-up code is a separate script (the split view)."""
     client.force_login(learner)
-    seen = []
-    for _ in range(2):
-        response = client.get(reverse("api-docs"))
-        assert response.status_code == 200
-        assert_strict(response)
-        scripts = policy(response)["script-src"]
-        (inline,) = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
-        digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
-        assert scripts == ["'self'", f"'sha256-{digest}'"]
-        seen.append(digest)
-    assert seen[0] != seen[1]  # the script holds a fresh CSRF token each time
+    response = client.get(reverse("api-docs"))
+    assert response.status_code == 200
+    assert_strict(response)
+    assert policy(response)["script-src"] == ["'self'"]
+    assert not re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
+    (init,) = re.findall(r'<script src="([^"]*\?script=?)"', response.text)
+    script = client.get(init.replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
 
 
 # ------------------------------------------------------------- the templates
