@@ -5,7 +5,8 @@ with ``application/csp-report``, and the Reporting API's list of
 ``{"type": "csp-violation", "body": {...}}``. Each report becomes one warning in
 the log naming the violated directive and the blocked URI. Anyone may post here
 (a browser sends no CSRF token), so the body is small, read with a limit, and
-anything but a report is a 400.
+anything but a report is a 400. Each address may send THROTTLE_CSP_REPORTS
+(60 a minute by default); past that a 429, and nothing is logged.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger("studysite.csp")
 
@@ -59,10 +62,32 @@ def _reports(data: Any) -> Iterator[dict[str, Any]]:
                 }
 
 
+def _over_rate(request: HttpRequest) -> int | None:
+    """Seconds to wait if this address sent its share of reports, else None."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["csp_report"]
+    allowed, seconds = SimpleRateThrottle.parse_rate(None, rate)
+    key = f"csp-report-throttle:{request.META.get('REMOTE_ADDR', '')}"
+    if cache.add(key, 1, timeout=seconds) is False:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired in between (or the cache is down)
+            cache.set(key, 1, timeout=seconds)
+            count = 1
+        if count > allowed:
+            return seconds
+    return None
+
+
 @csrf_exempt
 @require_POST
 def csp_report(request: HttpRequest) -> HttpResponse:
-    """Log a browser's CSP violation report; 204, or 400 for anything else."""
+    """Log a browser's CSP violation report; 204, 400 for anything else, 429
+    past the rate."""
+    wait = _over_rate(request)
+    if wait is not None:
+        response = HttpResponse("too many reports", status=429)
+        response["Retry-After"] = str(wait)
+        return response
     limit: int = settings.CSP_REPORT_MAX_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

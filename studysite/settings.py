@@ -266,6 +266,7 @@ REST_FRAMEWORK = {
         "login": envstr("THROTTLE_LOGIN", "10/min"),
         "signup": envstr("THROTTLE_SIGNUP", "10/hour"),
         "demo_runs": envstr("THROTTLE_DEMO_RUNS", "30/min"),
+        "csp_report": envstr("THROTTLE_CSP_REPORTS", "60/min"),
     },
     "DEFAULT_PAGINATION_CLASS": "studysite.pagination.Pagination",
     "PAGE_SIZE": 50,

@@ -356,3 +356,19 @@ def test_signing_in_sets_httponly_samesite_lax_session_and_csrf_cookies(learner)
     assert session["httponly"] is True
     assert session["samesite"] == "Lax"
     assert response.cookies["csrftoken"]["samesite"] == "Lax"  # rotated on login
+
+
+@pytest.mark.django_db
+def test_past_the_rate_an_address_gets_429_and_nothing_is_logged(settings, caplog):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "csp_report": "3/min"}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": rates,
+    }
+    client = Client()
+    with caplog.at_level(logging.WARNING, logger="studysite.csp"):
+        codes = [post(client, json.dumps(REPORT)).status_code for _ in range(5)]
+    assert codes == [204, 204, 204, 429, 429]
+    assert len([r for r in caplog.records if r.name == "studysite.csp"]) == 3
+    other = post(Client(REMOTE_ADDR="10.9.8.7"), json.dumps(REPORT))
+    assert other.status_code == 204  # another address has its own share
