@@ -139,8 +139,11 @@ def assignments_for_learner(
     )
     out = []
     for a in rows:
+        opens_at = a.quiz.opens_at if a.quiz_id else None
         if a.deck_id:
             url = _url("flashcards:study-deck", a.deck_id) or ""
+        elif opens_at and opens_at > now:
+            url = ""  # not open yet: nothing to start
         else:
             url = _url("quizzes:quiz-start", a.quiz_id) or ""
         out.append(
@@ -155,8 +158,9 @@ def assignments_for_learner(
                 "overdue": bool(a.due_at and a.due_at < now and not a.quiz_done),
                 "done": bool(a.quiz_done),
                 "url": url,
+                "opens_at": opens_at if opens_at and opens_at > now else None,
                 # Starting a quiz is a POST (it creates an attempt).
-                "post": a.kind == "quiz",
+                "post": a.kind == "quiz" and bool(url),
             }
         )
     return out

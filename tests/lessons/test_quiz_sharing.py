@@ -181,3 +181,17 @@ def test_a_teacher_lists_their_own_quizzes_only(school):
     page = _client(school["teacher"]).get("/teach/quizzes/")
     assert school["quiz"].title.encode() in page.content
     assert other.title.encode() not in page.content
+
+
+def test_an_assigned_quiz_not_open_yet_is_announced_not_offered(school):
+    quiz = school["quiz"]
+    quiz.opens_at = timezone.now() + timedelta(days=1)
+    quiz.save()
+    _assign(school)
+    home = _client(school["member"]).get("/")
+    text = home.content.decode()
+    assert quiz.title in text and "opens " in text
+    assert f"/practice/quizzes/{quiz.pk}/start/" not in text
+    listed = _client(school["member"]).get("/api/v1/assignments/").json()
+    (row,) = listed["assignments"]
+    assert row["url"] == "" and row["opens_at"] is not None
