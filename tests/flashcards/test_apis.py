@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from flashcards import services
-from flashcards.models import CardMemory, Deck, ReviewLog
+from flashcards.models import CardMemory, Deck, ReviewLog, Visibility
 from tests.flashcards.conftest import add_basic, new_id
+from tests.lessons.classes_factories import class_with
 
 pytestmark = pytest.mark.django_db
 
@@ -184,14 +185,30 @@ def test_another_learners_deck_is_404(learner_api, other_deck):
 
 
 def test_a_teachers_deck_is_readable_and_studyable_but_not_editable(
-    learner_api, teacher_deck
+    learner_api, learner, teacher, teacher_deck
 ):
     card = add_basic(teacher_deck).cards.get()
     url = f"/api/v1/decks/{teacher_deck.pk}/"
+    queue = f"/api/v1/study/queue?deck={teacher_deck.pk}"
+    # A new deck is private: to the learner it does not exist.
+    assert teacher_deck.visibility == Visibility.PRIVATE
+    assert learner_api.get(url).status_code == 404
+    assert learner_api.get(queue).status_code == 404
+    assert learner_api.patch(url, {"title": "x"}, format="json").status_code == 404
+    assert learner_api.delete(url).status_code == 404
+    assert post_review(learner_api, card.pk).status_code == 404
+    assert not CardMemory.objects.filter(learner=learner).exists()
+    # Assigned to the learner's class, it is theirs to read and study, not edit.
+    class_with(teacher, learner, deck=teacher_deck)
+    assert teacher_deck.visibility == Visibility.CLASS
     assert learner_api.get(url).status_code == 200
+    body = learner_api.get(queue).json()
+    assert body["counts"]["new"] == 1 and body["cards"][0]["id"] == card.pk
     assert learner_api.patch(url, {"title": "x"}, format="json").status_code == 403
     assert learner_api.delete(url).status_code == 403
     assert post_review(learner_api, card.pk).status_code == 201
+    teacher_deck.refresh_from_db()
+    assert teacher_deck.title == "Teacher's"
 
 
 # --- study and reviews ------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from flashcards import services
 from flashcards.models import CardMemory, ImportJob, MediaFile, Note, ReviewLog
 from tests.flashcards.test_interop import PNG, genanki_deck
+from tests.lessons.classes_factories import class_with
 
 pytestmark = pytest.mark.django_db
 
@@ -86,11 +87,30 @@ def test_editing_a_cards_text_keeps_its_schedule(client, learner, deck):
     )
 
 
-def test_a_teachers_deck_is_read_only_to_learners(client, learner, teacher_deck):
+@pytest.mark.parametrize("sharing", ["class", "public"])
+def test_a_teachers_deck_is_read_only_to_learners(
+    client, learner, teacher, teacher_deck, sharing
+):
     note = services.note_create(
         deck=teacher_deck, type="basic", fields={"front": "F", "back": "B"}
     )
     client.force_login(learner)
+    # Private (a new deck): every page of it is a 404 to the learner.
+    for url in (
+        f"/decks/{teacher_deck.pk}/",
+        f"/decks/{teacher_deck.pk}/notes/new/",
+        f"/notes/{note.pk}/edit/",
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(
+        f"/decks/{teacher_deck.pk}/bulk/", {"action": "delete", "notes": [note.pk]}
+    )
+    assert response.status_code == 404 and Note.objects.filter(pk=note.pk).exists()
+    # Shared (assigned to the learner's class, or in the catalog): read-only.
+    if sharing == "class":
+        class_with(teacher, learner, deck=teacher_deck)
+    else:
+        services.deck_update(deck=teacher_deck, visibility="public")
     assert client.get(f"/decks/{teacher_deck.pk}/").status_code == 200
     assert client.get(f"/decks/{teacher_deck.pk}/notes/new/").status_code == 403
     assert client.get(f"/notes/{note.pk}/edit/").status_code == 403

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flashcards import services
+from flashcards.models import Visibility
 from tests.flashcards.conftest import add_basic
+from tests.lessons.classes_factories import class_with
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +36,15 @@ def test_the_review_page_shows_counts_the_script_and_math(client, learner, deck)
 
 
 def test_the_deck_review_page_is_scoped_to_the_deck(
-    client, learner, deck, teacher_deck
+    client, learner, teacher, deck, teacher_deck
 ):
     add_basic(deck)
     add_basic(teacher_deck)
     add_basic(teacher_deck)
     client.force_login(learner)
+    # The teacher's deck is private until assigned: no page for the learner.
+    assert client.get(f"/study/deck/{teacher_deck.pk}/").status_code == 404
+    class_with(teacher, learner, deck=teacher_deck)
     html = client.get(f"/study/deck/{teacher_deck.pk}/").content.decode()
     assert 'class="count-new" title="New">2<' in html
     assert f'data-deck="{teacher_deck.pk}"' in html
@@ -53,8 +58,11 @@ def test_another_learners_deck_page_is_404(client, learner, other_deck):
 
 def test_create_a_deck_and_add_notes_through_the_pages(client, learner):
     client.force_login(learner)
-    assert client.get("/decks/").status_code == 200
-    response = client.post("/decks/", {"title": "Formats"})
+    page = client.get("/decks/")
+    assert page.status_code == 200
+    # The form offers who sees the deck, private (the owner alone) by default.
+    assert '<option value="private" selected>' in page.content.decode()
+    response = client.post("/decks/", {"title": "Formats", "visibility": "private"})
     assert response.status_code == 302
     url = response["Location"]
     response = client.post(
@@ -68,14 +76,19 @@ def test_create_a_deck_and_add_notes_through_the_pages(client, learner):
     assert "Must be a number." in response.content.decode()
     deck = learner.decks.get()
     assert deck.cards.count() == 1
+    assert deck.visibility == Visibility.PRIVATE
 
 
-def test_only_the_owner_adds_notes(client, learner, teacher_deck):
+def test_only_the_owner_adds_notes(client, learner, teacher, teacher_deck):
     client.force_login(learner)
+    note = {"type": "basic", "front": "a", "back": "b"}
+    # Private: the deck does not exist for the learner.
+    assert client.get(f"/decks/{teacher_deck.pk}/").status_code == 404
+    assert client.post(f"/decks/{teacher_deck.pk}/", note).status_code == 404
+    # Assigned to the learner's class: they read it, and still may not add.
+    class_with(teacher, learner, deck=teacher_deck)
     assert client.get(f"/decks/{teacher_deck.pk}/").status_code == 200
-    response = client.post(
-        f"/decks/{teacher_deck.pk}/", {"type": "basic", "front": "a", "back": "b"}
-    )
+    response = client.post(f"/decks/{teacher_deck.pk}/", note)
     assert response.status_code == 403
     assert not teacher_deck.notes.exists()
 

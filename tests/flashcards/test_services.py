@@ -16,6 +16,7 @@ from flashcards.models import CardMemory, ReviewLog
 from flashcards.scheduling import CardState, DeckOptions, Rating, State, review
 from studysite.api_errors import Conflict, FieldError
 from tests.flashcards.conftest import add_basic, new_id
+from tests.lessons.classes_factories import class_with
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +114,9 @@ def test_a_review_writes_the_log_and_the_memory(learner, card):
     assert row.version == 1 and row.deck_id == card.deck_id
 
 
-def test_memory_is_per_learner(learner, other_learner, teacher_deck):
+def test_memory_is_per_learner(learner, other_learner, teacher, teacher_deck):
     card = add_basic(teacher_deck).cards.get()
+    class_with(teacher, learner, other_learner, deck=teacher_deck)
     answer(learner, card, Rating.EASY)
     answer(other_learner, card, Rating.AGAIN)
     assert memory(learner, card).state == State.REVIEW
@@ -376,15 +378,26 @@ def test_review_limits_count_todays_reviews(learner, deck):
 
 
 def test_the_all_decks_queue_covers_own_and_teacher_decks_only(
-    learner, deck, teacher_deck, other_deck
+    learner, teacher, deck, teacher_deck, other_deck
 ):
-    add_basic(deck)
-    add_basic(teacher_deck)
-    add_basic(other_deck)
-    queue = selectors.study_queue(learner=learner, now=NOW)
-    assert queue.new_count == 2
-    decks = {c.card.deck_id for c in queue.cards}
-    assert decks == {deck.pk, teacher_deck.pk}
+    """Own decks, decks assigned to the learner's class and subscribed catalog
+    decks; not a teacher's private deck, nor a catalog deck not subscribed to,
+    nor another learner's deck."""
+    catalog = services.deck_create(owner=teacher, title="Catalog", visibility="public")
+    for d in (deck, teacher_deck, other_deck, catalog):
+        add_basic(d)
+
+    def queued():
+        queue = selectors.study_queue(learner=learner, now=NOW)
+        return queue.new_count, {c.card.deck_id for c in queue.cards}
+
+    assert queued() == (1, {deck.pk})
+    class_with(teacher, learner, deck=teacher_deck)
+    assert queued() == (2, {deck.pk, teacher_deck.pk})
+    services.deck_subscribe(learner=learner, deck=catalog)
+    assert queued() == (3, {deck.pk, teacher_deck.pk, catalog.pk})
+    services.deck_unsubscribe(learner=learner, deck=catalog)
+    assert queued() == (2, {deck.pk, teacher_deck.pk})
 
 
 def test_a_big_deck_loads_only_a_bounded_number_of_new_cards(
@@ -399,9 +412,10 @@ def test_a_big_deck_loads_only_a_bounded_number_of_new_cards(
 
 
 def test_client_ids_are_unique_per_learner_not_globally(
-    learner, other_learner, teacher_deck
+    learner, other_learner, teacher, teacher_deck
 ):
     card = add_basic(teacher_deck).cards.get()
+    class_with(teacher, learner, other_learner, deck=teacher_deck)
     client_id = uuid.uuid4()
     assert answer(learner, card, client_review_id=client_id).created
     assert answer(other_learner, card, client_review_id=client_id).created

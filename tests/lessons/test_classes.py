@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from flashcards import services as deck_services
 from lessons.classes import services
 from lessons.models import Enrollment, SchoolClass
 from lessons.models.classes import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
@@ -142,13 +143,20 @@ def test_an_assignment_needs_exactly_one_item(teacher_api, teacher, body, field)
 
 def test_a_teacher_cannot_assign_someone_elses_deck(teacher_api, teacher, learner):
     school_class = SchoolClassFactory(teacher=teacher)
+    enroll(school_class, learner)
     deck, _ = make_deck(learner, 1)
+    public, _ = make_deck(learner, 1, title="Catalog")
+    deck_services.deck_update(deck=public, visibility="public")
+    quiz = QuizFactory(title="Another teacher's")
     url = f"/api/v1/classes/{school_class.pk}/assignments/"
-    response = teacher_api.post(url, {"deck": deck.pk}, format="json")
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {
-        "deck": ["Assign one of your own decks."]
-    }
+    # Another's deck or quiz, private or even public, is not found among yours.
+    for body in ({"deck": deck.pk}, {"deck": public.pk}, {"quiz": quiz.pk}):
+        response = teacher_api.post(url, body, format="json")
+        assert response.status_code == 404, body
+        assert response.json()["error"]["status"] == 404
+    assert not school_class.assignments.exists()
+    deck.refresh_from_db()
+    assert deck.visibility == "private"  # nothing was shared
 
 
 def test_assigning_on_the_page_and_removing(client, teacher):

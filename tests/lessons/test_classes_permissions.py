@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from flashcards.selectors import study_day
 from tests.factories import TeacherFactory
 from tests.flashcards.progress_factories import make_deck, memory, quiz_attempt, review
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
@@ -32,9 +33,13 @@ def world(learner, other_learner, teacher, admin_user):
     quiz = QuizFactory(teacher=teacher)
     assign(school_class, deck=assigned)
     assign(school_class, quiz=quiz)
+    # Reviewed earlier in the learner's study day, whatever the hour (half an
+    # hour ago would be yesterday just after the day starts at 04:00).
+    day_start, _ = study_day(learner=learner, now=now)
+    reviewed_at = day_start + (now - day_start) / 2
     for card in a_cards + p_cards:
         memory(learner, card, due=now - timedelta(hours=1))
-        review(learner, card, at=now - timedelta(minutes=30))
+        review(learner, card, at=reviewed_at)
     quiz_attempt(
         learner, quiz=quiz, answers=[("zero-per-gpu", "correct", "")], submitted_at=now
     )

@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from lessons.classes import services as class_services
 from lessons.models import AttemptAnswer, GeneratedProblem, GenerationJob, QuizAttempt
 from lessons.problems import generate, templates
 from lessons.quizzes import services
 from tests.factories import UserFactory
+from tests.lessons.classes_factories import SchoolClassFactory, class_with, enroll
 from tests.lessons.quiz_factories import LessonFactory, QuizFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,14 +142,33 @@ def _quiz_payload(**extra):
     }
 
 
-def test_teacher_creates_and_learner_takes_a_quiz(teacher_api, learner_api, learner):
+def _quiz_ids(api):
+    return [q["id"] for q in api.get("/api/v1/quizzes/").json()["quizzes"]]
+
+
+def test_teacher_creates_and_learner_takes_a_quiz(
+    teacher_api, learner_api, learner, teacher, other_learner
+):
     r = teacher_api.post("/api/v1/quizzes/", _quiz_payload(), format="json")
     assert r.status_code == 201, r.content
     quiz_id = r.json()["id"]
     assert r.json()["questions"] == 3
-    assert [q["id"] for q in learner_api.get("/api/v1/quizzes/").json()["quizzes"]] == [
-        quiz_id
-    ]
+    # Not assigned yet: no learner sees it or may start it.
+    assert _quiz_ids(learner_api) == []
+    assert learner_api.post(f"/api/v1/quizzes/{quiz_id}/attempts/").status_code == 404
+    # The teacher assigns it to the learner's class.
+    school_class = SchoolClassFactory(teacher=teacher)
+    enroll(school_class, learner)
+    r = teacher_api.post(
+        f"/api/v1/classes/{school_class.pk}/assignments/",
+        {"quiz": quiz_id},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert _quiz_ids(learner_api) == [quiz_id]
+    outsider = APIClient()
+    outsider.force_authenticate(other_learner)
+    assert _quiz_ids(outsider) == []
 
     r = learner_api.post(f"/api/v1/quizzes/{quiz_id}/attempts/", format="json")
     assert r.status_code == 201, r.content
@@ -240,6 +262,13 @@ def test_teacher_creates_and_learner_takes_a_quiz(teacher_api, learner_api, lear
         p["part"] == "weights" and p["unreadable"] == 1 for p in analytics["per_part"]
     )
     assert learner_api.get(f"/api/v1/quizzes/{quiz_id}/analytics/").status_code == 404
+    # Someone outside the class sees neither the quiz nor the learner's attempt.
+    for url in (
+        f"/api/v1/attempts/{attempt['id']}/",
+        f"/api/v1/attempts/{attempt['id']}/result/",
+    ):
+        assert outsider.get(url).status_code == 404, url
+    assert outsider.post(f"/api/v1/quizzes/{quiz_id}/attempts/").status_code == 404
 
 
 def test_each_learner_gets_their_own_variants(teacher, learner, other_learner):
@@ -283,11 +312,17 @@ def test_time_limit_submits_what_was_saved(teacher, learner):
     )
 
 
-def test_quiz_windows_and_permissions(teacher_api, learner_api, teacher):
+def test_quiz_windows_and_permissions(teacher_api, learner_api, teacher, learner):
     later = timezone.now() + timedelta(days=1)
     quiz = QuizFactory(teacher=teacher, opens_at=later)
+    # Assigned to the learner's class, but not open yet: hidden until it opens.
+    class_with(teacher, learner, quiz=quiz)
     assert learner_api.get("/api/v1/quizzes/").json()["quizzes"] == []
     assert learner_api.post(f"/api/v1/quizzes/{quiz.pk}/attempts/").status_code == 404
+    assert _quiz_ids(teacher_api) == [quiz.pk]
+    quiz.opens_at = timezone.now() - timedelta(minutes=1)
+    quiz.save(update_fields=["opens_at"])
+    assert _quiz_ids(learner_api) == [quiz.pk]
     assert (
         learner_api.post("/api/v1/quizzes/", _quiz_payload(), format="json").status_code
         == 403
@@ -373,9 +408,14 @@ def test_generation_task_is_idempotent_with_progress(teacher_api, teacher):
     quiz = QuizFactory(teacher=teacher)
     learners = [UserFactory() for _ in range(12)]
     ids = [u.pk for u in learners]
-    r = teacher_api.post(
-        f"/api/v1/quizzes/{quiz.pk}/generate/", {"learner_ids": ids}, format="json"
-    )
+    url = f"/api/v1/quizzes/{quiz.pk}/generate/"
+    # Not assigned: nobody to generate for, and no learner may be named.
+    r = teacher_api.post(url, {}, format="json")
+    assert r.status_code == 409, r.content
+    _field(teacher_api.post(url, {"learner_ids": ids}, format="json"), "learner_ids")
+    assert not GenerationJob.objects.exists()
+    school_class = class_with(teacher, *learners, quiz=quiz)
+    r = teacher_api.post(url, {"learner_ids": ids}, format="json")
     assert r.status_code == 202, r.content
     job = GenerationJob.objects.get(pk=r.json()["id"])
     assert (job.state, job.done, job.total, job.created) == ("done", 12, 12, 36)
@@ -387,6 +427,10 @@ def test_generation_task_is_idempotent_with_progress(teacher_api, teacher):
     assert (
         out["created"] == 0 and GeneratedProblem.objects.filter(quiz=quiz).count() == 36
     )
+    # by default, the members of the assigned classes: all done already
+    r = teacher_api.post(url, {}, format="json")
+    assert r.status_code == 202, r.content
+    assert (r.json()["total"], r.json()["created"]) == (12, 0)
     # a learner who starts uses the pre-generated variants
     attempt = services.attempt_start(quiz=quiz, learner=learners[0])
     assert {i.problem_id for i in attempt.items.all()} == set(
@@ -398,12 +442,15 @@ def test_generation_task_is_idempotent_with_progress(teacher_api, teacher):
         teacher_api.get(f"/api/v1/quizzes/{quiz.pk}/generation/").json()["job"]["state"]
         == "done"
     )
-    _field(
-        teacher_api.post(
-            f"/api/v1/quizzes/{quiz.pk}/generate/",
-            {"learner_ids": [999999]},
-            format="json",
-        ),
-        "learner_ids",
-    )
+    # Unknown users, non-members and learners who left are refused by name.
+    outsider = UserFactory()
+    class_services.class_leave(learner=learners[1], school_class=school_class)
+    jobs = GenerationJob.objects.count()
+    for stranger in (999999, outsider.pk, learners[1].pk):
+        _field(
+            teacher_api.post(url, {"learner_ids": [stranger]}, format="json"),
+            "learner_ids",
+        )
+    assert GenerationJob.objects.count() == jobs
+    assert not GeneratedProblem.objects.filter(owner=outsider).exists()
     assert QuizAttempt.objects.count() == 1

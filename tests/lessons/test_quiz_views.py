@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lessons.models import GenerationJob, Quiz, QuizAttempt
+from lessons.classes import services as class_services
+from lessons.models import GeneratedProblem, GenerationJob, Quiz, QuizAttempt
+from tests.factories import UserFactory
+from tests.lessons.classes_factories import SchoolClassFactory, class_with, enroll
 from tests.lessons.quiz_factories import LessonFactory, QuizFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,10 +90,21 @@ def test_other_learners_attempt_is_404(client, learner, other_learner):
 def test_learner_starts_a_teachers_quiz(client, learner):
     quiz = QuizFactory()
     client.force_login(learner)
+    start = reverse("quizzes:quiz-start", args=[quiz.pk])
+    # Not assigned to a class of the learner's: not listed, not startable.
+    assert quiz.title not in client.get(reverse("quizzes:practice")).content.decode()
+    assert client.post(start).status_code == 404
+    assert not QuizAttempt.objects.filter(quiz=quiz).exists()
+    school_class = class_with(quiz.teacher, learner, quiz=quiz)
     assert quiz.title in client.get(reverse("quizzes:practice")).content.decode()
-    r = client.post(reverse("quizzes:quiz-start", args=[quiz.pk]))
+    r = client.post(start)
     attempt = QuizAttempt.objects.get(learner=learner, quiz=quiz)
     assert r["Location"] == reverse("quizzes:take", args=[attempt.pk])
+    # Once the learner leaves the class, the quiz and its attempt are gone.
+    class_services.class_leave(learner=learner, school_class=school_class)
+    assert quiz.title not in client.get(reverse("quizzes:practice")).content.decode()
+    assert client.post(start).status_code == 404
+    assert client.get(reverse("quizzes:take", args=[attempt.pk])).status_code == 404
 
 
 def test_teacher_pages(client, teacher, learner):
@@ -116,9 +130,28 @@ def test_teacher_pages(client, teacher, learner):
         {"template": "zero-per-gpu", "count": 2, "limits": {}},
     ] or sorted(i["template"] for i in quiz.items) == ["loss-scale", "zero-per-gpu"]
     assert "Week 1" in client.get(reverse("quizzes:teacher-list")).content.decode()
-    client.post(reverse("quizzes:teacher-detail", args=[quiz.pk]))
+    detail = reverse("quizzes:teacher-detail", args=[quiz.pk])
+    # Not assigned yet: generating has nobody to generate for, and says so.
+    r = client.post(detail, follow=True)
+    assert "assign the quiz to a class" in r.content.decode()
+    assert not GenerationJob.objects.filter(quiz=quiz).exists()
+    # Assigned on the class page to a class of two: variants for those two only.
+    school_class = SchoolClassFactory(teacher=teacher)
+    members = [learner, UserFactory()]
+    enroll(school_class, *members)
+    r = client.post(
+        reverse("classes:assignment-create", args=[school_class.pk]),
+        {"item": f"quiz:{quiz.pk}"},
+    )
+    assert r.status_code == 302 and school_class.assignments.get().quiz == quiz
+    outsider = UserFactory()
+    client.post(detail)
     job = GenerationJob.objects.get(quiz=quiz)
-    assert job.state == "done" and job.done == job.total >= 2
+    assert job.state == "done" and job.done == job.total == len(members)
+    owners = set(
+        GeneratedProblem.objects.filter(quiz=quiz).values_list("owner", flat=True)
+    )
+    assert owners == {m.pk for m in members} and outsider.pk not in owners
     page = client.get(
         reverse("quizzes:teacher-detail", args=[quiz.pk])
     ).content.decode()
