@@ -57,8 +57,12 @@ class DeckForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=Visibility.choices,
         initial=Visibility.PRIVATE,
+        required=False,
         help_text="You can change it later on the deck's page.",
     )
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data.get("visibility") or Visibility.PRIVATE
 
 
 class VisibilityForm(forms.Form):

@@ -15,7 +15,9 @@ Decks
     subscription was kept for them when sharing narrowed (``origin="kept"``).
     A user may *read* what they study and every public deck; admins read
     every deck. Only the owner changes a deck, and nobody changes a lesson's
-    generated (system) deck.
+    generated (system) deck. Answering, suspending or burying a card needs
+    the card to be readable, not studied: the memory is the learner's own, and
+    an answer given offline just before unsubscribing still counts.
 Quizzes
     A teacher's quiz is seen by that teacher, by admins, and by learners
     enrolled now in a class it is assigned to, once it opens. Its attempts and

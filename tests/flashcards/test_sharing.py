@@ -404,3 +404,20 @@ class TestStudiedIsExactlyOwnSubscribedOrAssigned(TestCase):
         assert (deck.pk in _study_all(learner)) == studied
         readable = selectors.decks_readable(user=learner).filter(pk=deck.pk).exists()
         assert readable == (studied or visibility == "public")
+
+
+def test_a_deck_made_on_the_page_without_a_visibility_is_private(school):
+    client = _api(school["teacher"])
+    response = client.post("/decks/", {"title": "Scripted"})
+    assert response.status_code == 302
+    deck = selectors.decks_studied(learner=school["teacher"]).get(title="Scripted")
+    assert deck.visibility == Visibility.PRIVATE
+
+
+def test_an_unknown_visibility_on_the_page_is_a_form_error(school):
+    response = _api(school["teacher"]).post(
+        "/decks/", {"title": "Bad", "visibility": "everyone"}
+    )
+    assert response.status_code == 400
+    assert b"Select a valid choice" in response.content
+    assert not selectors.decks_studied(learner=school["teacher"]).filter(title="Bad")
