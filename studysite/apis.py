@@ -10,13 +10,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from studysite.api_errors import FieldError
 from studysite.models import User, validate_time_zone
 from studysite.serializers import StrictSerializer
 from studysite.services import user_create
+from studysite.throttling import ScopedRateThrottle
 
 
 class UserOutputSerializer(serializers.ModelSerializer):

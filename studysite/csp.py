@@ -23,6 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
+from studysite.throttling import client_address
+
 logger = logging.getLogger("studysite.csp")
 
 # The longest value written to the log, and the most reports one body may carry.
@@ -66,7 +68,7 @@ def _over_rate(request: HttpRequest) -> int | None:
     """Seconds to wait if this address sent its share of reports, else None."""
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["csp_report"]
     allowed, seconds = SimpleRateThrottle.parse_rate(None, rate)
-    key = f"csp-report-throttle:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"csp-report-throttle:{client_address(request)}"
     if cache.add(key, 1, timeout=seconds) is False:
         try:
             count = cache.incr(key)

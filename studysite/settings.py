@@ -37,6 +37,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# How many reverse proxies in front of the web server append to
+# X-Forwarded-For (0: clients connect to gunicorn directly, and the header is
+# ignored). studysite.throttling.client_address reads the client's address with
+# it, for the API's throttles and every other address-keyed limit.
+NUM_PROXIES = envint("NUM_PROXIES", "0", minimum=0)
 SITE_NAME = envstr("SITE_NAME", "Precision Study")
 
 INSTALLED_APPS = [
@@ -257,9 +262,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "studysite.schema.AutoSchema",
     "EXCEPTION_HANDLER": "studysite.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "studysite.throttling.AnonRateThrottle",
+        "studysite.throttling.UserRateThrottle",
     ],
+    # For any DRF throttle class used directly: the same rule as
+    # studysite.throttling.client_address.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": envstr("THROTTLE_ANON", "120/min"),
         "user": envstr("THROTTLE_USER", "2000/min"),

@@ -2,19 +2,17 @@ from __future__ import annotations
 
 import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
-from rest_framework.throttling import SimpleRateThrottle
 
 from studysite.forms import PreferencesForm, SignupForm
+from studysite.throttling import client_address, count_hit, hits, rate_for
 
 # What each kind of user does first; a step shows once its page exists.
 _START_STEPS = (
@@ -122,14 +120,13 @@ class ThrottledLoginView(LoginView):
     def post(
         self, request: HttpRequest, *args: object, **kwargs: object
     ) -> HttpResponse:
-        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login"]
-        allowed, seconds = SimpleRateThrottle.parse_rate(None, rate)
+        allowed, seconds = rate_for("login")
         username = str(request.POST.get("username", ""))[:150].lower()
         keys = [
-            f"login-throttle:ip:{request.META.get('REMOTE_ADDR', '')}",
+            f"login-throttle:ip:{client_address(request)}",
             f"login-throttle:user:{hashlib.sha256(username.encode()).hexdigest()}",
         ]
-        if any(cache.get(key, 0) >= allowed for key in keys):
+        if any(hits(key) >= allowed for key in keys):
             form = self.get_form()
             form.is_bound = True
             form._errors, form.cleaned_data = {}, {}  # no password check
@@ -141,9 +138,5 @@ class ThrottledLoginView(LoginView):
             response["Retry-After"] = str(seconds)
             return response
         for key in keys:
-            if cache.add(key, 1, timeout=seconds) is False:
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, timeout=seconds)
+            count_hit(key, seconds=seconds)
         return super().post(request, *args, **kwargs)
