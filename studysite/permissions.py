@@ -22,7 +22,10 @@ Quizzes
     A teacher's quiz is seen by that teacher, by admins, and by learners
     enrolled now in a class it is assigned to, once it opens. Its attempts and
     results follow the quiz; practice attempts are their learner's alone.
-    Analytics count attempts by the members of those classes only.
+    Analytics count attempts by the members of those classes only. A
+    problem of the problems API is its owner's alone; a quiz variant is no
+    such problem for anyone (its seed and solution are its answer key, shown
+    in the attempt's result once submitted).
 Learners
     A teacher sees the learners enrolled now in a class they teach; admins
     see everyone.
@@ -156,6 +159,14 @@ def attempt_visible(user: Any, now: datetime) -> Q:
         return _nothing()
     quizzes = _model("lessons.Quiz").objects.filter(quiz_visible(user, now))
     return Q(learner=user) & (Q(quiz__isnull=True) | Q(quiz__in=quizzes))
+
+
+def problem_readable(user: Any) -> Q:
+    """Generated problems ``user`` may open in the problems API: their own,
+    quiz variants excepted (``GeneratedProblem``)."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q(owner=user, quiz__isnull=True)
 
 
 def quiz_members(quiz: Any) -> Q:

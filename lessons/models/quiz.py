@@ -3,8 +3,12 @@
 A :class:`GeneratedProblem` stores only what regenerates it: template key,
 seed and teacher limits (``lessons.problems.generate`` is pure), plus a copy of
 its parameters for analytics. A :class:`Quiz` lists templates and counts; each
-learner's variants are problems whose seeds derive from the quiz's base seed,
-the learner and the attempt number (so a re-attempt gets new variants).
+learner's variants are problems whose seeds are an HMAC of the server's secret
+over the quiz, its base seed, the learner, the attempt number and the position
+(``lessons.quizzes.services.variant_seed``: a re-attempt gets new variants, and
+nothing a learner sees predicts them). Variant seeds lie in ``[2^62, 2^63)``,
+a space the problems API and practice never produce; variants made before
+that rule keep the seeds they were stored with.
 Answers are saved one part at a time (:class:`AttemptAnswer`), graded when
 saved and shown once the attempt is submitted.
 """

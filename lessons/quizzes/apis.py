@@ -2,17 +2,17 @@
 
 =============================================  ==========================================
 ``GET  /api/v1/problems/templates/``           templates with their parameter spaces
-``POST /api/v1/problems/``                     ``{template, seed?, limits?}`` -> problem, no answers
-``GET  /api/v1/problems/{id}/``                your problem, no answers
+``POST /api/v1/problems/``                     ``{template, seed?, limits?}`` -> problem, no answers (seed < 2^62)
+``GET  /api/v1/problems/{id}/``                your problem, no answers (never a quiz variant)
 ``POST /api/v1/problems/{id}/answers/``        ``{answers: {part: text}}`` -> grades + solution
 ``GET/POST /api/v1/quizzes/``                  list (yours, and your classes' open ones) / create (teacher)
-``GET  /api/v1/quizzes/{id}/``                 a quiz
+``GET  /api/v1/quizzes/{id}/``                 a quiz (its ``base_seed`` only to its managers)
 ``POST /api/v1/quizzes/{id}/attempts/``        start (or resume) an attempt (learner)
 ``POST /api/v1/quizzes/{id}/generate/``        generate variants for learners (teacher, Celery)
 ``GET  /api/v1/quizzes/{id}/generation/``      the latest generation job's progress
 ``GET  /api/v1/quizzes/{id}/analytics/``       per question/part/misconception/parameter
 ``POST /api/v1/attempts/practice/``            ``{templates: [..] | "mixed", count?}``
-``GET  /api/v1/attempts/{id}/``                questions and saved answers
+``GET  /api/v1/attempts/{id}/``                questions and saved answers (seeds once submitted)
 ``PUT  /api/v1/attempts/{id}/answers/``        autosave ``{item, part, text}``
 ``POST /api/v1/attempts/{id}/submit/``         submit; returns the result
 ``GET  /api/v1/attempts/{id}/result/``         score, grades, solutions, misconceptions
@@ -42,8 +42,9 @@ def problem_data(gp: GeneratedProblem) -> dict[str, Any]:
     return {"id": gp.pk, **data}
 
 
-def quiz_data(quiz: Quiz) -> dict[str, Any]:
-    return {
+def quiz_data(quiz: Quiz, *, managed: bool) -> dict[str, Any]:
+    """A quiz as the API shows it; ``base_seed`` only to those who manage it."""
+    data = {
         "id": quiz.pk,
         "title": quiz.title,
         "lesson": quiz.lesson.slug,
@@ -54,8 +55,15 @@ def quiz_data(quiz: Quiz) -> dict[str, Any]:
         "attempts_allowed": quiz.attempts_allowed,
         "opens_at": quiz.opens_at.isoformat() if quiz.opens_at else None,
         "due_at": quiz.due_at.isoformat() if quiz.due_at else None,
-        "base_seed": quiz.base_seed,
     }
+    if managed:
+        data["base_seed"] = quiz.base_seed
+    return data
+
+
+def _quiz_data_for(user: Any, quiz: Quiz) -> dict[str, Any]:
+    managed = quiz.pk in selectors.quizzes_managed_among(user, [quiz])
+    return quiz_data(quiz, managed=managed)
 
 
 def job_data(job: GenerationJob | None) -> dict[str, Any] | None:
@@ -135,8 +143,10 @@ class QuizListCreateApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_quizzes_list")
     def get(self, request: Request) -> Response:
+        quizzes = list(selectors.quizzes_for(request.user))
+        managed = selectors.quizzes_managed_among(request.user, quizzes)
         return Response(
-            {"quizzes": [quiz_data(q) for q in selectors.quizzes_for(request.user)]}
+            {"quizzes": [quiz_data(q, managed=q.pk in managed) for q in quizzes]}
         )
 
     @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
@@ -150,13 +160,16 @@ class QuizListCreateApi(APIView):
         if lesson is None:
             raise FieldError({"lesson": "No lesson with this slug."})
         quiz = services.quiz_create(teacher=request.user, lesson=lesson, **fields)
-        return Response(quiz_data(quiz), status=status.HTTP_201_CREATED)
+        return Response(
+            _quiz_data_for(request.user, quiz), status=status.HTTP_201_CREATED
+        )
 
 
 class QuizDetailApi(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, quiz_id: int) -> Response:
-        return Response(quiz_data(selectors.quiz_for(request.user, quiz_id)))
+        quiz = selectors.quiz_for(request.user, quiz_id)
+        return Response(_quiz_data_for(request.user, quiz))
 
 
 class QuizAttemptStartApi(APIView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +21,13 @@ def template_catalog() -> list[dict[str, Any]]:
 
 
 def problem_for(user: Any, problem_id: int) -> GeneratedProblem:
-    """A problem the user owns; 404 otherwise (another learner's is not found)."""
-    gp = GeneratedProblem.objects.filter(pk=problem_id, owner=user).first()
+    """A problem of the problems API the user may open
+    (`studysite.permissions.problem_readable`); 404 otherwise: another
+    learner's problem and any quiz variant (its solution is in the attempt's
+    result) are not found."""
+    gp = GeneratedProblem.objects.filter(
+        permissions.problem_readable(user), pk=problem_id
+    ).first()
     if gp is None:
         raise Http404("No such problem.")
     return gp
@@ -80,6 +86,18 @@ def attempts_visible(user: Any, now: datetime | None = None) -> QuerySet[QuizAtt
     )
 
 
+def quizzes_managed_among(user: Any, quizzes: Iterable[Quiz]) -> set[int]:
+    """Which of ``quizzes`` the user manages (sees the base seed, analytics)."""
+    ids = [q.pk for q in quizzes]
+    if not ids:
+        return set()
+    return set(
+        Quiz.objects.filter(permissions.quiz_managed(user), pk__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def quiz_member_ids(quiz: Quiz) -> list[int]:
     """Active learners enrolled now in a class the quiz is assigned to."""
     from django.contrib.auth import get_user_model
@@ -93,8 +111,13 @@ def quiz_member_ids(quiz: Quiz) -> list[int]:
 
 
 def attempt_view(attempt: QuizAttempt, *, reveal: bool | None = None) -> dict[str, Any]:
-    """The attempt's questions with saved answers; grades and solutions once submitted."""
+    """The attempt's questions with saved answers; grades and solutions once submitted.
+
+    Each item's ``seed`` and ``problem_id`` regenerate or open its problem, so
+    they are its answer key: they appear only once the attempt is submitted.
+    """
     reveal = attempt.is_submitted if reveal is None else reveal
+    keyed = attempt.is_submitted
     items = []
     for item in attempt.items.select_related("problem").prefetch_related("answers"):
         problem = item.problem.problem()
@@ -114,19 +137,18 @@ def attempt_view(attempt: QuizAttempt, *, reveal: bool | None = None) -> dict[st
                     "feedback": a.feedback if a else "No answer given.",
                 }
             parts.append(row)
-        items.append(
-            {
-                "position": item.position,
-                "problem_id": item.problem_id,
-                "template": problem.template,
-                "title": problem.title,
-                "seed": problem.seed,
-                "prompt": problem.prompt,
-                "convention": problem.convention,
-                "parts": parts,
-                "answered": sum(1 for p in parts if p["typed"]),
-            }
-        )
+        row = {
+            "position": item.position,
+            "template": problem.template,
+            "title": problem.title,
+            "prompt": problem.prompt,
+            "convention": problem.convention,
+            "parts": parts,
+            "answered": sum(1 for p in parts if p["typed"]),
+        }
+        if keyed:
+            row |= {"problem_id": item.problem_id, "seed": problem.seed}
+        items.append(row)
     return {
         "id": attempt.pk,
         "quiz": attempt.quiz_id,

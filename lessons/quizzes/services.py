@@ -4,6 +4,26 @@ Services validate, write and raise :class:`studysite.api_errors.FieldError`
 (400 naming the field) or :class:`Conflict` (409); views and APIs only call
 them. Every answer comes from :mod:`lessons.problems` (and so from
 :mod:`lessons.precision`).
+
+Seeds
+-----
+A problem is a pure function of (template, seed, limits), so whoever holds a
+quiz variant's seed holds its answer key. Two rules keep quiz variants out of
+a learner's reach:
+
+* A variant's seed is an HMAC of the server's ``SECRET_KEY`` over the quiz,
+  its base seed, the learner, the attempt number and the position
+  (:func:`variant_seed`): stable for those five, so generation stays
+  idempotent, and unpredictable to anyone without the secret. It is shown
+  only once the attempt is submitted (``selectors.attempt_view``).
+* Seeds live in two spaces. Quiz variants take ``[2^62, 2^63)``
+  (:data:`QUIZ_SEED_FLOOR` up); every seed a learner can choose or get for
+  practice (``POST /api/v1/problems/``, practice sessions, random seeds) lies
+  in ``[0, 2^62)``, and :func:`problem_create` refuses the upper half by name.
+  It also refuses a lower-half seed that a quiz variant made before this rule
+  already uses (those were derived from the quiz's base seed by a public hash).
+  A practice problem made with a chosen seed therefore never coincides with a
+  quiz variant, and a variant's seed, once revealed, regenerates nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +36,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import PermissionDenied
 
 from lessons.models import (
@@ -49,16 +70,76 @@ def _field_error(exc: ProblemInputError, prefix: str = "") -> FieldError:
     return FieldError({f"{prefix}{exc.field}": exc.message})
 
 
-def derive_seed(
-    base_seed: int, learner_id: int, attempt_number: int, position: int
+#: Quiz variants' seeds are in [QUIZ_SEED_FLOOR, MAX_SEED]; seeds a learner
+#: chooses or practises with are below it.
+QUIZ_SEED_FLOOR = 2**62
+PRACTICE_SEED_MAX = QUIZ_SEED_FLOOR - 1
+_VARIANT_SALT = "lessons.quizzes.variant_seed"
+
+
+def variant_seed(
+    *,
+    quiz_id: int,
+    base_seed: int,
+    learner_id: int,
+    attempt_number: int,
+    position: int,
 ) -> int:
-    """A variant's seed: stable for (base seed, learner, attempt, position)."""
-    text = f"{base_seed}:{learner_id}:{attempt_number}:{position}".encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & MAX_SEED
+    """A quiz variant's seed, in ``[2^62, 2^63)``.
+
+    An HMAC (SHA-256, keyed with ``settings.SECRET_KEY``) of the quiz, its base
+    seed, the learner, the attempt and the position: the same five give the
+    same seed on every process of a deployment; without the secret, nothing a
+    learner sees predicts it.
+    """
+    message = f"{quiz_id}:{base_seed}:{learner_id}:{attempt_number}:{position}"
+    digest = salted_hmac(_VARIANT_SALT, message, algorithm="sha256").digest()
+    return QUIZ_SEED_FLOOR | (int.from_bytes(digest[:8], "big") & PRACTICE_SEED_MAX)
+
+
+def is_quiz_seed(seed: int) -> bool:
+    """Whether ``seed`` lies in the space reserved for quiz variants."""
+    return QUIZ_SEED_FLOOR <= seed <= MAX_SEED
+
+
+def practice_seed(base_seed: int, learner_id: int, position: int) -> int:
+    """A practice problem's seed, in ``[0, 2^62)``: stable for (base, learner,
+    position), so the same practice seed gives the same session."""
+    text = f"{base_seed}:{learner_id}:0:{position}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & PRACTICE_SEED_MAX
 
 
 def new_seed() -> int:
+    """A random seed for a problem or practice session, in ``[0, 2^62)``."""
+    return secrets.randbelow(QUIZ_SEED_FLOOR)
+
+
+def new_base_seed() -> int:
+    """A random base seed for a quiz (an input of :func:`variant_seed`)."""
     return secrets.randbits(63)
+
+
+def check_learner_seed(seed: object, *, template_key: str) -> int:
+    """A seed someone chose for a problem: a whole number below ``2^62`` that no
+    quiz variant of ``template_key`` uses; ``FieldError("seed")`` otherwise."""
+    try:
+        value = check_seed(seed)
+    except ProblemInputError as exc:
+        raise _field_error(exc) from exc
+    if is_quiz_seed(value):
+        raise FieldError(
+            {
+                "seed": f"Seeds from {QUIZ_SEED_FLOOR} up are reserved for quiz "
+                f"variants; choose one from 0 to {PRACTICE_SEED_MAX}."
+            }
+        )
+    if GeneratedProblem.objects.filter(
+        quiz__isnull=False, template_key=template_key, seed=value
+    ).exists():
+        raise FieldError(
+            {"seed": "This seed is taken by a quiz variant; choose another."}
+        )
+    return value
 
 
 # --- single problems --------------------------------------------------------
@@ -70,7 +151,12 @@ def problem_create(
     """Generate and store a problem for ``owner`` (a random seed if none)."""
     try:
         tpl = get_template(template)
-        value = new_seed() if seed is None else check_seed(seed)
+    except ProblemInputError as exc:
+        raise _field_error(exc) from exc
+    value = (
+        new_seed() if seed is None else check_learner_seed(seed, template_key=tpl.key)
+    )
+    try:
         limits_ = check_limits(tpl, limits) if limits else {}  # type: ignore[arg-type]
         problem = generate(tpl.key, value, limits=limits_ or None)
     except ProblemInputError as exc:
@@ -187,7 +273,7 @@ def quiz_create(
         attempts_allowed=attempts_allowed,
         opens_at=opens_at,
         due_at=due_at,
-        base_seed=new_seed() if base_seed is None else check_seed(base_seed),
+        base_seed=new_base_seed() if base_seed is None else check_seed(base_seed),
     )
 
 
@@ -223,7 +309,13 @@ def ensure_variants(
     for position, item in quiz_slots(quiz):
         if position in existing:
             continue
-        seed = derive_seed(base, learner_id, attempt_number, position)
+        seed = variant_seed(
+            quiz_id=quiz.pk,
+            base_seed=base,
+            learner_id=learner_id,
+            attempt_number=attempt_number,
+            position=position,
+        )
         problem = generate(item["template"], seed, limits=item.get("limits") or None)
         missing.append(
             GeneratedProblem(
@@ -343,7 +435,7 @@ def practice_start(
     random.Random(base).shuffle(order)
     for position in range(1, count + 1):
         key = order[(position - 1) % len(order)]
-        s = derive_seed(base, learner.pk, 0, position)
+        s = practice_seed(base, learner.pk, position)
         problem = generate(key, s)
         problems.append(
             GeneratedProblem(

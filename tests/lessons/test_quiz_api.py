@@ -177,7 +177,10 @@ def test_teacher_creates_and_learner_takes_a_quiz(
     assert all("answer" not in p for item in attempt["items"] for p in item["parts"])
     first = attempt["items"][0]
     assert first["template"] == "zero-per-gpu"
-    gp = GeneratedProblem.objects.get(pk=first["problem_id"])
+    assert "seed" not in first and "problem_id" not in first
+    gp = GeneratedProblem.objects.get(
+        attempt_items__attempt_id=attempt["id"], attempt_items__position=1
+    )
     assert gp.params["zero_stage"] in (1, 2)
     problem = gp.problem()
     # Resume: starting again returns the same open attempt.
@@ -249,8 +252,8 @@ def test_teacher_creates_and_learner_takes_a_quiz(
     # A re-attempt gets new variants; the third is refused.
     second = learner_api.post(f"/api/v1/quizzes/{quiz_id}/attempts/").json()
     assert second["number"] == 2
-    assert [i["seed"] for i in second["items"]] != [i["seed"] for i in attempt["items"]]
-    learner_api.post(f"/api/v1/attempts/{second['id']}/submit/")
+    second = learner_api.post(f"/api/v1/attempts/{second['id']}/submit/").json()
+    assert [i["seed"] for i in second["items"]] != [i["seed"] for i in result["items"]]
     assert learner_api.post(f"/api/v1/quizzes/{quiz_id}/attempts/").status_code == 409
 
     analytics = teacher_api.get(f"/api/v1/quizzes/{quiz_id}/analytics/").json()
@@ -279,7 +282,14 @@ def test_each_learner_gets_their_own_variants(teacher, learner, other_learner):
     seeds_b = [i.problem.seed for i in b.items.all()]
     assert seeds_a != seeds_b
     assert seeds_a == [
-        services.derive_seed(quiz.base_seed, learner.pk, 1, p) for p in (1, 2, 3)
+        services.variant_seed(
+            quiz_id=quiz.pk,
+            base_seed=quiz.base_seed,
+            learner_id=learner.pk,
+            attempt_number=1,
+            position=p,
+        )
+        for p in (1, 2, 3)
     ]
 
 
