@@ -97,6 +97,24 @@ TEMPLATES = [
 ]
 
 # Database: SQLite by default, anything dj-database-url understands otherwise.
+#
+# SQLite holds a classroom on one laptop (`make run`: threaded runserver and a
+# worker writing to the same file) with:
+# - WAL: readers never wait for the writer, nor the writer for readers
+#   (``synchronous=NORMAL`` is safe in WAL; a power cut may lose the last
+#   commits, never the file);
+# - ``transaction_mode`` IMMEDIATE: every atomic block takes the write lock at
+#   BEGIN and waits for it there. A deferred transaction that read first and
+#   then wrote could not wait: SQLite answered ``database is locked`` at once;
+# - ``timeout``: how long a writer waits for the lock (the busy timeout) before
+#   ``database is locked``; writes are short, so 20 s is never reached.
+# The same options apply to ``DATABASE_URL=sqlite:///…``. ``journal_mode``
+# stays ``memory`` on the test suite's in-memory database.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASE_URL := envurl(
     "DATABASE_URL", schemes=("postgres", "postgresql", "pgsql", "sqlite")
 ):
@@ -104,12 +122,17 @@ if DATABASE_URL := envurl(
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
