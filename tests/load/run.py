@@ -19,6 +19,15 @@ What it does, all on loopback addresses, and undone on exit (Ctrl-C included):
    request failed.
 
 Usage: ``make load`` or ``make load LOAD_ARGS="--users 20 --seconds 10"``.
+
+``--sqlite`` runs the laptop default instead (``tests/load/classroom.py``):
+``make run``'s stack (runserver, the embedded Redis, one worker) on a fresh
+SQLite file, ``--users`` learners (20 by default) answering ``--answers`` cards
+each at once while the worker runs simulations; it prints errors, p50/p99 and
+reviews sent against reviews stored, and exits 1 on any error::
+
+    make load LOAD_ARGS="--sqlite"
+    make load LOAD_ARGS="--sqlite --users 30 --answers 20"
 """
 
 from __future__ import annotations
@@ -375,12 +384,56 @@ def report(mixed: dict[str, Row], baseline: dict[str, Row] | None, seconds: int)
     return 0
 
 
+def _sqlite(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from tests.load import classroom
+
+    users = 20 if args.users is None else args.users
+    seconds = 45 if args.seconds is None else args.seconds
+    if users < 1 or seconds < 1 or args.answers < 1:
+        parser.error("--users, --seconds and --answers must be positive")
+    if not 0 <= args.simulations <= users:
+        parser.error("--simulations must be from 0 to --users")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return classroom.main(
+            [
+                "--users",
+                str(users),
+                "--answers",
+                str(args.answers),
+                "--simulations",
+                str(args.simulations),
+                "--seconds",
+                str(seconds),
+            ]
+        )
+    except KeyboardInterrupt:
+        print("\ninterrupted; cleaning up", file=sys.stderr)
+        return 130
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"load test could not run: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Review-loop load test against gunicorn + Postgres + Redis."
     )
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=None, help="200; 20 with --sqlite")
+    parser.add_argument(
+        "--seconds", type=int, default=None, help="60; with --sqlite, a deadline of 45"
+    )
+    parser.add_argument(
+        "--sqlite",
+        action="store_true",
+        help="the laptop default (make run's stack on SQLite) instead",
+    )
+    parser.add_argument(
+        "--answers", type=int, default=15, help="--sqlite: answers per learner"
+    )
+    parser.add_argument(
+        "--simulations", type=int, default=2, help="--sqlite: worker simulations"
+    )
     parser.add_argument(
         "--baseline-seconds",
         type=int,
@@ -402,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", default="", help="use this Redis instead of a private one"
     )
     args = parser.parse_args(argv)
+    if args.sqlite:
+        return _sqlite(parser, args)
+    args.users = 200 if args.users is None else args.users
+    args.seconds = 60 if args.seconds is None else args.seconds
     if args.users < 1 or args.seconds < 1:
         parser.error("--users and --seconds must be positive")
     for url in (args.pg, args.redis_url):

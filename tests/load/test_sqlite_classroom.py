@@ -210,3 +210,21 @@ def test_twenty_learners_answering_at_once_on_make_run_get_no_server_error():
     # The worker's writes under the same load: simulations finish.
     assert result.simulation_errors == [], report
     assert sorted(result.simulations.values()) == ["succeeded", "succeeded"], report
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--sqlite", "--users", "0"],
+        ["--sqlite", "--answers", "0"],
+        ["--sqlite", "--seconds", "0"],
+        ["--sqlite", "--users", "3", "--simulations", "4"],
+    ],
+)
+def test_make_load_sqlite_refuses_bad_arguments_before_starting_anything(argv, capsys):
+    from tests.load import run
+
+    with pytest.raises(SystemExit) as exc:
+        run.main(argv)
+    assert exc.value.code == 2
+    assert "must be" in capsys.readouterr().err
