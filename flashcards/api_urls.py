@@ -31,6 +31,11 @@ urlpatterns = [
         name="flashcards-import-mapping",
     ),
     path(
+        "imports/<int:job_id>/retry/",
+        apis.ImportRetryApi.as_view(),
+        name="flashcards-import-retry",
+    ),
+    path(
         "decks/<int:deck_id>/export.apkg",
         apis.DeckExportApi.as_view(export_format="apkg"),
         name="flashcards-deck-export-apkg",

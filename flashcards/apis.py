@@ -17,6 +17,7 @@
 ``POST /api/v1/imports/``                upload .apkg/CSV (multipart ``file``)
 ``GET /api/v1/imports/{id}/``            an import's state and progress
 ``POST /api/v1/imports/{id}/mapping/``   a CSV's column mapping; starts it
+``POST /api/v1/imports/{id}/retry/``     queue again one the queue refused (503)
 ``GET /api/v1/decks/{id}/export.apkg``   also ``export.csv``
 ``POST /api/v1/notes/bulk/``             tag, untag, move or delete notes
 ``POST /api/v1/notes/preview/``          the cards a note would make (HTML)
@@ -31,10 +32,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,6 +55,7 @@ from flashcards.rendering import card_payload
 from flashcards.scheduling import Rating, State
 from studysite import permissions
 from studysite.api_errors import FieldError, error_body, error_response
+from studysite.parsers import MultiPartParser
 from studysite.serializers import StrictSerializer
 
 # --- output ---------------------------------------------------------------------
@@ -674,6 +676,12 @@ def import_data(job: ImportJob) -> dict[str, Any]:
         "mapping": job.options.get("columns")
         if job.kind == ImportJob.Kind.CSV
         else None,
+        "retryable": interop.import_job_retryable(job),
+        "links": {
+            "self": reverse("flashcards-import-detail", args=[job.pk]),
+            "retry": reverse("flashcards-import-retry", args=[job.pk]),
+            "page": reverse("flashcards:import-detail", args=[job.pk]),
+        },
     }
 
 
@@ -694,7 +702,13 @@ class ImportCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
-        responses={201: OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            503: error_response(
+                "An .apkg could not be queued; the import is kept (its id is in "
+                "the message) and may be retried."
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -718,20 +732,54 @@ class ImportDetailApi(APIView):
 
 
 class ImportMappingApi(APIView):
-    """Map a CSV's columns (role -> 0-based column) and start the import."""
+    """Map a CSV's columns (role -> 0-based column) and start the import.
+
+    503 when the task queue is down: the mapping is kept and the job is
+    ``failed`` with phase ``not_queued`` and ``retryable`` true.
+    """
 
     class InputSerializer(StrictSerializer):
         columns = serializers.DictField(child=serializers.IntegerField(min_value=0))
         header = serializers.BooleanField(default=False)
         default_type = serializers.CharField(default="basic", max_length=32)
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            202: OpenApiTypes.OBJECT,
+            503: error_response(
+                "The import queue is unavailable; the mapping is kept and the "
+                "import may be retried."
+            ),
+        },
+    )
     def post(self, request: Request, job_id: int) -> Response:
         job = _own_job(request, job_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = interop.import_job_map(job=job, **data.validated_data)
         interop.import_job_start(job=job)
+        return Response(import_data(job), status=status.HTTP_202_ACCEPTED)
+
+
+class ImportRetryApi(APIView):
+    """Queue again an import that could not be queued (the task queue was down)
+    or that waited in ``pending`` past ``FLASHCARDS_IMPORT_QUEUE_TIMEOUT``.
+
+    202 with the job; 409 for a job in any other state; 503 while the queue
+    is still down (the job stays retryable).
+    """
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiTypes.OBJECT,
+            409: error_response("The import is not one that could not be queued."),
+            503: error_response("The import queue is still unavailable."),
+        },
+    )
+    def post(self, request: Request, job_id: int) -> Response:
+        job = interop.import_job_retry(job=_own_job(request, job_id))
         return Response(import_data(job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -802,7 +850,13 @@ class MediaCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
-        responses={201: OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            503: error_response(
+                "An .apkg could not be queued; the import is kept (its id is in "
+                "the message) and may be retried."
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
 from flashcards import content, csvio, interop, selectors, services
 from flashcards.models import Deck, ImportJob, MediaFile, Note, NoteType
@@ -397,7 +397,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
             _add_errors(form, exc)
         else:
             if job.state == ImportJob.State.PENDING:
-                interop.import_job_start(job=job)
+                try:
+                    interop.import_job_start(job=job)
+                except APIException as exc:  # the task queue is down: 503
+                    return _import_page(request, job, exc)
             return redirect("flashcards:import-detail", job_id=job.pk)
     return render(
         request,
@@ -414,12 +417,48 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     return job
 
 
+def _import_page(
+    request: HttpRequest,
+    job: ImportJob,
+    exc: APIException | None = None,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The import page: the column mapping, or the progress (with Retry)."""
+    if exc is not None:
+        job.refresh_from_db()
+        error, status = str(exc.detail), exc.status_code
+    width = job.options.get("width", 0)
+    return render(
+        request,
+        "flashcards/import_detail.html",
+        {
+            "job": job,
+            "error": error,
+            "retryable": interop.import_job_retryable(job),
+            "stuck": interop.import_job_stuck(job),
+            "roles": csvio.ROLES,
+            "columns": list(range(width)),
+            "types": csvio.NOTE_TYPES,
+            "mapping": job.options.get("columns", {}),
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A CSV's column mapping (preview of the first rows), then the progress."""
+    """A CSV's column mapping (preview of the first rows), then the progress;
+    posting ``action=retry`` queues again an import the queue refused."""
     job = _job(request, job_id)
-    error = ""
+    if request.method == "POST" and request.POST.get("action") == "retry":
+        try:
+            interop.import_job_retry(job=job)
+        except APIException as exc:  # 409 (not retryable) or 503 (queue down)
+            return _import_page(request, job, exc)
+        return redirect("flashcards:import-detail", job_id=job.pk)
     if request.method == "POST" and job.state == ImportJob.State.MAPPING:
         columns = {role: request.POST.get(f"col_{role}", "") for role in csvio.ROLES}
         try:
@@ -433,31 +472,28 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             error = " ".join(
                 str(v[0] if isinstance(v, list) else v) for v in exc.detail.values()
             )
-        else:
+            return _import_page(request, job, error=error, status=400)
+        try:
             interop.import_job_start(job=job)
-            return redirect("flashcards:import-detail", job_id=job.pk)
-    width = job.options.get("width", 0)
-    return render(
-        request,
-        "flashcards/import_detail.html",
-        {
-            "job": job,
-            "error": error,
-            "roles": csvio.ROLES,
-            "columns": list(range(width)),
-            "types": csvio.NOTE_TYPES,
-            "mapping": job.options.get("columns", {}),
-        },
-        status=400 if error else 200,
-    )
+        except APIException as exc:  # the task queue is down: 503
+            return _import_page(request, job, exc)
+        return redirect("flashcards:import-detail", job_id=job.pk)
+    return _import_page(request, job)
 
 
 @login_required
 @require_GET
 def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """htmx: the progress fragment; it stops polling when the job is finished."""
+    job = _job(request, job_id)
     return render(
-        request, "flashcards/_import_status.html", {"job": _job(request, job_id)}
+        request,
+        "flashcards/_import_status.html",
+        {
+            "job": job,
+            "retryable": interop.import_job_retryable(job),
+            "stuck": interop.import_job_stuck(job),
+        },
     )
 
 

@@ -4,6 +4,11 @@ An import is an `ImportJob` row: `import_job_create` checks the upload (size,
 kind, and for CSV the encoding and a preview of the first rows), a CSV waits
 for its column mapping (`import_job_map`), and `import_job_start` queues the
 Celery task (`flashcards.tasks.import_run`), which calls `import_job_run`.
+When the broker does not take the task the request is a 503 naming the queue
+and the job is kept, ``failed`` with phase ``not_queued``; its owner queues
+it again with `import_job_retry` (as they may a job left ``pending`` past
+``FLASHCARDS_IMPORT_QUEUE_TIMEOUT``). Each queueing gets a fresh task id, and
+only the job's current message runs it.
 
 `import_job_run` reads and checks everything first (progress is reported on
 the row as notes are read), then writes the deck, its notes, cards, images
@@ -16,6 +21,7 @@ reported; everything is sanitized again when shown.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -25,15 +31,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from flashcards import anki, content, csvio, media, services
 from flashcards.models import Card, CardMemory, Deck, ImportJob, MediaFile, Note
 from flashcards.scheduling import Rating
 from flashcards.selectors import fresh_rng
 from lessons.rendering import sanitize_html
-from studysite.api_errors import FieldError
+from studysite.api_errors import Conflict, FieldError, ServiceUnavailable
 from studysite.models import User
 
+logger = logging.getLogger(__name__)
 DEFAULT_MAX_IMPORT_BYTES = 20 * 1024 * 1024
 IMPORT_NAMESPACE = uuid.UUID("0c5b7f0e-8f55-4a4e-9d8e-3c1f3a7e2b61")
 MAX_ERRORS_SHOWN = 20
@@ -196,14 +204,175 @@ def import_job_map(
     return job
 
 
-def import_job_start(*, job: ImportJob) -> ImportJob:
-    """Queue the import task once the job's row is committed."""
-    if job.state != ImportJob.State.PENDING:
-        raise FieldError({"job": f"This import is {job.get_state_display().lower()}."})
+NOT_QUEUED = "not_queued"
+NOT_QUEUED_ERROR = (
+    "The import could not be queued: the task queue (Redis) did not answer. "
+    "Nothing is lost (the file and the mapping are kept); retry it."
+)
+DEFAULT_QUEUE_TIMEOUT = 15 * 60
+
+
+def _not_queued_message(job: ImportJob) -> str:
+    return (
+        "The import queue is unavailable right now, so the import was not "
+        f"started; import {job.pk} is kept with its file and mapping: retry it in "
+        f"a minute (POST /api/v1/imports/{job.pk}/retry/ or the Retry button on "
+        "its page)."
+    )
+
+
+def queue_timeout() -> int:
+    """Seconds a job may wait in ``pending`` before its owner may queue it again."""
+    return int(
+        getattr(settings, "FLASHCARDS_IMPORT_QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT)
+    )
+
+
+def import_job_not_queued(job: ImportJob) -> bool:
+    """The job was refused by the broker (failed, nothing done, retryable)."""
+    return job.state == ImportJob.State.FAILED and job.phase == NOT_QUEUED
+
+
+def _queued_at(job: ImportJob) -> datetime:
+    stamp = (job.options or {}).get("queued_at")
+    if isinstance(stamp, str):
+        try:
+            return datetime.fromisoformat(stamp)
+        except ValueError:
+            pass
+    return job.created_at
+
+
+def import_job_stuck(job: ImportJob, *, now: datetime | None = None) -> bool:
+    """Pending for longer than `queue_timeout` without a worker starting it
+    (its message was lost, or it was queued by a version that lost it)."""
+    if job.state != ImportJob.State.PENDING or job.started_at is not None:
+        return False
+    now = now or timezone.now()
+    return _queued_at(job) < now - timedelta(seconds=queue_timeout())
+
+
+def import_job_retryable(job: ImportJob) -> bool:
+    """The owner may queue the job again: it was not queued, or it is stuck."""
+    return import_job_not_queued(job) or import_job_stuck(job)
+
+
+def _fresh_queueing(job: ImportJob) -> dict[str, Any]:
+    """A new task id and queueing time, to write with the claim that uses them."""
+    return {
+        "task_id": str(uuid.uuid4()),
+        "options": {**(job.options or {}), "queued_at": timezone.now().isoformat()},
+    }
+
+
+def _send(job: ImportJob) -> ImportJob:
+    """Hand a pending job to the broker under its (fresh) ``task_id``.
+
+    The job's ``task_id`` is the only message that may run it
+    (`import_job_run` skips any other), so a message that was thought lost
+    and turns up after a retry imports nothing twice.
+
+    Raises:
+        ServiceUnavailable: The broker did not take the task; the job is
+            marked failed with phase ``not_queued`` (retryable).
+    """
     from flashcards.tasks import import_run
 
-    transaction.on_commit(lambda: import_run.delay(job.pk))
+    task_id = job.task_id
+    try:
+        import_run.apply_async(
+            args=[job.pk],
+            task_id=task_id,
+            # The row holds the outcome; not subscribing to a Celery result
+            # also keeps a down broker from stalling the request for seconds.
+            ignore_result=True,
+            retry=True,
+            retry_policy={
+                "max_retries": 2,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.5,
+            },
+        )
+    except (KombuOperationalError, ConnectionError, OSError) as exc:
+        logger.warning("import %s not queued: %s", job.pk, exc)
+        ImportJob.objects.filter(
+            pk=job.pk, state=ImportJob.State.PENDING, task_id=task_id
+        ).update(
+            state=ImportJob.State.FAILED,
+            phase=NOT_QUEUED,
+            error=NOT_QUEUED_ERROR,
+            finished_at=timezone.now(),
+        )
+        raise ServiceUnavailable(_not_queued_message(job)) from exc
+    job.refresh_from_db()
     return job
+
+
+def import_job_start(*, job: ImportJob) -> ImportJob:
+    """Queue the import task for a pending job.
+
+    The job's row must be committed (the views run in autocommit): the task is
+    sent at once so that a broker that is down is a 503 for this request,
+    never a job left ``pending`` with nothing queued.
+
+    Raises:
+        FieldError: ``job``: not pending.
+        ServiceUnavailable: The broker is down; the job is kept, marked not
+            queued, and may be retried (`import_job_retry`).
+    """
+    queueing = _fresh_queueing(job)
+    if job.state != ImportJob.State.PENDING or not ImportJob.objects.filter(
+        pk=job.pk, state=ImportJob.State.PENDING, started_at__isnull=True
+    ).update(**queueing):
+        raise FieldError({"job": f"This import is {job.get_state_display().lower()}."})
+    for name, value in queueing.items():
+        setattr(job, name, value)
+    return _send(job)
+
+
+def import_job_retry(*, job: ImportJob) -> ImportJob:
+    """Queue again a job that could not be queued, or that is stuck pending.
+
+    Raises:
+        Conflict: The job is mapping, running, done or failed for another
+            reason (its error says why), or pending and not stuck yet.
+        ServiceUnavailable: The broker is still down (the job stays retryable).
+    """
+    if not import_job_retryable(job):
+        if job.state == ImportJob.State.PENDING:
+            raise Conflict(
+                "This import is queued and waiting for a worker; it can be "
+                f"retried if no worker starts it within {queue_timeout() // 60} "
+                "minutes."
+            )
+        raise Conflict(
+            f"This import is {job.get_state_display().lower()}; only an import "
+            "that could not be queued can be retried."
+        )
+    reset = {
+        "state": ImportJob.State.PENDING,
+        "phase": "",
+        "error": "",
+        "finished_at": None,
+        **_fresh_queueing(job),
+    }
+    if import_job_not_queued(job):
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, state=ImportJob.State.FAILED, phase=NOT_QUEUED
+        ).update(**reset)
+    else:
+        claimed = ImportJob.objects.filter(
+            pk=job.pk,
+            state=ImportJob.State.PENDING,
+            started_at__isnull=True,
+            task_id=job.task_id,
+        ).update(**reset)
+    if not claimed:
+        raise Conflict("This import changed at the same time; reload it.")
+    for name, value in reset.items():
+        setattr(job, name, value)
+    return _send(job)
 
 
 def _update(job: ImportJob, **values: Any) -> None:
@@ -212,14 +381,28 @@ def _update(job: ImportJob, **values: Any) -> None:
         setattr(job, name, value)
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Run an import (the task's body); see the module docstring."""
+def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob:
+    """Run an import (the task's body); see the module docstring.
+
+    ``task_id`` is the message's id: a message other than the job's current
+    one (superseded by a retry) does nothing; a redelivery of the current
+    one (its worker was lost) runs the job again, which is safe because the
+    write is one transaction. ``None`` (a direct call) skips that check.
+    """
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return job  # a duplicate delivery
-    _update(
-        job, state=ImportJob.State.RUNNING, phase="reading", started_at=timezone.now()
+    claim = ImportJob.objects.filter(
+        pk=job_id, state__in=(ImportJob.State.PENDING, ImportJob.State.RUNNING)
     )
+    if task_id is not None:
+        claim = claim.filter(task_id__in=("", task_id))
+    if not claim.update(
+        state=ImportJob.State.RUNNING, phase="reading", started_at=timezone.now()
+    ):
+        job.refresh_from_db()
+        return job  # superseded by a retry, or finished meanwhile
+    job.refresh_from_db()
     try:
         plan = _read_apkg(job) if job.kind == ImportJob.Kind.APKG else _read_csv(job)
         _update(job, phase="writing", total=len(plan.notes), done=len(plan.notes))

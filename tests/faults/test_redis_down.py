@@ -183,3 +183,55 @@ def test_with_redis_down_study_goes_on_and_queued_work_survives(
     ).exists()
     health = http("GET", f"{web}/healthz")
     assert health.status == 200 and health.body["broker"]["status"] == "ok"
+
+
+def test_with_redis_down_an_import_is_kept_and_its_owner_retries_it(
+    private_redis, services
+):
+    """The mapping call answers 503 naming the queue, quickly; the job is
+    failed/not_queued with its mapping; once Redis is back the owner's retry
+    queues it and a worker imports it once."""
+    from flashcards.interop import import_job_create
+    from flashcards.models import Deck, ImportJob
+
+    env = services.env(
+        redis_url=private_redis.url, database_url=database_url_for_services()
+    )
+    web = services.web(env)
+    owner = UserFactory()
+    token = token_for(owner)
+    job = import_job_create(owner=owner, filename="cards.csv", data=b"q,a\n1+1,2\n")
+
+    private_redis.stop()
+
+    mapped = http(
+        "POST",
+        f"{web}/api/v1/imports/{job.pk}/mapping/",
+        token=token,
+        data={"columns": {"front": 0, "back": 1}, "header": False},
+    )
+    assert mapped.status == 503, mapped.body
+    assert "import queue is unavailable" in mapped.body["error"]["message"]
+    assert mapped.seconds < 5, mapped.seconds
+    detail = http("GET", f"{web}/api/v1/imports/{job.pk}/", token=token)
+    assert detail.body["state"] == "failed" and detail.body["phase"] == "not_queued"
+    assert detail.body["retryable"] is True
+    assert detail.body["mapping"] == {"front": 0, "back": 1}
+    again = http("POST", f"{web}/api/v1/imports/{job.pk}/retry/", token=token)
+    assert again.status == 503, again.body
+
+    private_redis.start()
+
+    retried = http("POST", f"{web}/api/v1/imports/{job.pk}/retry/", token=token)
+    assert retried.status == 202, retried.body
+    assert retried.body["state"] == "pending"
+    services.worker(env, name="import-after-outage", redis_url=private_redis.url)
+    done = wait_for(
+        lambda: (j := ImportJob.objects.get(pk=job.pk)).finished and j,
+        timeout=30,
+        what="the retried import",
+        every=0.2,
+    )
+    assert done.state == ImportJob.State.DONE, done.error
+    assert done.result["notes"] == 2
+    assert Deck.objects.filter(owner=owner).count() == 1

@@ -504,6 +504,11 @@ RULES: dict[str, Probe | list[Probe]] = {
         "/api/v1/imports/{import_job}/mapping/",
         OWNER,
     ),
+    "api/v1/imports/<int:job_id>/retry/": (
+        "POST",
+        "/api/v1/imports/{import_job}/retry/",
+        OWNER,
+    ),
     "api/v1/decks/<int:deck_id>/export.apkg": per_deck(
         "GET", "/api/v1/decks/{deck}/export.apkg", READERS
     ),
