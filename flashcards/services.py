@@ -14,9 +14,11 @@ same card write one review and the other gets a 409. A client passes the
 that saw the card before the first answer is also a 409, not a second review.
 
 The same ``client_review_id`` sent again returns the first result and changes
-nothing. A ``reviewed_at`` in the future (more than `CLOCK_SKEW` ahead), before
-the card's last review, or older than ``FLASHCARDS_MAX_OFFLINE_AGE_DAYS``
-(default 90) is refused. `card_review_many` applies a batch of offline reviews
+nothing, also when the copies race: each looks for the log again once it holds
+the memory row (and after a unique-constraint or version conflict), so every
+copy gets the first result. A ``reviewed_at`` in the future (more than
+`CLOCK_SKEW` ahead), before the card's last review, or older than
+``FLASHCARDS_MAX_OFFLINE_AGE_DAYS`` (default 90) is refused. `card_review_many` applies a batch of offline reviews
 in time order.
 
 Undo marks the learner's last review ``undone_at`` (the log stays append-only:
@@ -674,6 +676,12 @@ def card_review(
     try:
         with transaction.atomic():
             memory = _memory_for_update(learner=learner, card=card, now=now)
+            # A copy of this answer may have committed while this one waited
+            # for the memory row: its log is the answer for every copy, before
+            # the row's new version, suspension or last review refuse this one.
+            twin = _existing(learner=learner, client_review_id=client_id)
+            if twin is not None:
+                return _replayed(twin, card_id=card_id)
             if expected_version is not None and memory.version != expected_version:
                 raise Conflict(
                     "This card changed since it was shown (answered in another tab?)."
@@ -696,11 +704,14 @@ def card_review(
                 now=now,
                 graded=graded,
             )
-    except IntegrityError:
-        # The same client_review_id racing itself, or two first answers at once.
+    except (IntegrityError, Conflict) as exc:
+        # The same client_review_id racing itself (its log written first, or
+        # the unique constraint hit), or two first answers at once.
         existing = _existing(learner=learner, client_review_id=client_id)
         if existing is not None:
             return _replayed(existing, card_id=card_id)
+        if isinstance(exc, Conflict):
+            raise
         raise Conflict("This card was answered elsewhere at the same time.") from None
     return ReviewResult(log=log, created=True)
 
