@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
@@ -27,23 +29,42 @@ class UserOutputSerializer(serializers.ModelSerializer):
         fields = ("id", "username", "email", "role", "time_zone", "day_start_hour")
 
 
-class TokenCreateApi(APIView):
-    """Exchange a username and password for an API token."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+class TokenApi(APIView):
+    """POST exchanges a username and password for the account's API token;
+    DELETE revokes the token (sign out a client). Changing or resetting the
+    password revokes it too."""
 
     class InputSerializer(StrictSerializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
+        class Meta:
+            ref_name = "TokenCreateInput"
+
     class OutputSerializer(serializers.Serializer):
         token = serializers.CharField()
         user = UserOutputSerializer()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+        class Meta:
+            ref_name = "TokenCreateOutput"
+
+    # Issuing a token reads no credentials (a stale header is no 401) and is
+    # throttled as a login; revoking one needs the token or a session.
+    def _issuing(self) -> bool:
+        return getattr(self.request, "method", None) == "POST"
+
+    def get_authenticators(self) -> list[Any]:
+        return [] if self._issuing() else super().get_authenticators()
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self._issuing() else [IsAuthenticated()]
+
+    def get_throttles(self) -> list[Any]:
+        return [ScopedRateThrottle()] if self._issuing() else super().get_throttles()
+
+    throttle_scope = "login"
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,6 +73,17 @@ class TokenCreateApi(APIView):
             raise FieldError({"password": "Username or password is wrong."})
         token, _ = Token.objects.get_or_create(user=user)
         return Response(self.OutputSerializer({"token": token.key, "user": user}).data)
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Revoke the account's API token: the client sending it is "
+        "signed out, and the next POST issues a new token. 204 also when there "
+        "is no token left to revoke.",
+    )
+    def delete(self, request: Request) -> Response:
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SignupApi(APIView):

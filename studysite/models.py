@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 
 TEACHER_GROUP = "teacher"
 
@@ -39,6 +40,36 @@ class User(AbstractUser):
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text="Hour (0-23, local time) at which a new study day begins.",
     )
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; a new password, or none, ends every API token of the account.
+
+        A token stands for the password that earned it: changing the password
+        on the page, completing a reset, the admin's or ``changepassword``'s
+        new password, or an unusable one all end the account's tokens (a
+        client signs in again). Django's rehash of the same password on login
+        (``check_password`` with a new hasher) is not a change.
+        """
+        update_fields = kwargs.get("update_fields")
+        replaced = self._password is not None or getattr(
+            self, "_password_disabled", False
+        )
+        password_changed = (
+            replaced
+            and not self._state.adding
+            and (update_fields is None or "password" in update_fields)
+        )
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            super().save(*args, **kwargs)
+            if password_changed:
+                from rest_framework.authtoken.models import Token
+
+                Token.objects.filter(user=self).delete()
+        self._password_disabled = False
 
     @property
     def is_teacher(self) -> bool:

@@ -6,7 +6,7 @@ from studysite import api_errors, apis, csp, views
 from studysite.health import healthz
 
 api_v1 = [
-    path("auth/token/", apis.TokenCreateApi.as_view(), name="api-token"),
+    path("auth/token/", apis.TokenApi.as_view(), name="api-token"),
     path("auth/signup/", apis.SignupApi.as_view(), name="api-signup"),
     path("auth/me/", apis.MeApi.as_view(), name="api-me"),
     path("", include("lessons.api_urls")),

@@ -365,7 +365,10 @@ RULES: dict[str, Probe | list[Probe]] = {
     "api/schema/": ("GET", "/api/schema/", ALL),
     "api/docs/": ("GET", "/api/docs/", ALL),
     # API: accounts
-    "api/v1/auth/token/": ("POST", "/api/v1/auth/token/", ALL),
+    "api/v1/auth/token/": [
+        ("POST", "/api/v1/auth/token/", ALL),
+        ("DELETE", "/api/v1/auth/token/", SIGNED_IN),  # revokes one's own token
+    ],
     "api/v1/auth/signup/": ("POST", "/api/v1/auth/signup/", ALL),
     "api/v1/auth/me/": ("GET", "/api/v1/auth/me/", SIGNED_IN),
     # API: lessons (public reading and calculators)
