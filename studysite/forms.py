@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 
 from studysite.models import User, time_zone_choices
+from studysite.throttling import count_hit, rate_for
+
+logger = logging.getLogger(__name__)
 
 
 class SignupForm(UserCreationForm):
@@ -29,3 +35,18 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("email", "time_zone", "day_start_hour")
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form; each account gets THROTTLE_PASSWORD_RESET_ACCOUNT
+    mails (3 an hour by default), however often and however spelt its address
+    is asked for. Past that no mail goes, and the page says what it says for
+    an address with no account."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        allowed, seconds = rate_for("password_reset_account")
+        for user in super().get_users(email):
+            if count_hit(f"password-reset:user:{user.pk}", seconds=seconds) > allowed:
+                logger.warning("password reset for user %s: over its limit", user.pk)
+                continue
+            yield user

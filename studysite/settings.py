@@ -298,6 +298,8 @@ REST_FRAMEWORK = {
         "signup": envstr("THROTTLE_SIGNUP", "10/hour"),
         "demo_runs": envstr("THROTTLE_DEMO_RUNS", "30/min"),
         "csp_report": envstr("THROTTLE_CSP_REPORTS", "60/min"),
+        "password_reset": envstr("THROTTLE_PASSWORD_RESET", "10/hour"),
+        "password_reset_account": envstr("THROTTLE_PASSWORD_RESET_ACCOUNT", "3/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "studysite.pagination.Pagination",
     "PAGE_SIZE": 50,

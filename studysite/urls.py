@@ -28,6 +28,11 @@ urlpatterns = [
         views.ThrottledLoginView.as_view(),
         name="login",
     ),
+    path(
+        "accounts/password_reset/",
+        views.ThrottledPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

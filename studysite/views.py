@@ -5,13 +5,13 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
-from studysite.forms import PreferencesForm, SignupForm
+from studysite.forms import LimitedPasswordResetForm, PreferencesForm, SignupForm
 from studysite.throttling import client_address, count_hit, hits, rate_for
 
 # What each kind of user does first; a step shows once its page exists.
@@ -139,4 +139,34 @@ class ThrottledLoginView(LoginView):
             return response
         for key in keys:
             count_hit(key, seconds=seconds)
+        return super().post(request, *args, **kwargs)
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's reset page, limited per client address (THROTTLE_PASSWORD_RESET,
+    10 an hour): past it, a 429 with the form and a message, and no mail. Per
+    account, the form sends at most THROTTLE_PASSWORD_RESET_ACCOUNT mails and
+    answers the same either way."""
+
+    form_class = LimitedPasswordResetForm
+
+    def post(
+        self, request: HttpRequest, *args: object, **kwargs: object
+    ) -> HttpResponse:
+        allowed, seconds = rate_for("password_reset")
+        key = f"password-reset:ip:{client_address(request)}"
+        if hits(key) >= allowed:
+            form = self.get_form()
+            form.is_bound = True
+            form._errors, form.cleaned_data = {}, {}
+            form.add_error(
+                None,
+                "Too many password reset requests from your network. "
+                "Wait an hour and try again.",
+            )
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            response["Retry-After"] = str(seconds)
+            return response
+        count_hit(key, seconds=seconds)
         return super().post(request, *args, **kwargs)
