@@ -30,6 +30,13 @@ _DECK = int(_SEED["deck"])
 _TOKENS = list(_SEED["tokens"])
 _NEXT_TOKEN = itertools.count()
 PHASE = os.environ.get("LOAD_PHASE", "mixed")
+# Each answer acknowledged with 201, one client_review_id a line, for run.py to
+# compare with the rows stored (locust runs its users in one process).
+_ACKS = (
+    open(os.environ["LOAD_ACK_FILE"], "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+    if os.environ.get("LOAD_ACK_FILE")
+    else None
+)
 TRIVIAL_WEIGHT = int(os.environ.get("LOAD_TRIVIAL_WEIGHT", "10"))
 # Good mostly; some Again (the card comes back) and Easy (it leaves for days).
 RATINGS = [3] * 7 + [1] * 2 + [4]
@@ -100,5 +107,7 @@ class Learner(FastHttpUser):
                 resp.failure(f"{resp.status_code}: {(resp.text or '')[:200]}")
                 self.card = None
                 return
+            if _ACKS is not None:
+                _ACKS.write(body["client_review_id"] + "\n")
             cards = resp.json()["queue"]["cards"]
             self.card = cards[0] if cards else None

@@ -45,6 +45,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +100,14 @@ class ThrowawayDatabase:
         with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.name}"')
+
+    def review_ids(self) -> Counter:
+        """Each stored review's ``client_review_id``, with its count."""
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=5) as conn:
+            rows = conn.execute("SELECT client_review_id FROM flashcards_reviewlog")
+            return Counter(str(value) for (value,) in rows)
 
     def drop(self) -> None:
         try:
@@ -286,6 +295,7 @@ def run_locust(
         **env,
         "LOAD_PHASE": phase,
         "LOAD_TRIVIAL_WEIGHT": str(trivial_weight),
+        "LOAD_ACK_FILE": str(out / f"{phase}_acks.txt"),
     }
     started = time.monotonic()
     done = subprocess.run(
@@ -413,6 +423,35 @@ def _sqlite(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"load test could not run: {exc}", file=sys.stderr)
         return 2
+
+
+def acked_ids(path: Path) -> list[str]:
+    """The ``client_review_id`` of each answer locust saw acknowledged (201)."""
+    if not path.exists():
+        return []
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def reviews_stored_report(acked: list[str], stored: Counter) -> int:
+    """Reviews acknowledged against rows stored: 1 unless one row each.
+
+    Every answer has a fresh ``client_review_id`` (the baseline posts none), so
+    each acknowledged answer must be exactly one row. Rows whose answer was
+    not acknowledged are answers still in flight when locust stopped its users
+    (shown, not an error).
+    """
+    missing = [key for key in acked if key not in stored]
+    duplicates = [key for key, n in stored.items() if n > 1]
+    unacked = len(set(stored) - set(acked))
+    print(
+        f"reviews sent (acknowledged) {len(acked)}, stored {sum(stored.values())}: "
+        f"missing {len(missing)}, duplicates {len(duplicates)}, "
+        f"stored but not acknowledged (in flight at the stop) {unacked}"
+    )
+    if missing or duplicates or len(set(acked)) != len(acked):
+        print("FAIL: an acknowledged review is not stored exactly once")
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -543,6 +582,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"({args.trivial_share}% trivial), {args.cards}-card deck"
             )
             code = report(mixed, baseline, args.seconds)
+            code = max(
+                code,
+                reviews_stored_report(
+                    acked_ids(workdir / "mixed_acks.txt"), db.review_ids()
+                ),
+            )
             server_errors = log.read_text(errors="replace") if log.exists() else ""
             if "Traceback" in server_errors:
                 print("gunicorn logged errors:\n" + server_errors[-3000:])

@@ -68,3 +68,12 @@ def test_the_load_script_runs_a_short_load_without_errors():
     assert re.search(
         r"ratio review-loop throughput / trivial-alone throughput: \d", out
     )
+    # Reviews sent equal reviews stored: one row per acknowledged answer.
+    stored = re.search(
+        r"reviews sent \(acknowledged\) (\d+), stored (\d+): missing (\d+), "
+        r"duplicates (\d+)",
+        out,
+    )
+    assert stored, out[-4000:]
+    assert int(stored.group(1)) > 0
+    assert stored.group(3) == stored.group(4) == "0", out[-4000:]
