@@ -1,8 +1,11 @@
 """Note types: which fields a note needs, which cards it makes, what they show.
 
-Pure (no Django): the services validate a note's fields here, ask how many
+No Django: the services validate a note's fields here, ask how many
 cards (and which ordinals) it makes, and render a card's two sides as
 markdown; the HTML comes from ``lessons.rendering.render_user_markdown``.
+Every text of a note (field names and values, nested ones such as a
+parametric note's limits, tags) must be text a database can store
+(`studysite.text`): imports and pages reach here without the API's parser.
 
 =================  =========================================  ================
 type               fields                                     cards (ordinals)
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lessons import problems
+from studysite import storable
 
 MAX_FIELD_CHARS = 20_000
 MAX_TAGS = 50
@@ -389,8 +393,15 @@ def validate_note(
         raise NoteContentError({"fields": "Must be an object of named fields."})
     allowed = set(kind.required) | set(kind.optional)
     for name in fields:
-        if name not in allowed:
+        if not isinstance(name, str) or storable.text_problem(name):
+            errors["fields"] = "Field names must be text a database can store."
+        elif name not in allowed:
             errors[f"fields.{name}"] = f"Unknown field for a {note_type} note."
+    unstorable = storable.first_problems(
+        {k: v for k, v in fields.items() if k in allowed}, "fields"
+    )
+    if unstorable:
+        raise NoteContentError({**errors, **unstorable, **_tag_problems(tags)})
     errors |= {f"fields.{k}": v for k, v in kind.check(fields).items()}
     clean_tags = _clean_tags(tags, errors)
     if errors:
@@ -399,7 +410,19 @@ def validate_note(
     return cleaned, clean_tags
 
 
+def _tag_problems(tags: Any) -> dict[str, str]:
+    """Tags whose text cannot be stored, by position (``tags[2]``)."""
+    if isinstance(tags, str):
+        tags = tags.split()
+    if not isinstance(tags, list | tuple):
+        return {}
+    return storable.first_problems(list(tags), "tags")
+
+
 def _clean_tags(tags: Any, errors: dict[str, str]) -> list[str]:
+    if problems_found := _tag_problems(tags):
+        errors.update(problems_found)
+        return []
     if tags is None:
         return []
     if isinstance(tags, str):

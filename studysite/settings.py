@@ -283,6 +283,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "studysite.schema.AutoSchema",
+    # DRF's parsers, refusing deep nesting and text no database stores (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "studysite.parsers.JSONParser",
+        "studysite.parsers.FormParser",
+        "studysite.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "studysite.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "studysite.throttling.AnonRateThrottle",
