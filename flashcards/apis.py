@@ -57,6 +57,7 @@ from studysite import permissions
 from studysite.api_errors import FieldError, error_body, error_response
 from studysite.parsers import MultiPartParser
 from studysite.serializers import StrictSerializer
+from studysite.storable import MAX_INT
 
 # --- output ---------------------------------------------------------------------
 
@@ -371,7 +372,9 @@ class NoteDetailApi(APIView):
 
 
 class QueueParamsSerializer(serializers.Serializer):
-    deck = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    deck = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_INT
+    )
     limit = serializers.IntegerField(
         required=False, default=10, min_value=0, max_value=selectors.MAX_QUEUE_LIMIT
     )
@@ -404,14 +407,16 @@ class StudyQueueApi(APIView):
 
 
 class _NextSerializer(StrictSerializer):
-    deck = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    deck = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_INT
+    )
     limit = serializers.IntegerField(
         required=False, default=1, min_value=0, max_value=selectors.MAX_QUEUE_LIMIT
     )
 
 
 class ReviewInputSerializer(StrictSerializer):
-    card = serializers.IntegerField(min_value=1)
+    card = serializers.IntegerField(min_value=1, max_value=MAX_INT)
     rating = serializers.IntegerField(
         min_value=Rating.AGAIN,
         max_value=Rating.EASY,
@@ -428,7 +433,9 @@ class ReviewInputSerializer(StrictSerializer):
     answer = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000
     )
-    version = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    version = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_INT
+    )
     variant = serializers.CharField(
         required=False,
         allow_null=True,
@@ -787,15 +794,18 @@ class NoteBulkApi(APIView):
     """Add or remove tags on, move or delete some notes of one's own deck."""
 
     class InputSerializer(StrictSerializer):
-        deck = serializers.IntegerField(min_value=1)
+        deck = serializers.IntegerField(min_value=1, max_value=MAX_INT)
         notes = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), max_length=5000
+            child=serializers.IntegerField(min_value=1, max_value=MAX_INT),
+            max_length=5000,
         )
         action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
         tags = serializers.ListField(
             child=serializers.CharField(max_length=64), required=False, default=list
         )
-        target = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+        target = serializers.IntegerField(
+            min_value=1, max_value=MAX_INT, required=False, allow_null=True
+        )
 
     @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
