@@ -191,6 +191,10 @@ class Problem:
         }
 
 
+# What a limit may hold: the JSON scalars (never a list or object in a list).
+_SCALAR = (str, int, float, bool)
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """One randomized parameter: a list of choices or a numeric grid.
@@ -242,6 +246,11 @@ class ParamSpec:
             return self.choices
         if isinstance(limit, str) or not isinstance(limit, Sequence):
             limit = [limit]
+        if not all(isinstance(item, _SCALAR) for item in limit):
+            raise ProblemInputError(
+                self.name,
+                f"limit must be one of {list(self.choices)} or a list of them",
+            )
         allowed = tuple(c for c in self.choices if c in set(limit))
         if not allowed:
             raise ProblemInputError(
@@ -254,9 +263,18 @@ class ParamSpec:
             raise ValueError(f"{self.name}: a range needs low, high and step")
         if limit is None:
             return self.low, self.high
+        if (
+            isinstance(limit, str)
+            or not isinstance(limit, Sequence)
+            or len(limit) != 2
+            or not all(
+                isinstance(x, _SCALAR) and not isinstance(x, bool) for x in limit
+            )
+        ):
+            raise ProblemInputError(self.name, "limit must be [low, high]")
         try:
             low, high = (float(x) for x in limit)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ProblemInputError(self.name, "limit must be [low, high]") from None
         low, high = max(low, self.low), min(high, self.high)
         if not low <= high or math.floor(
