@@ -7,6 +7,9 @@ domain raises ``PrecisionInputError`` with the fields, mapped to ``FieldError``.
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -209,6 +212,90 @@ def _parameters(calculator: selectors.Calculator) -> list[OpenApiParameter]:
     ]
 
 
+OVERFLOW_MESSAGE = (
+    "Too large: the result overflows (past about 1.8e308, the largest "
+    "floating-point number)."
+)
+
+
+def _overflowed(value: Any) -> bool:
+    """Whether a result holds a number past float range: inf or NaN (which
+    ``json_safe`` spells as strings) or a whole number no float can hold."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif _out_of_range(item):
+            return True
+    return False
+
+
+def _out_of_range(number: Any) -> bool:
+    if isinstance(number, bool):
+        return False
+    if isinstance(number, float):
+        return not math.isfinite(number)
+    if isinstance(number, int):
+        return abs(number) > sys.float_info.max
+    return number in ("inf", "-inf", "nan")
+
+
+def _runs_in_range(name: str, query: Mapping[str, Any]) -> bool:
+    try:
+        return not _overflowed(selectors.calculate(name, query))
+    except (OverflowError, PrecisionInputError):
+        return False
+
+
+def _overflowing_inputs(name: str, query: Mapping[str, Any]) -> list[str]:
+    """The numeric inputs that make the result overflow: each one that, set
+    to 1, brings it back in range; all given numeric inputs if none alone does."""
+    numeric = [
+        p.name
+        for p in selectors.CALCULATORS[name].params
+        if p.kind in ("count", "number") and str(query.get(p.name, "")).strip()
+    ]
+    alone = [n for n in numeric if _runs_in_range(name, {**query, n: "1"})]
+    return alone or numeric
+
+
+def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
+    """Run calculator ``name`` on a query string, refusing inputs so large
+    that a formula overflows (Python raises ``OverflowError`` converting a
+    huge whole number to float, or the result is infinite).
+
+    Raises:
+        PrecisionInputError: naming every bad field (the domain's checks).
+        FieldError: naming each input that makes the result overflow.
+    """
+    query = {key: query.get(key) for key in query}
+    try:
+        result = selectors.calculate(name, query)
+    except OverflowError:
+        result = None
+    except PrecisionInputError as error:
+        inputs = {p.name for p in selectors.CALCULATORS[name].params}
+        if set(error.errors) <= inputs:
+            raise
+        # The domain refused a derived value (total_bytes: inf): an overflow
+        # when some input alone brings it back, else the domain's own answer.
+        culprits = [
+            n
+            for n in _overflowing_inputs(name, query)
+            if _runs_in_range(name, {**query, n: "1"})
+        ]
+        if not culprits:
+            raise
+        raise FieldError(dict.fromkeys(culprits, OVERFLOW_MESSAGE)) from None
+    if result is not None and not _overflowed(result):
+        return result
+    culprits = _overflowing_inputs(name, query)
+    raise FieldError(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
+
+
 def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
     """One APIView per calculator, its query parameters documented from the
     selector's parameter list (each class needs its own ``get`` for that)."""
@@ -220,7 +307,7 @@ def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self: _PublicApi, request: Request) -> Response:
-        return Response(selectors.calculate(name, request.query_params))
+        return Response(calculate(name, request.query_params))
 
     return type(
         class_name,
