@@ -75,3 +75,50 @@ def test_env_example_lists_every_variable_the_settings_read():
         if "=" in line and not line.startswith("#")
     }
     assert read <= listed, read - listed
+
+
+def _rendered_services(tmp_path: Path, dotenv: str | None) -> dict:
+    import json
+
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "SECURE_SSL_REDIRECT", "NUM_PROXIES")
+    }
+    result = subprocess.run(
+        [*_compose(), "config", "--format", "json"],
+        cwd=tmp_path,
+        env={**env, "SECRET_KEY": "s", "ALLOWED_HOSTS": "h"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["services"]
+
+
+@pytest.mark.parametrize("dotenv", ["none", "copy of .env.example"])
+def test_the_production_stack_runs_with_debug_off(tmp_path, dotenv):
+    """With no .env, or with one copied from .env.example as the compose
+    file says to, every app container runs with DEBUG=False."""
+    text = None
+    if dotenv != "none":
+        text = (
+            (ROOT / ".env.example")
+            .read_text()
+            .replace("SECRET_KEY=", "SECRET_KEY=s", 1)
+        )
+    services = _rendered_services(tmp_path, text)
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["DEBUG"] == "False", (name, environment)
+        assert environment.get("NUM_PROXIES", "0") == "0"  # no proxy in compose
+
+
+def test_the_image_defaults_to_debug_off():
+    text = (ROOT / "Dockerfile").read_text()
+    assert "ENV DEBUG=False" in text
+    assert text.index("ENV DEBUG=False") < text.index("CMD ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,13 @@ def _django(
             {"CELERY_TASK_SOFT_TIME_LIMIT": "200", "CELERY_TASK_TIME_LIMIT": "100"},
             "CELERY_TASK_SOFT_TIME_LIMIT must be lower than CELERY_TASK_TIME_LIMIT",
         ),
+        ({"NUM_PROXIES": "-1"}, "NUM_PROXIES must be at least 0, got -1"),
+        ({"NUM_PROXIES": "one"}, "NUM_PROXIES must be an integer"),
+        (
+            {"SECURE_PROXY_SSL_HEADER": "True"},
+            "SECURE_PROXY_SSL_HEADER=True needs NUM_PROXIES",
+        ),
+        ({"SECURE_PROXY_SSL_HEADER": "yes"}, "SECURE_PROXY_SSL_HEADER must be True"),
     ],
 )
 def test_bad_setting_stops_start_up_with_a_clear_message(env, message):
@@ -180,3 +188,110 @@ def test_cookies_go_over_plain_http_only_while_debugging():
     assert values["CSRF_COOKIE_SECURE"] is False
     assert values["SESSION_COOKIE_HTTPONLY"] is True
     assert values["SESSION_COOKIE_SAMESITE"] == values["CSRF_COOKIE_SAMESITE"] == "Lax"
+
+
+PRODUCTION = {
+    "DEBUG": "False",
+    "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-9876543210",
+    "ALLOWED_HOSTS": "study.example.org",
+}
+
+
+def _setting(env_overrides: dict[str, str], name: str) -> object:
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps(getattr(settings, {name!r}, None)))"
+    )
+    result = _django(env_overrides, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _compose_environment() -> dict[str, str]:
+    """The web service's environment in docker-compose.yml, each ``${X:-d}``
+    at its default (what `docker compose up` gives with no .env)."""
+    import re
+
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = {}
+    for name, value in spec["x-app"]["environment"].items():
+        env[name] = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value))
+    return env
+
+
+def _deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _django(env, "check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_check_deploy_with_composes_settings_warns_only_that_http_is_not_redirected():
+    """Compose serves plain HTTP on port 8000 (SECURE_SSL_REDIRECT=False): the
+    one warning is W008, as the README says."""
+    env = _compose_environment()
+    assert env["SECURE_SSL_REDIRECT"] == "False"
+    env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = _deploy_check({**PRODUCTION, **env})
+    assert result.returncode != 0
+    warnings = re.findall(r"\((security\.\w+)\)", result.stderr + result.stdout)
+    assert warnings == ["security.W008"], result.stderr
+
+
+def test_check_deploy_is_clean_behind_a_tls_proxy_that_the_settings_trust():
+    result = _deploy_check(
+        {
+            **PRODUCTION,
+            "NUM_PROXIES": "1",
+            "SECURE_PROXY_SSL_HEADER": "True",
+            "SECURE_SSL_REDIRECT": "True",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_x_forwarded_proto_is_not_trusted_unless_a_proxy_is_configured():
+    assert _setting(PRODUCTION, "SECURE_PROXY_SSL_HEADER") is None
+    behind_proxy = {**PRODUCTION, "NUM_PROXIES": "1"}
+    assert _setting(behind_proxy, "SECURE_PROXY_SSL_HEADER") is None
+    trusted = {**behind_proxy, "SECURE_PROXY_SSL_HEADER": "True"}
+    assert _setting(trusted, "SECURE_PROXY_SSL_HEADER") == [
+        "HTTP_X_FORWARDED_PROTO",
+        "https",
+    ]
+
+
+def test_a_client_saying_https_is_still_redirected_without_a_trusted_proxy(
+    client, settings
+):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = None
+    response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
+def test_health_is_not_redirected_to_https(client, settings):
+    """The container's own health check and monitors poll plain HTTP."""
+    settings.SECURE_SSL_REDIRECT = True
+    from studysite import settings as site_settings
+
+    settings.SECURE_REDIRECT_EXEMPT = site_settings.SECURE_REDIRECT_EXEMPT
+    assert client.get("/healthz").status_code in (200, 503)
+
+
+def test_debug_is_on_in_a_checkout_with_nothing_set():
+    """`make run` and manage.py in a checkout need no variable at all."""
+    assert _setting({}, "DEBUG") is True
+
+
+def test_debug_is_off_with_composes_settings_and_a_copy_of_env_example():
+    """A .env copied from .env.example, as compose's header says to, keeps
+    DEBUG off (the image's default too)."""
+    example = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            example[name] = value.split("#", 1)[0].strip()
+    assert example["DEBUG"] == "False"
+    assert _compose_environment()["DEBUG"] == "False"
