@@ -16,6 +16,7 @@ import pytest
 from lessons.models import GenerationJob
 from tests.factories import TeacherFactory, UserFactory
 from tests.faults.conftest import database_url_for_services, http, token_for, wait_for
+from tests.lessons.classes_factories import class_with
 from tests.lessons.quiz_factories import QuizFactory
 from workers.models import DemoRun
 from workers.services import BROKER_DOWN_ERROR
@@ -88,10 +89,13 @@ def test_with_redis_down_study_goes_on_and_queued_work_survives(
         redis_url=private_redis.url, database_url=database_url_for_services()
     )
     web = services.web(env)
-    learner = token_for(UserFactory())
+    learner_user = UserFactory()
+    learner = token_for(learner_user)
     teacher_user = TeacherFactory()
     teacher = token_for(teacher_user)
     quiz = QuizFactory(teacher=teacher_user)
+    # The quiz is for the teacher's class, which the learner is in.
+    class_with(teacher_user, learner_user, quiz=quiz)
     deck = _deck_with_cards(web, learner, 4)
 
     # Queued while Redis is up; no worker yet.
