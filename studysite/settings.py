@@ -379,7 +379,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-HEALTHZ_WORKER_TIMEOUT = 1.0
+# Each worker writes a heartbeat this often; /healthz counts a worker alive
+# while its last one is younger than the TTL (studysite.heartbeat).
+WORKER_HEARTBEAT_SECONDS = 10
+WORKER_HEARTBEAT_TTL = 30
 
 # Flashcards: how old a review done offline may be when it reaches the server.
 FLASHCARDS_MAX_OFFLINE_AGE_DAYS = envint(

@@ -18,9 +18,29 @@ def test_ping_round_trip_through_a_real_worker(celery_worker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_healthz_sees_the_worker(celery_worker, client, settings):
+def test_healthz_sees_the_worker(celery_worker, client, settings, admin_user):
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert client.get("/healthz").json()["workers"] == {"status": "ok"}
+    client.force_login(admin_user)
     body = client.get("/healthz").json()
     assert body["broker"]["status"] == "ok"
     assert body["workers"]["status"] == "ok"
-    assert any(name.startswith("test-") for name in body["workers"]["workers"])
+    mine = [n for n in body["workers"]["workers"] if n.startswith("test-")]
+    assert mine, body["workers"]
+    assert body["workers"]["queues"][mine[0]] == ["default", "gpu"]
+
+
+def test_the_worker_writes_its_own_heartbeat_into_redis(celery_worker, settings):
+    import json
+
+    import redis
+
+    from studysite import heartbeat
+
+    client = redis.Redis.from_url(settings.REDIS.cache_url)
+    alive = heartbeat.alive(client, ttl=settings.WORKER_HEARTBEAT_TTL)
+    mine = [w for w in alive if w["pid"] == celery_worker.pid]
+    assert len(mine) == 1, alive
+    key = heartbeat.KEY_PREFIX + mine[0]["name"]
+    assert 0 < client.ttl(key) <= settings.WORKER_HEARTBEAT_TTL
+    assert json.loads(client.get(key))["queues"] == ["default", "gpu"]

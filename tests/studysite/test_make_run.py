@@ -79,9 +79,10 @@ def test_make_run_serves_healthz_and_stops_cleanly(tmp_path):
                 break
             assert proc.poll() is None, proc.stdout.read()
             time.sleep(1)
+        # ok overall: the database, the embedded Redis and the worker's
+        # heartbeat (anyone sees only the statuses).
         assert body is not None and body["status"] == "ok", body
-        assert body["broker"]["embedded"] is True
-        assert body["workers"]["workers"]
+        assert body["workers"] == {"status": "ok"}
         family = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert "redis-server" in names and "celery" in names and "runserver" in names
