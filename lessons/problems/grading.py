@@ -16,6 +16,7 @@ Pure Python; imports nothing from Django.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -110,6 +111,13 @@ def grade_part(part: Part, text: object) -> Grade:
             "wrong", value_correct=number_right, unit_correct=False, feedback=feedback
         )
     converted = target.from_base(typed_unit.to_base(reading.value))
+    if not math.isfinite(converted):
+        # 1e308 GB is readable, but no float holds it in bytes.
+        return verdict(
+            "wrong",
+            unit_correct=True,
+            feedback=f"Far too large: the answer is {expected}.",
+        )
     if part.tolerance.accepts(part.answer, converted):
         return verdict(
             "correct",
