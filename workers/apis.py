@@ -25,13 +25,13 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from studysite.parsers import JSONParser
 from studysite.serializers import StrictSerializer
 from workers.demos import UnknownDemoError, get_demo
 from workers.models import DemoRun
@@ -56,7 +56,8 @@ class DemoRunThrottle(UserRateThrottle):
 
 
 class LenientJSONParser(JSONParser):
-    """Reads ``NaN`` and ``Infinity`` so validation can name the field."""
+    """Reads ``NaN`` and ``Infinity`` so validation can name the field (deep
+    nesting and text no database stores are refused like everywhere)."""
 
     strict = False
 
