@@ -43,7 +43,9 @@ def generate_quiz_variants(
     Args:
         quiz_id: The quiz.
         learner_ids: Learners to generate for; None means every active learner.
-        base_seed: The seed variants derive from (the quiz's, normally).
+        base_seed: The quiz's base seed (normally ``quiz.base_seed``), one input
+            of each variant's seed with the server's secret, the learner, the
+            attempt and the position (``services.variant_seed``).
         job_id: A :class:`GenerationJob` to report progress into.
         attempt_number: Which attempt's variants (1 for a new quiz).
 
