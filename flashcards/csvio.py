@@ -1,6 +1,6 @@
 """CSV and TSV: read with a column mapping, write what reads back the same.
 
-Pure (no Django). An import is two steps: `preview` decodes the file (UTF-8,
+No Django. An import is two steps: `preview` decodes the file (UTF-8,
 with or without a byte order mark), guesses the delimiter and shows the first
 rows; the user then maps columns to roles (``front``, ``back``, ``tags``,
 ``type``, ``fields``) and `rows_to_notes` builds the notes, reporting every
@@ -9,6 +9,11 @@ bad line. The export's header (``type,front,back,tags,fields``) maps itself.
 ``front``/``back`` fill each type's two main fields (basic: front/back;
 cloze: text/extra; numeric: question/answer; parametric: template/part);
 ``fields`` is a JSON object of all of a note's fields and wins when present.
+
+The export writes through `studysite.exports.csv_writer`: a cell that would
+start a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a single
+quote in front, and the import takes that quote away (`csv_text`), so a deck
+round-trips exactly.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from studysite.exports import csv_text, csv_writer
 
 ROLES = ("front", "back", "tags", "type", "fields")
 NOTE_TYPES = ("basic", "basic_reversed", "cloze", "numeric", "parametric")
@@ -169,7 +176,7 @@ def rows_to_notes(
             continue
 
         def cell(role: str, row: list[str] = row) -> str:
-            return row[columns[role]].strip() if role in columns else ""
+            return csv_text(row[columns[role]].strip()) if role in columns else ""
 
         kind = cell("type").lower() or default_type
         if kind not in NOTE_TYPES:
@@ -198,7 +205,7 @@ def rows_to_notes(
 def write_csv(notes: Iterable[tuple[str, Mapping[str, Any], list[str]]]) -> str:
     """``type,front,back,tags,fields`` rows (fields: the full JSON)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["type", "front", "back", "tags", "fields"])
     for kind, fields, tags in notes:
         main = MAIN_FIELDS.get(kind, ("front", "back"))

@@ -13,7 +13,6 @@ last_review)`` rows.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from flashcards.progress import selectors as progress
 from flashcards.scheduling import State
 from lessons.classes import selectors
 from lessons.models import AttemptAnswer, QuizAttempt, SchoolClass
+from studysite.exports import csv_writer
 
 RETENTION_DAYS = 30
 TOP_ITEMS = 10
@@ -366,7 +366,7 @@ def class_dashboard_csv(data: dict[str, Any]) -> str:
     quizzes = [a for a in data["assignments"] if a["kind"] == "quiz"]
     objectives = [o["key"] for o in data["objectives"]]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)  # usernames and titles never run as formulas
     writer.writerow(
         [
             "learner_id",
