@@ -25,7 +25,7 @@ import html
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -888,7 +888,27 @@ ALLOWED_CLASSES: dict[str, set[str]] = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
-def sanitize_html(html_: str) -> str:
+#: The only images a user's markdown may show: the site's own card media
+#: (``flashcards.media``: uploaded, checked, served by the note's sharing
+#: rule). An image from anywhere else would be fetched from that server each
+#: time the card is shown, telling a deck's author when each learner reviews.
+USER_IMAGE_SRC = re.compile(r"/flashcards/media/[0-9a-f]{64}\.(?:png|jpg|gif|webp)")
+
+
+def _only_user_images(element: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter for user markdown: an ``<img>`` keeps its ``src``
+    only when it is one of `USER_IMAGE_SRC` (without one it loads nothing and
+    shows its alt text)."""
+    if element == "img" and attribute == "src":
+        return value if USER_IMAGE_SRC.fullmatch(value) else None
+    return value
+
+
+def sanitize_html(
+    html_: str,
+    *,
+    attribute_filter: Callable[[str, str, str], str | None] | None = None,
+) -> str:
     """Clean HTML against an explicit allow-list of tags, attributes and classes.
 
     Script, style and event-handler attributes never survive; links keep only
@@ -897,6 +917,8 @@ def sanitize_html(html_: str) -> str:
 
     Args:
         html_: Untrusted HTML.
+        attribute_filter: Called with (tag, attribute, value) for each
+            attribute left; returns the value to keep or None to drop it.
 
     Returns:
         The sanitized HTML.
@@ -910,6 +932,7 @@ def sanitize_html(html_: str) -> str:
         clean_content_tags={"script", "style"},
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=attribute_filter,
     )
 
 
@@ -917,7 +940,8 @@ def render_user_markdown(text: str) -> str:
     """Render teacher- or learner-written markdown with math to safe HTML.
 
     No placeholders and no card blocks: ``{{c1::...}}`` and ``{{ x }}`` stay as
-    written. Raw HTML is allowed through Markdown and then sanitized.
+    written. Raw HTML is allowed through Markdown and then sanitized; images
+    only from the site's card media (`USER_IMAGE_SRC`).
 
     Args:
         text: Untrusted markdown with ``$...$`` / ``$$...$$`` math.
@@ -925,7 +949,7 @@ def render_user_markdown(text: str) -> str:
     Returns:
         Sanitized HTML.
     """
-    return sanitize_html(_fragment(text))
+    return sanitize_html(_fragment(text), attribute_filter=_only_user_images)
 
 
 # --------------------------------------------------------------------------

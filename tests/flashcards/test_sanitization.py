@@ -136,3 +136,79 @@ def test_payloads_in_a_csv_import_are_cleaned_and_reported(learner):
             front, back, _ = card_html(card)
             assert_safe(front)
             assert_safe(back)
+
+
+# --- images come from our media only ------------------------------------------------
+
+SHA = "a" * 64
+OURS = f"/flashcards/media/{SHA}.png"
+REMOTE_IMAGES = [
+    '<img src="https://tracker.example/pixel.gif?learner=1">',
+    "![seen](https://tracker.example/pixel.gif)",
+    '<img src="//tracker.example/pixel.gif" alt="x">',
+    '<img src="http://tracker.example/a.png">',
+    '<img src="HTTPS://tracker.example/a.png">',
+    '<img src=" https://tracker.example/a.png">',
+    '<img src="/static/logo.png">',  # ours, but not a card's media
+    '<img src="pixel.gif">',
+    f'<img src="/flashcards/media/{SHA}.png/../../x">',
+    f'<img src="/flashcards/media/{SHA}.png@tracker.example">',
+    '<img src="data:image/png;base64,iVBORw0KGgo=">',
+]
+
+
+def _image_sources(markup: str) -> list[str]:
+    return re.findall(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", markup)
+
+
+@pytest.mark.parametrize("markdown", REMOTE_IMAGES)
+def test_a_card_shows_no_image_from_elsewhere(learner_api, deck, markdown):
+    """A deck's author cannot learn when a learner reviews (a remote image
+    would be fetched from their server at every review)."""
+    services.note_create(
+        deck=deck, type="basic", fields={"front": f"Q {markdown}", "back": "A"}
+    )
+    card = learner_api.get(f"/api/v1/study/queue?deck={deck.pk}&limit=1").json()
+    assert _image_sources(card["cards"][0]["front"]) == []
+    preview = learner_api.post(
+        "/api/v1/notes/preview/",
+        {"type": "basic", "fields": {"front": markdown, "back": "A"}},
+        format="json",
+    ).json()
+    assert _image_sources(preview["cards"][0]["front"]) == []
+
+
+def test_a_remote_image_leaves_only_its_alt_text(learner_api):
+    preview = learner_api.post(
+        "/api/v1/notes/preview/",
+        {
+            "type": "basic",
+            "fields": {"front": "![a chart](https://x.example/c.png)", "back": "A"},
+        },
+        format="json",
+    ).json()
+    front = preview["cards"][0]["front"]
+    assert _image_sources(front) == [] and "x.example" not in front
+    assert 'alt="a chart"' in front  # shown where the image was
+
+
+@pytest.mark.parametrize(
+    "markdown", [f"![chart]({OURS})", f'<img src="{OURS}" alt="c">']
+)
+def test_a_card_shows_our_media(learner_api, deck, learner, markdown):
+    services.note_create(
+        deck=deck, type="basic", fields={"front": f"Q {markdown}", "back": "A"}
+    )
+    card = learner_api.get(f"/api/v1/study/queue?deck={deck.pk}&limit=1").json()
+    (src,) = _image_sources(card["cards"][0]["front"])
+    assert src.startswith(OURS + "?t=")  # signed for the viewer
+
+
+def test_the_policy_lets_pages_load_images_from_the_site_alone(client):
+    """The browser refuses an image from any other server too, should one get
+    past the sanitizer. ``data:`` stays: Swagger UI (/api/docs/) draws its
+    icons with data: SVGs, and a data: image is in the page, fetched from
+    nowhere, so it tells no one when a card is shown."""
+    policy = client.get("/").headers["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+    assert directives["img-src"] == ["'self'", "data:"]
