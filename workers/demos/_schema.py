@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from workers.demos._cost import Estimate
+
 ParamType = Literal["int", "float", "choice", "multichoice", "bool"]
 Progress = Callable[[float, str], None]
 
@@ -187,6 +189,10 @@ class Demo:
         params: Parameter schema.
         run: The module's ``run(params, *, backend, device, progress)``.
         validate_params: The module's ``validate_params(params)``.
+        estimate: The module's ``estimate(params, *, backend)``: a run's
+            cost in seconds (`workers.demos._cost`), from valid parameters.
+        cost_params: The parameters the cost grows with, the weightiest
+            first (named when a run is refused for its cost).
     """
 
     name: str
@@ -198,6 +204,13 @@ class Demo:
     validate_params: Callable[[Mapping[str, Any] | None], dict[str, Any]] = field(
         repr=False
     )
+    estimate: Callable[..., Estimate] = field(repr=False)
+    cost_params: tuple[str, ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Every parameter's default value."""
+        return {p.name: p.default for p in self.params}
 
     def to_dict(self) -> dict[str, Any]:
         """Return the description and schema as JSON-safe data."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.demos import _cost as C
 from workers.demos import _formats as F
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._gradscaler import (
@@ -388,6 +389,34 @@ def _pct(x: float) -> str:
     return f"{100 * x:.3g}%"
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: ``count`` gradients cast at every swept scale in
+    three formats, then ``steps`` dynamic-scaling steps of ``batch`` each."""
+    p = validate_params(params)
+    scales = p["max_scale_exp2"] + 1
+    casts = p["count"] * len(CAST_FORMATS) * (scales + 1)
+    elements = p["steps"] * p["batch"]
+    # The gradients are drawn with numpy on every backend.
+    drawn = p["count"] * C.NP_GRADIENT + elements * C.NP_STEP_ELEMENT / 2
+    if C.on_gpu(backend):
+        seconds = (
+            C.GPU_START
+            + drawn
+            + (casts + 4 * elements) * C.GPU_ELEMENT
+            + (p["count"] * len(CAST_FORMATS) + elements) * C.GPU_TRANSFER
+            + (len(CAST_FORMATS) * scales * 6 + p["steps"] * 12) * C.GPU_LAUNCH
+        )
+    else:
+        seconds = (
+            C.NP_START
+            + drawn
+            + casts * C.NP_CAST
+            + p["steps"] * C.NP_LOOP_STEP
+            + elements * C.NP_STEP_ELEMENT
+        )
+    return C.Estimate(seconds, backend)
+
+
 DEMO = Demo(
     name="loss_scaling",
     title="Loss scaling rescues small gradients",
@@ -401,4 +430,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("count", "max_scale_exp2", "steps", "batch"),
 )

@@ -17,6 +17,7 @@ import ml_dtypes
 import numpy as np
 
 from lessons.precision.compute import GPUS
+from workers.demos import _cost as C
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._results import chart, fmt, json_result, report, series, table
 from workers.demos._schema import Demo, DemoParamError, Param, Progress
@@ -437,6 +438,39 @@ def _summary(
     return out
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: every size and dtype, warm-up and timed runs.
+
+    On a CPU each product costs n^3 times a per-dtype constant (fp16 is
+    emulated and by far the slowest; tf32 and fp8 are skipped) and the timing
+    loop stops after ``max_seconds``; on a GPU every timed run is made.
+    """
+    p = validate_params(params)
+    gpu = C.on_gpu(backend)
+    total = C.GPU_START if gpu else C.NP_START
+    for n in sizes(p["min_size"], p["max_size"]):
+        for dtype in p["dtypes"]:
+            if gpu:
+                one = 2 * n**3 / C.GPU_FLOPS[dtype] + C.GPU_LAUNCH
+                setup = 8 * n * n * C.GPU_ELEMENT + 10 * C.GPU_LAUNCH
+                total += setup + (max(p["warmup"], 1) + p["repeats"]) * one
+                continue
+            if dtype == "fp16":
+                per_n3 = C.np_fp16_matmul_per_n3(n)
+            elif dtype in C.NP_MATMUL_PER_N3:
+                per_n3 = C.NP_MATMUL_PER_N3[dtype]
+            else:
+                continue  # no numpy kernel: reported as unsupported at once
+            one = per_n3 * n**3
+            total += C.NP_MATMUL_SETUP_PER_N2 * n * n + C.timed_loop(
+                one,
+                warmup=p["warmup"],
+                repeats=p["repeats"],
+                budget=p["max_seconds"],
+            )
+    return C.Estimate(total, backend)
+
+
 DEMO = Demo(
     name="matmul_throughput",
     title="What fewer bits save in compute",
@@ -450,4 +484,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("max_size", "dtypes", "repeats", "warmup", "max_seconds"),
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.demos import _cost as C
 from workers.demos import _formats as F
 from workers.demos import _mlp as M
 from workers.demos._backend import Target, import_torch, resolve_target
@@ -412,6 +413,38 @@ def _summary(target: Target, facts: dict[str, dict[str, Any]]) -> list[str]:
     return out
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: ``steps`` SGD steps of the MLP in every mode.
+
+    A step's dense products cost ``6 * batch * weights`` FLOPs; on a CPU the
+    16-bit modes also cast every activation and weight (pure fp16, whose
+    gradients turn subnormal, most); on a GPU a step is some sixty kernel
+    launches and copies its weights to the host to count lost updates.
+    """
+    p = validate_params(params)
+    weights = p["hidden"] * p["features"] + p["classes"] * p["hidden"]
+    flops = 6 * p["batch"] * weights
+    cast = 4 * weights + p["batch"] * (
+        p["features"] + 3 * p["hidden"] + 2 * p["classes"]
+    )
+    gpu = C.on_gpu(backend)
+    seconds = C.GPU_START if gpu else C.NP_START
+    seconds += (N_TRAIN + N_TEST) * p["features"] * 8 * p["classes"] * C.NP_FLOP
+    for mode in p["modes"]:
+        if gpu:
+            compute = _SETUP[mode][0]
+            step = (
+                60 * C.GPU_LAUNCH
+                + flops / C.GPU_FLOPS[compute]
+                + 3 * weights * C.GPU_TRANSFER
+                + cast * C.GPU_ELEMENT
+            )
+        else:
+            step = C.NP_MLP_STEP + flops * C.NP_FLOP + cast * C.NP_MLP_CAST[mode]
+        seconds += p["steps"] * step + 2 * N_TEST * weights * C.NP_FLOP
+    return C.Estimate(seconds, backend)
+
+
 DEMO = Demo(
     name="mixed_precision_training",
     title="Mixed precision training",
@@ -425,4 +458,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("steps", "batch", "hidden", "features", "modes"),
 )

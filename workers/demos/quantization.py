@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.demos import _cost as C
 from workers.demos import _mlp as M
 from workers.demos import _quant as Q
 from workers.demos._backend import Target, import_torch, resolve_target
@@ -330,6 +331,31 @@ def _summary(
     return out
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: drawing (or training, for the MLP, in numpy on
+    every backend) the weights, then quantizing them with every scheme."""
+    p = validate_params(params)
+    schemes = len(p["schemes"])
+    seconds = 0.0
+    if p["source"] == "matrix":
+        weights = p["rows"] * p["cols"]
+    else:
+        weights = p["hidden"] * p["features"] + p["classes"] * p["hidden"]
+        flops = 6 * 128 * weights  # one SGD step on a batch of 128
+        seconds += p["train_steps"] * (C.NP_MLP_STEP + flops * C.NP_FLOP)
+        # accuracy on 1024 test rows, before and after each scheme
+        seconds += (schemes + 1) * 2 * 1024 * weights * C.NP_FLOP
+    seconds += weights * C.NP_QUANT_BASE
+    if C.on_gpu(backend):
+        per_scheme = 20 * C.GPU_LAUNCH + weights * (
+            10 * C.GPU_ELEMENT + 2 * C.GPU_TRANSFER + C.NP_QUANT_BASE
+        )
+        seconds += C.GPU_START + schemes * per_scheme
+    else:
+        seconds += C.NP_START + schemes * weights * C.NP_QUANT
+    return C.Estimate(seconds, backend)
+
+
 DEMO = Demo(
     name="quantization",
     title="Quantizing weights to 8 and 4 bits",
@@ -343,4 +369,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("rows", "cols", "train_steps", "hidden", "features", "schemes"),
 )

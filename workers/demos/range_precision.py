@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.demos import _cost as C
 from workers.demos import _formats as F
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._results import chart, fmt, json_result, report, series, table
@@ -239,6 +240,19 @@ def _summary(
     return out
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: every magnitude in every format (vectorised)."""
+    p = validate_params(params)
+    points = (p["max_exp2"] - p["min_exp2"]) * p["points_per_octave"] + 1
+    formats = len(p["formats"])
+    if C.on_gpu(backend):
+        per_point = C.GPU_ELEMENT * 10 + C.GPU_TRANSFER * 4 + C.NP_SPACING
+        seconds = C.GPU_START + formats * (30 * C.GPU_LAUNCH + points * per_point)
+    else:
+        seconds = C.NP_START + formats * points * C.NP_SPACING
+    return C.Estimate(seconds, backend)
+
+
 DEMO = Demo(
     name="range_precision",
     title="Range versus precision",
@@ -252,4 +266,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("points_per_octave", "max_exp2", "formats"),
 )

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from workers.demos import _cost as C
 from workers.demos import _formats as F
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._results import (
@@ -272,6 +273,16 @@ def _summary(
     return out
 
 
+def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
+    """Seconds a run takes: ``steps`` scalar updates in each mode (a Python
+    loop; on a GPU each update is a few kernel launches)."""
+    p = validate_params(params)
+    updates = p["steps"] * len(p["modes"])
+    if C.on_gpu(backend):
+        return C.Estimate(C.GPU_START + updates * 5 * C.GPU_LAUNCH, backend)
+    return C.Estimate(C.NP_START + updates * C.NP_SCALAR_STEP, backend)
+
+
 DEMO = Demo(
     name="update_swallowing",
     title="Small updates vanish in 16-bit weights",
@@ -285,4 +296,6 @@ DEMO = Demo(
     params=PARAMS,
     run=run,
     validate_params=validate_params,
+    estimate=estimate,
+    cost_params=("steps", "modes"),
 )
