@@ -103,7 +103,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
             "studysite",
             "worker",
             "-Q",
-            "default,gpu",
+            "default,demos,gpu",
             "--pool",
             "prefork",
             "--concurrency",

@@ -18,7 +18,9 @@ How a GPU worker is recognised (robust to naming, and never a guess):
    convention for people, not a signal).
 
 When no GPU worker answers (none started, still probing, broker down, eager
-mode) runs go to the ``default`` queue with the numpy backend.
+mode) runs go to the ``demos`` queue with the numpy backend. Demos have that
+queue to themselves, so that a worker busy with them never delays an import,
+a quiz generation or a scheduler fit (those stay on ``default``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 GPU_QUEUE = "gpu"
-DEFAULT_QUEUE = "default"
+DEMOS_QUEUE = "demos"  # CPU demo runs (numpy)
+DEFAULT_QUEUE = "default"  # imports, quiz generation, scheduler fits
 CONTROL_COMMAND = "studysite_gpu_info"
 CACHE_KEY = "workers:gpu-workers:v1"
 
@@ -182,7 +185,7 @@ def place(demo_name: str) -> Placement:
     """Choose queue, backend and device kind for a new run of ``demo_name``.
 
     Every demo has a CUDA path, so every demo goes to a live GPU worker when
-    there is one; otherwise the default queue runs it on numpy (exact
+    there is one; otherwise the ``demos`` queue runs it on numpy (exact
     emulation of every format).
     """
     del demo_name  # every demo can use a GPU; kept for a per-demo policy
@@ -191,4 +194,4 @@ def place(demo_name: str) -> Placement:
         return Placement(
             GPU_QUEUE, "torch", "gpu", workers[0]["worker"], workers[0]["device"]
         )
-    return Placement(DEFAULT_QUEUE, "numpy", "cpu")
+    return Placement(DEMOS_QUEUE, "numpy", "cpu")

@@ -1,7 +1,8 @@
 """Celery tasks: thin wrappers that load by id, call a service, store the result.
 
-Tasks whose name starts with ``gpu_`` are routed to the ``gpu`` queue
-(``CELERY_TASK_ROUTES``). Torch is imported only inside GPU work.
+Tasks whose name starts with ``gpu_`` are routed to the ``gpu`` queue and
+``demo_run`` to the ``demos`` queue (``studysite/celery.py``); the rest run on
+``default``. Torch is imported only inside GPU work.
 
 Failure handling of demo runs:
 

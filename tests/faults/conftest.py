@@ -264,7 +264,7 @@ class Services:
                 "studysite",
                 "worker",
                 "-Q",
-                "default,gpu",
+                "default,demos,gpu",
                 "--pool",
                 "prefork",
                 "--concurrency",

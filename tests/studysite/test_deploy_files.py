@@ -36,7 +36,15 @@ def test_docker_compose_config_accepts_the_file():
     )
     assert result.returncode == 0, result.stderr
     services = set(result.stdout.split())
-    assert services == {"web", "worker", "gpu-worker", "beat", "redis", "postgres"}
+    assert services == {
+        "web",
+        "worker",
+        "demo-worker",
+        "gpu-worker",
+        "beat",
+        "redis",
+        "postgres",
+    }
 
 
 def test_gpu_worker_is_optional_and_reserves_one_nvidia_gpu():

@@ -32,7 +32,7 @@ def test_a_demo_run_goes_through_the_real_worker(celery_worker, learner_api):
     assert response.status_code == 202, response.content
     body = response.json()
     # The test worker consumes "gpu" too but has no CUDA device: CPU placement.
-    assert body["queue"] == "default" and body["device_kind"] == "cpu"
+    assert body["queue"] == "demos" and body["device_kind"] == "cpu"
     run = _wait_finished(body["id"])
     assert run.status == DemoRun.Status.SUCCEEDED, run.error
     assert run.progress == 1.0
@@ -86,6 +86,6 @@ def test_the_worker_reports_its_queues_and_cuda_probe(celery_worker):
             break
         time.sleep(0.5)
     assert info.get("state") == "done", info
-    assert "gpu" in info["queues"] and "default" in info["queues"]
+    assert {"default", "demos", "gpu"} <= set(info["queues"])
     assert info["cuda"] is None  # CPU torch (or none) here: not a GPU worker
     assert dispatch.gpu_workers(refresh=True) == []

@@ -1,8 +1,11 @@
 """``manage.py devstack``: what ``make run`` starts.
 
 Migrates, loads the lessons, creates demo users (DEBUG only), then runs the web
-server, the embedded Redis (when ``REDIS_URL`` is unset) and one Celery worker
-serving both queues, until Ctrl-C or SIGTERM stops all of them.
+server, the embedded Redis (when ``REDIS_URL`` is unset) and two Celery
+workers that together consume every queue (`studysite.celery.QUEUES`): one for
+``default`` (imports, quiz generation, scheduler fits) and one for ``demos``
+and ``gpu``, so that demo runs never hold the slots an import waits for. Ctrl-C
+or SIGTERM stops all of them.
 
 Each child runs in a session of its own so that the whole process group (the
 autoreloader's child, the worker's pool) is signalled on the way out; each also
@@ -35,6 +38,55 @@ DEMO_USERS = (
     ("teacher", "teach-precision", True),
 )
 STOP_GRACE_SECONDS = 10.0
+# One BLAS thread per demo process: the demos' cost estimates assume it, and
+# several multi-threaded BLAS pools on a laptop's cores only slow each other.
+DEMO_WORKER_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def worker_specs(
+    python: str, *, port: int, concurrency: int, demo_concurrency: int
+) -> list[tuple[str, list[str], dict[str, str]]]:
+    """The Celery workers ``make run`` starts: ``(name, argv, extra env)``.
+
+    Together they consume every queue of `studysite.celery.QUEUES`.
+    """
+    from studysite.celery import DEFAULT_QUEUE, DEMOS_QUEUE, GPU_QUEUE
+
+    def argv(queues: str, processes: int, node: str) -> list[str]:
+        return [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "studysite",
+            "worker",
+            "-Q",
+            queues,
+            "--concurrency",
+            str(processes),
+            "-n",
+            f"{node}@%h",
+            "--loglevel",
+            "INFO",
+        ]
+
+    demo_env = {k: os.environ.get(k, v) for k, v in DEMO_WORKER_ENV.items()}
+    return [
+        ("worker", argv(DEFAULT_QUEUE, concurrency, f"studysite-{port}"), {}),
+        (
+            "demo-worker",
+            argv(
+                f"{DEMOS_QUEUE},{GPU_QUEUE}",
+                demo_concurrency,
+                f"studysite-demos-{port}",
+            ),
+            demo_env,
+        ),
+    ]
 
 
 def _die_with_parent() -> None:
@@ -62,9 +114,14 @@ class Stack:
         self.out = out
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(  # noqa: S603 - our own argv
-            argv, start_new_session=True, preexec_fn=_die_with_parent
+            argv,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            env={**os.environ, **env} if env else None,
         )
         self.children.append((name, proc))
         return proc
@@ -105,7 +162,7 @@ class Stack:
 
 
 class Command(BaseCommand):
-    help = "Run the web server, the embedded Redis and a Celery worker together."
+    help = "Run the web server, the embedded Redis and the Celery workers together."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -118,12 +175,22 @@ class Command(BaseCommand):
             default=int(os.environ.get("WORKER_CONCURRENCY", "2")),
         )
         parser.add_argument(
+            "--demo-concurrency",
+            type=int,
+            default=None,
+            help="processes of the demos worker (default: DEMO_WORKER_CONCURRENCY "
+            "or --concurrency)",
+        )
+        parser.add_argument(
             "--no-setup", action="store_true", help="skip migrate and loading"
         )
 
     def handle(
         self, *args: Any, host: str, port: int, concurrency: int, **options: Any
     ) -> None:
+        demo_concurrency = options.get("demo_concurrency") or int(
+            os.environ.get("DEMO_WORKER_CONCURRENCY", "0") or concurrency
+        )
         if port_in_use(host, port):
             raise CommandError(
                 f"Port {port} on {host} is already in use; stop what uses it or run "
@@ -135,7 +202,7 @@ class Command(BaseCommand):
         try:
             if not options["no_setup"]:
                 self._setup()
-            self._serve(host, port, concurrency)
+            self._serve(host, port, concurrency, demo_concurrency)
         finally:
             pidfile.unlink(missing_ok=True)
 
@@ -173,7 +240,9 @@ class Command(BaseCommand):
             lines.append(f"  {username:<8} password {password}")
         self.stdout.write("Demo accounts (DEBUG only):\n" + "\n".join(lines))
 
-    def _serve(self, host: str, port: int, concurrency: int) -> None:
+    def _serve(
+        self, host: str, port: int, concurrency: int, demo_concurrency: int
+    ) -> None:
         stack = Stack(self.stdout)
         stopping = {"signal": None}
 
@@ -187,25 +256,13 @@ class Command(BaseCommand):
         try:
             if settings.EMBEDDED_REDIS:
                 self._start_redis(stack)
-            stack.start(
-                "worker",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "studysite",
-                    "worker",
-                    "-Q",
-                    "default,gpu",
-                    "--concurrency",
-                    str(concurrency),
-                    "-n",
-                    f"studysite-{port}@%h",
-                    "--loglevel",
-                    "INFO",
-                ],
-            )
+            for name, argv, env in worker_specs(
+                python,
+                port=port,
+                concurrency=concurrency,
+                demo_concurrency=demo_concurrency,
+            ):
+                stack.start(name, argv, env)
             runserver = [python, manage, "runserver", f"{host}:{port}"]
             if os.environ.get("RELOAD", "1") == "0":
                 runserver.append("--noreload")
@@ -216,7 +273,7 @@ class Command(BaseCommand):
                     name, code = dead
                     raise CommandError(f"The {name} process exited with code {code}.")
                 time.sleep(0.3)
-            self.stdout.write("Stopping web, worker and Redis…")
+            self.stdout.write("Stopping web, workers and Redis…")
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
