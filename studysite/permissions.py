@@ -245,3 +245,46 @@ def media_readable(user: Any, media: Any, token: str) -> bool:
     if is_admin(user) or media.owner_id == user.pk:
         return True
     return token_valid(media.sha256, token, user_id=user.pk)
+
+
+# --- demo runs -----------------------------------------------------------------
+#
+# A demo run is its requester's: they (and admins) open it by id. Its owner
+# may share it on purpose by link: anyone holding ``/demos/shared/<token>/``,
+# signed in or not, reads it there, and nowhere else. Anonymous users cannot
+# start runs; a run without an owner (its user was deleted) is for admins. A
+# result reused from another user's run is a copy owned by the new requester,
+# so no run id crosses from one user to another.
+
+
+def demo_run_visible(user: Any) -> Q:
+    """Demo runs ``user`` may open by id: their own; every run for admins."""
+    if not _signed_in(user):
+        return _nothing()
+    if is_admin(user):
+        return Q()
+    return Q(requested_by=user)
+
+
+def demo_run_shared(token: Any) -> Q:
+    """The run its owner shares by the link with ``token`` (a UUID)."""
+    if token is None:
+        return _nothing()
+    return Q(share_token=token) & Q(share_token__isnull=False)
+
+
+def demo_run_sharable(user: Any, run: Any) -> bool:
+    """Only a run's owner turns its share link on or off."""
+    return bool(
+        _signed_in(user)
+        and run.requested_by_id is not None
+        and run.requested_by_id == user.pk
+    )
+
+
+def demo_run_reusable(user: Any) -> Q:
+    """Runs whose row a new request of ``user``'s may be answered with
+    (their own); anyone else's result is copied, never handed over."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q(requested_by=user)

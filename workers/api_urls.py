@@ -12,6 +12,16 @@ urlpatterns = [
         name="api-demo-run-detail",
     ),
     path(
+        "demos/runs/<int:run_id>/share/",
+        apis.DemoRunShareApi.as_view(),
+        name="api-demo-run-share",
+    ),
+    path(
+        "demos/shared/<uuid:token>/",
+        apis.DemoRunSharedApi.as_view(),
+        name="api-demo-run-shared",
+    ),
+    path(
         "demos/<slug:name>/runs/",
         apis.DemoRunCreateApi.as_view(),
         name="api-demo-run-create",

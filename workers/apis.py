@@ -9,8 +9,15 @@
   when it is reused, ``"reused": true``; ``fresh: true`` always starts a new
   run. 400 names the field (``params.max_size``), 404 for an unknown demo,
   503 when the task broker is down.
+  429 when the user already has ``WORKERS_DEMO_MAX_IN_FLIGHT`` (default 2)
+  runs queued or running; 400 naming the parameters when the run's
+  estimated time is over the soft time limit.
 - ``GET /api/v1/demos/runs/{id}/``: status, progress, device and result
-  (anyone: results are not personal).
+  (the run's owner and staff; anyone else gets a 404).
+- ``POST /api/v1/demos/runs/{id}/share/``: the owner shares the run by an
+  unguessable link (``links.shared``); ``DELETE`` stops sharing it.
+- ``GET /api/v1/demos/shared/{token}/``: a shared run, for anyone with the
+  link (signed in or not); no run id in it.
 
 Non-finite numbers in results are the strings ``"nan"``, ``"inf"``,
 ``"-inf"``; the JSON renderer is strict and never writes a bare ``NaN``.
@@ -18,6 +25,7 @@ Non-finite numbers in results are the strings ``"nan"``, ``"inf"``,
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -31,12 +39,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from studysite.api_errors import error_response
 from studysite.parsers import JSONParser
 from studysite.serializers import StrictSerializer
 from workers.demos import UnknownDemoError, get_demo
 from workers.models import DemoRun
-from workers.selectors import demo_list, demo_run_get, demo_schema
-from workers.services import demo_run_request
+from workers.selectors import (
+    demo_list,
+    demo_run_get,
+    demo_run_get_shared,
+    demo_schema,
+)
+from workers.services import demo_run_request, demo_run_share, demo_run_unshare
 
 
 class DemoRunThrottle(UserRateThrottle):
@@ -106,6 +120,9 @@ class DemoRunOutputSerializer(serializers.ModelSerializer):
     result = serializers.JSONField(allow_null=True)
     params = serializers.JSONField()
     reused = serializers.SerializerMethodField()
+    shared = serializers.SerializerMethodField(
+        help_text="Whether the owner shares the run by link (links.shared)."
+    )
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -128,7 +145,9 @@ class DemoRunOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "estimated_seconds",
             "reused",
+            "shared",
             "links",
         )
         read_only_fields = fields
@@ -136,12 +155,49 @@ class DemoRunOutputSerializer(serializers.ModelSerializer):
     def get_reused(self, run: DemoRun) -> bool:
         return bool(self.context.get("reused", False))
 
+    def get_shared(self, run: DemoRun) -> bool:
+        return run.share_token is not None
+
+    @extend_schema_field(
+        serializers.DictField(
+            child=serializers.CharField(),
+            help_text="self, page, json, csv, share (the API to share it) and, "
+            "while it is shared, shared (the link) and shared_api.",
+        )
+    )
     def get_links(self, run: DemoRun) -> dict[str, str]:
-        return {
+        links = {
             "self": reverse("api-demo-run-detail", args=[run.pk]),
             "page": reverse("workers:demo-run", args=[run.pk]),
             "json": reverse("workers:demo-run-json", args=[run.pk]),
             "csv": reverse("workers:demo-run-csv", args=[run.pk]),
+            "share": reverse("api-demo-run-share", args=[run.pk]),
+        }
+        if run.share_token is not None:
+            links["shared"] = reverse("workers:demo-shared", args=[run.share_token])
+            links["shared_api"] = reverse("api-demo-run-shared", args=[run.share_token])
+        return links
+
+
+class SharedDemoRunOutputSerializer(DemoRunOutputSerializer):
+    """A run as its share link shows it: no id, no owner's links."""
+
+    class Meta(DemoRunOutputSerializer.Meta):
+        fields = tuple(
+            f
+            for f in DemoRunOutputSerializer.Meta.fields
+            if f not in ("id", "reused", "shared")
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_links(self, run: DemoRun) -> dict[str, str]:
+        token = run.share_token
+        return {
+            "self": reverse("api-demo-run-shared", args=[token]),
+            "page": reverse("workers:demo-shared", args=[token]),
+            "json": reverse("workers:demo-shared-json", args=[token]),
+            "csv": reverse("workers:demo-shared-csv", args=[token]),
         }
 
 
@@ -188,8 +244,19 @@ class DemoRunCreateApi(APIView):
         responses={
             202: OpenApiResponse(DemoRunOutputSerializer, description="Run queued."),
             200: OpenApiResponse(
-                DemoRunOutputSerializer, description="An earlier identical run reused."
+                DemoRunOutputSerializer,
+                description="An earlier identical result reused (your own run, "
+                "or a copy of another user's result as a run of yours).",
             ),
+            400: error_response(
+                "Bad parameters, or parameters whose estimated time is over the "
+                "soft time limit (each such parameter named)."
+            ),
+            429: error_response(
+                "Too many runs started in the last minute, or already "
+                "WORKERS_DEMO_MAX_IN_FLIGHT runs of yours queued or running."
+            ),
+            503: error_response("The demo queue is unavailable."),
         },
     )
     def post(self, request: Request, name: str) -> Response:
@@ -210,15 +277,44 @@ class DemoRunCreateApi(APIView):
         return Response(body, status=code)
 
 
-class DemoRunDetailApi(APIView):
-    """A run: status, progress, the device it ran on and its result."""
+def _own_run(request: Request, run_id: int) -> DemoRun:
+    try:
+        return demo_run_get(run_id=run_id, user=request.user)
+    except DemoRun.DoesNotExist:
+        raise exceptions.NotFound("No demo run with this id.") from None
 
-    permission_classes = [AllowAny]
+
+class DemoRunDetailApi(APIView):
+    """A run of yours: status, progress, the device it ran on and its result."""
 
     @extend_schema(responses={200: DemoRunOutputSerializer})
     def get(self, request: Request, run_id: int) -> Response:
-        try:
-            run = demo_run_get(run_id=run_id)
-        except DemoRun.DoesNotExist:
-            raise exceptions.NotFound("No demo run with this id.") from None
+        return Response(DemoRunOutputSerializer(_own_run(request, run_id)).data)
+
+
+class DemoRunShareApi(APIView):
+    """Share a run of yours by an unguessable link, or stop sharing it."""
+
+    @extend_schema(request=None, responses={200: DemoRunOutputSerializer})
+    def post(self, request: Request, run_id: int) -> Response:
+        run = demo_run_share(run=_own_run(request, run_id), user=request.user)
         return Response(DemoRunOutputSerializer(run).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, run_id: int) -> Response:
+        demo_run_unshare(run=_own_run(request, run_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DemoRunSharedApi(APIView):
+    """A run shared by its owner, for anyone holding the link."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: SharedDemoRunOutputSerializer})
+    def get(self, request: Request, token: uuid.UUID) -> Response:
+        try:
+            run = demo_run_get_shared(token=token)
+        except DemoRun.DoesNotExist:
+            raise exceptions.NotFound("No demo run is shared by this link.") from None
+        return Response(SharedDemoRunOutputSerializer(run).data)

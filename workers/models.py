@@ -15,6 +15,12 @@ class DemoRun(models.Model):
     claimed the run; a worker writes progress and the result only while the
     attempt it claimed is still the current one, so a task delivered twice
     leaves one result.
+
+    A run is its requester's (and staff's): `studysite.permissions` says so.
+    Its owner may share it on purpose by link: ``share_token`` is a random
+    UUID while it is shared, null otherwise. A result reused from another
+    user's run is a copy of its own (``reused_from``), so no one is shown
+    another user's run id.
     """
 
     class Status(models.TextChoices):
@@ -63,6 +69,26 @@ class DemoRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
+    estimated_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="What the run was estimated to take before it was queued.",
+    )
+    share_token = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Set while the owner shares the run by link (/demos/shared/…).",
+    )
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The run whose result this one copies (reused within 24 h).",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -73,6 +99,10 @@ class DemoRun(models.Model):
             ),
             models.Index(
                 fields=("status", "created_at"), name="workers_demorun_status"
+            ),
+            # Runs in flight per user (WORKERS_DEMO_MAX_IN_FLIGHT).
+            models.Index(
+                fields=("requested_by", "status"), name="workers_demorun_inflight"
             ),
         ]
         constraints = [

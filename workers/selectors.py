@@ -20,6 +20,7 @@ from django.http import Http404
 from flashcards import fitting
 from flashcards.models import ReviewLog
 from flashcards.scheduling import DeckOptions
+from studysite import permissions
 from workers.demos import DEMOS, Demo, get_demo, matmul_throughput
 from workers.models import DemoRun, SchedulerFit, SchedulerSimulation
 
@@ -50,14 +51,35 @@ def demo_schema(demo: Demo) -> dict[str, Any]:
     return data
 
 
-def demo_run_get(*, run_id: int) -> DemoRun:
-    """The run, with a stale one failed first (raises DemoRun.DoesNotExist)."""
+def _fresh(run: DemoRun) -> DemoRun:
     from workers.services import demo_run_expire_stale
 
-    run = DemoRun.objects.select_related("requested_by").get(pk=run_id)
-    if not run.is_finished:
-        run = demo_run_expire_stale(run=run)
-    return run
+    return run if run.is_finished else demo_run_expire_stale(run=run)
+
+
+def demo_run_get(*, run_id: int, user: Any) -> DemoRun:
+    """A run ``user`` may open by id (`permissions.demo_run_visible`), with a
+    stale one failed first.
+
+    Raises:
+        DemoRun.DoesNotExist: No such run, or not one ``user`` may see.
+    """
+    run = (
+        DemoRun.objects.filter(permissions.demo_run_visible(user))
+        .select_related("requested_by")
+        .get(pk=run_id)
+    )
+    return _fresh(run)
+
+
+def demo_run_get_shared(*, token: Any) -> DemoRun:
+    """The run shared by the link with ``token`` (`permissions.demo_run_shared`).
+
+    Raises:
+        DemoRun.DoesNotExist: No run is shared with this token (never was, or
+            its owner stopped sharing it).
+    """
+    return _fresh(DemoRun.objects.filter(permissions.demo_run_shared(token)).get())
 
 
 def demo_runs_unfinished() -> QuerySet[DemoRun]:

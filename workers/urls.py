@@ -11,6 +11,21 @@ urlpatterns = [
     path("demos/runs/<int:run_id>/panel/", views.demo_run_panel, name="demo-run-panel"),
     path("demos/runs/<int:run_id>.json", views.demo_run_json, name="demo-run-json"),
     path("demos/runs/<int:run_id>.csv", views.demo_run_csv, name="demo-run-csv"),
+    path("demos/runs/<int:run_id>/share/", views.demo_run_share, name="demo-run-share"),
+    path("demos/shared/<uuid:token>/", views.demo_shared, name="demo-shared"),
+    path(
+        "demos/shared/<uuid:token>/panel/",
+        views.demo_shared_panel,
+        name="demo-shared-panel",
+    ),
+    path(
+        "demos/shared/<uuid:token>.json",
+        views.demo_shared_json,
+        name="demo-shared-json",
+    ),
+    path(
+        "demos/shared/<uuid:token>.csv", views.demo_shared_csv, name="demo-shared-csv"
+    ),
     path("demos/<slug:name>/", views.demo_detail, name="demo-detail"),
     path("settings/scheduler/", scheduler_views.scheduler, name="scheduler"),
     path(

@@ -6,11 +6,17 @@ and redirects to ``/demos/runs/<id>/``, the same page with the run's panel,
 which htmx polls every second until the run is done (without JavaScript the
 page says to reload). Results are drawn as server-side SVG with their numbers
 below; ``/demos/runs/<id>.json`` and ``.csv`` download them.
+
+A run is its owner's (and staff's): anyone else gets a 404 by id. The owner
+may share it (``POST /demos/runs/<id>/share/``) by an unguessable link,
+``/demos/shared/<token>/`` (and its ``panel/``, ``.json``, ``.csv``), which
+anyone holding it may open, signed in or not, until the owner stops sharing.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django import forms
@@ -18,16 +24,28 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.timesince import timesince
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+)
 from rest_framework.exceptions import APIException, ValidationError
 
+from studysite import permissions
+from workers import services
 from workers.apis import DemoRunThrottle
 from workers.demos import Demo, Param, UnknownDemoError, get_demo
 from workers.exports import result_csv
 from workers.models import DemoRun
 from workers.selectors import demo_list as select_demos
-from workers.selectors import demo_run_get, demo_runs_recent, lesson_url
+from workers.selectors import (
+    demo_run_get,
+    demo_run_get_shared,
+    demo_runs_recent,
+    lesson_url,
+)
 from workers.services import demo_run_request
 
 
@@ -119,11 +137,54 @@ def _demo_or_404(name: str) -> Demo:
         raise Http404(str(exc)) from None
 
 
-def _run_or_404(run_id: int) -> DemoRun:
+def _run_or_404(request: HttpRequest, run_id: int) -> DemoRun:
     try:
-        return demo_run_get(run_id=run_id)
+        return demo_run_get(run_id=run_id, user=request.user)
     except DemoRun.DoesNotExist:
         raise Http404("No demo run with this id.") from None
+
+
+def _shared_or_404(token: uuid.UUID) -> DemoRun:
+    try:
+        return demo_run_get_shared(token=token)
+    except DemoRun.DoesNotExist:
+        raise Http404("No demo run is shared by this link.") from None
+
+
+def _links(run: DemoRun, *, shared: bool) -> dict[str, str]:
+    """Where the run panel polls and downloads: by id, or by its share link."""
+    if shared:
+        token = run.share_token
+        return {
+            "page": reverse("workers:demo-shared", args=[token]),
+            "panel": reverse("workers:demo-shared-panel", args=[token]),
+            "json": reverse("workers:demo-shared-json", args=[token]),
+            "csv": reverse("workers:demo-shared-csv", args=[token]),
+        }
+    return {
+        "page": reverse("workers:demo-run", args=[run.pk]),
+        "panel": reverse("workers:demo-run-panel", args=[run.pk]),
+        "json": reverse("workers:demo-run-json", args=[run.pk]),
+        "csv": reverse("workers:demo-run-csv", args=[run.pk]),
+    }
+
+
+def _panel_context(
+    request: HttpRequest, run: DemoRun, *, shared: bool
+) -> dict[str, Any]:
+    share_url = ""
+    if run.share_token is not None and not shared:
+        share_url = request.build_absolute_uri(
+            reverse("workers:demo-shared", args=[run.share_token])
+        )
+    return {
+        "run": run,
+        "shared": shared,
+        "links": _links(run, shared=shared),
+        "chart_key": "shared" if shared else run.pk,
+        "can_share": not shared and permissions.demo_run_sharable(request.user, run),
+        "share_url": share_url,
+    }
 
 
 @require_GET
@@ -140,6 +201,7 @@ def _page(
     *,
     status: int = 200,
     error: str = "",
+    shared: bool = False,
 ) -> HttpResponse:
     context = {
         "demo": demo,
@@ -148,6 +210,7 @@ def _page(
         "run": run,
         "error": error,
         "recent": demo_runs_recent(demo_name=demo.name, user=request.user),
+        **(_panel_context(request, run, shared=shared) if run is not None else {}),
     }
     return render(request, "workers/demo_detail.html", context, status=status)
 
@@ -205,7 +268,7 @@ def demo_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 def demo_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
     demo = _demo_or_404(run.demo)
     form = DemoParamsForm(demo, initial=_initial(demo, run.params))
     return _page(request, demo, form, run)
@@ -213,33 +276,81 @@ def demo_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 def demo_run_panel(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run_or_404(run_id)
-    return render(request, "workers/_run_panel.html", {"run": run})
+    run = _run_or_404(request, run_id)
+    return render(
+        request, "workers/_run_panel.html", _panel_context(request, run, shared=False)
+    )
 
 
-def _result_or_404(run_id: int) -> tuple[DemoRun, dict[str, Any]]:
-    run = _run_or_404(run_id)
+@require_POST
+def demo_run_share(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The owner turns the run's share link on (``action=share``) or off."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("workers:demo-run", args=[run_id]))
+    run = _run_or_404(request, run_id)
+    if request.POST.get("action") == "unshare":
+        services.demo_run_unshare(run=run, user=request.user)
+        messages.info(request, "The run is no longer shared; its link stopped working.")
+    else:
+        services.demo_run_share(run=run, user=request.user)
+        messages.info(request, "Anyone with the link below can now see this run.")
+    return redirect("workers:demo-run", run_id=run.pk)
+
+
+@require_GET
+def demo_shared(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    run = _shared_or_404(token)
+    demo = _demo_or_404(run.demo)
+    form = DemoParamsForm(demo, initial=_initial(demo, run.params))
+    return _page(request, demo, form, run, shared=True)
+
+
+@require_GET
+def demo_shared_panel(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    run = _shared_or_404(token)
+    return render(
+        request, "workers/_run_panel.html", _panel_context(request, run, shared=True)
+    )
+
+
+def _result_or_404(run: DemoRun) -> dict[str, Any]:
     if run.status != DemoRun.Status.SUCCEEDED or not run.result:
         raise Http404("This run has no result (yet).")
-    return run, run.result
+    return run.result
+
+
+def _download(run: DemoRun, fmt: str, *, name: str) -> HttpResponse:
+    result = _result_or_404(run)
+    if fmt == "json":
+        body = json.dumps(result, allow_nan=False, indent=2)
+        response = HttpResponse(body, content_type="application/json")
+    else:
+        response = HttpResponse(
+            result_csv(result), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 @require_GET
 def demo_run_json(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, result = _result_or_404(run_id)
-    body = json.dumps(result, allow_nan=False, indent=2)
-    response = HttpResponse(body, content_type="application/json")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{run.demo}-run-{run.pk}.json"'
-    )
-    return response
+    run = _run_or_404(request, run_id)
+    return _download(run, "json", name=f"{run.demo}-run-{run.pk}")
 
 
 @require_GET
 def demo_run_csv(request: HttpRequest, run_id: int) -> HttpResponse:
-    run, result = _result_or_404(run_id)
-    response = HttpResponse(result_csv(result), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{run.demo}-run-{run.pk}.csv"'
-    )
-    return response
+    run = _run_or_404(request, run_id)
+    return _download(run, "csv", name=f"{run.demo}-run-{run.pk}")
+
+
+@require_GET
+def demo_shared_json(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    run = _shared_or_404(token)
+    return _download(run, "json", name=f"{run.demo}-shared-run")
+
+
+@require_GET
+def demo_shared_csv(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    run = _shared_or_404(token)
+    return _download(run, "csv", name=f"{run.demo}-shared-run")

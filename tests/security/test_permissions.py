@@ -266,6 +266,15 @@ class World:
         return run.pk
 
     @cached_property
+    def run_share(self) -> str:
+        """The share token of the learner's run, shared by its owner."""
+        from workers.models import DemoRun
+        from workers.services import demo_run_share
+
+        run = DemoRun.objects.get(pk=self.run)
+        return str(demo_run_share(run=run, user=self.users[LEARNER]).share_token)
+
+    @cached_property
     def fit(self) -> int:
         from workers.models import SchedulerFit
 
@@ -543,7 +552,22 @@ RULES: dict[str, Probe | list[Probe]] = {
     },
     # API: demos and the scheduler
     "api/v1/demos/": ("GET", "/api/v1/demos/", ALL),
-    "api/v1/demos/runs/<int:run_id>/": ("GET", "/api/v1/demos/runs/{run}/", ALL),
+    # A demo run is its owner's and admins'; anyone holds a shared one's link.
+    "api/v1/demos/runs/<int:run_id>/": (
+        "GET",
+        "/api/v1/demos/runs/{run}/",
+        OWNER_ADMIN,
+    ),
+    "api/v1/demos/runs/<int:run_id>/share/": (
+        "POST",
+        "/api/v1/demos/runs/{run}/share/",
+        OWNER,
+    ),
+    "api/v1/demos/shared/<uuid:token>/": (
+        "GET",
+        "/api/v1/demos/shared/{run_share}/",
+        ALL,
+    ),
     "api/v1/demos/<slug:name>/runs/": (
         "POST",
         "/api/v1/demos/range_precision/runs/",
@@ -681,10 +705,23 @@ RULES: dict[str, Probe | list[Probe]] = {
     "imports/<int:job_id>/status/": ("GET", "/imports/{import_job}/status/", OWNER),
     # Pages: demos and the scheduler
     "demos/": ("GET", "/demos/", ALL),
-    "demos/runs/<int:run_id>/": ("GET", "/demos/runs/{run}/", ALL),
-    "demos/runs/<int:run_id>/panel/": ("GET", "/demos/runs/{run}/panel/", ALL),
-    "demos/runs/<int:run_id>.json": ("GET", "/demos/runs/{run}.json", ALL),
-    "demos/runs/<int:run_id>.csv": ("GET", "/demos/runs/{run}.csv", ALL),
+    "demos/runs/<int:run_id>/": ("GET", "/demos/runs/{run}/", OWNER_ADMIN),
+    "demos/runs/<int:run_id>/panel/": (
+        "GET",
+        "/demos/runs/{run}/panel/",
+        OWNER_ADMIN,
+    ),
+    "demos/runs/<int:run_id>.json": ("GET", "/demos/runs/{run}.json", OWNER_ADMIN),
+    "demos/runs/<int:run_id>.csv": ("GET", "/demos/runs/{run}.csv", OWNER_ADMIN),
+    "demos/runs/<int:run_id>/share/": ("POST", "/demos/runs/{run}/share/", OWNER),
+    "demos/shared/<uuid:token>/": ("GET", "/demos/shared/{run_share}/", ALL),
+    "demos/shared/<uuid:token>/panel/": (
+        "GET",
+        "/demos/shared/{run_share}/panel/",
+        ALL,
+    ),
+    "demos/shared/<uuid:token>.json": ("GET", "/demos/shared/{run_share}.json", ALL),
+    "demos/shared/<uuid:token>.csv": ("GET", "/demos/shared/{run_share}.csv", ALL),
     "demos/<slug:name>/": ("GET", "/demos/range_precision/", ALL),
     "settings/scheduler/": ("GET", "/settings/scheduler/", SIGNED_IN),
     "settings/scheduler/fits/": ("POST", "/settings/scheduler/fits/", SIGNED_IN),

@@ -78,7 +78,7 @@ def test_identical_request_returns_200_with_the_reused_run(learner_api):
     assert fresh.status_code == 202 and fresh.json()["id"] != first["id"]
 
 
-def test_run_detail_is_public_and_strict_json(learner_api, api):
+def test_run_detail_is_the_owners_and_strict_json(learner_api, api):
     # A result holding non-finite numbers, as strings.
     run_id = learner_api.post(
         "/api/v1/demos/range_precision/runs/", {"params": {}}, format="json"
@@ -86,7 +86,8 @@ def test_run_detail_is_public_and_strict_json(learner_api, api):
     DemoRun.objects.filter(pk=run_id).update(
         result={"demo": "range_precision", "data": {"x": "nan", "y": "inf"}}
     )
-    response = api.get(f"/api/v1/demos/runs/{run_id}/")
+    assert api.get(f"/api/v1/demos/runs/{run_id}/").status_code in (401, 403)
+    response = learner_api.get(f"/api/v1/demos/runs/{run_id}/")
     assert response.status_code == 200
     body = _strict(response)
     assert body["status"] == "succeeded"
@@ -104,8 +105,8 @@ def test_real_results_never_hold_bare_nan(learner_api):
         json.dumps(DemoRun.objects.get(pk=run_id).result, allow_nan=False)
 
 
-def test_unknown_run_is_404(api):
-    response = api.get("/api/v1/demos/runs/999999/")
+def test_unknown_run_is_404(learner_api):
+    response = learner_api.get("/api/v1/demos/runs/999999/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 

@@ -78,7 +78,8 @@ def test_posting_the_form_runs_and_shows_charts_tables_and_downloads(learner_cli
     assert "hx-trigger" not in page  # finished: no polling
 
 
-def test_a_running_run_polls_its_panel_with_a_progress_bar(client):
+def test_a_running_run_polls_its_panel_with_a_progress_bar(learner_client, learner):
+    client = learner_client
     run = DemoRun.objects.create(
         demo="update_swallowing",
         params={},
@@ -86,6 +87,7 @@ def test_a_running_run_polls_its_panel_with_a_progress_bar(client):
         status="running",
         progress=0.42,
         progress_message="fp16 step 420",
+        requested_by=learner,
     )
     page = client.get(f"/demos/runs/{run.pk}/").content.decode()
     assert f'hx-get="/demos/runs/{run.pk}/panel/"' in page
@@ -97,15 +99,16 @@ def test_a_running_run_polls_its_panel_with_a_progress_bar(client):
     assert panel.content.decode().lstrip().startswith("<section")
 
 
-def test_failed_run_shows_its_error(client):
+def test_failed_run_shows_its_error(learner_client, learner):
     run = DemoRun.objects.create(
         demo="update_swallowing",
         params={},
         params_hash="x" * 64,
         status="failed",
         error="The GPU ran out of memory running this demo; try smaller sizes.",
+        requested_by=learner,
     )
-    page = client.get(f"/demos/runs/{run.pk}/").content.decode()
+    page = learner_client.get(f"/demos/runs/{run.pk}/").content.decode()
     assert "ran out of memory" in page
 
 

@@ -53,7 +53,7 @@ def test_request_runs_the_demo_eagerly_and_stores_result(learner):
     assert run.progress == 1.0
     assert run.attempts == 1
     assert run.requested_by == learner
-    assert run.device_kind == "cpu" and run.queue == "default"
+    assert run.device_kind == "cpu" and run.queue == "demos"
     assert run.backend == "numpy"
     assert run.device_label.startswith("CPU, numpy")
     assert run.result["demo"] == "update_swallowing"
@@ -76,15 +76,23 @@ def test_same_request_reuses_a_recent_result_unless_fresh(learner, other_learner
     first, _ = demo_run_request(
         demo_name="update_swallowing", params=SMALL, user=learner
     )
+    mine, reused = demo_run_request(
+        demo_name="update_swallowing", params=dict(SMALL), user=learner
+    )
+    assert reused and mine.pk == first.pk
+    # Another user's identical request gets the result as a run of their own.
     again, reused = demo_run_request(
         demo_name="update_swallowing", params=dict(SMALL), user=other_learner
     )
-    assert reused and again.pk == first.pk
+    assert reused and again.pk != first.pk
+    assert again.requested_by == other_learner and again.reused_from_id == first.pk
+    assert again.result == first.result and again.attempts == 0
+    assert again.finished_at == first.finished_at
     fresh, reused = demo_run_request(
         demo_name="update_swallowing", params=SMALL, user=learner, fresh=True
     )
     assert not reused and fresh.pk != first.pk
-    assert DemoRun.objects.count() == 2
+    assert DemoRun.objects.count() == 3
 
 
 def test_reuse_window_and_device_kind_are_respected(learner, settings):
@@ -340,7 +348,7 @@ def test_broker_down_reads_as_no_gpu():
         mock.patch.object(dispatch, "_broadcast", side_effect=OperationalError("down")),
     ):
         assert dispatch.gpu_workers(refresh=True) == []
-        assert dispatch.place("update_swallowing").queue == "default"
+        assert dispatch.place("update_swallowing").queue == "demos"
 
 
 def test_inspection_against_an_unreachable_broker_reads_as_no_gpu():
