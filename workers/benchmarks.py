@@ -2,6 +2,10 @@
 
 - ``bench_demos``: each demo at its default parameters on the CPU backend
   (numpy), the aim being under 3 s each.
+- ``bench_demo_costs``: each demo at sample parameters, numpy backend: the
+  cost estimate the service bounds runs by (`workers.demos._cost`) next to
+  the measured wall and CPU time; the estimate should stay above both
+  (ratio > 1), or the constants need raising.
 - ``bench_dispatch``: queue dispatch overhead, enqueue to start of a task
   (and the round trip to its result), through Redis to a running worker; it
   also times the GPU-worker inspection that a new run pays when its cache is
@@ -45,6 +49,52 @@ def bench_demos(*, out: Any, quick: bool) -> None:
         f"   ({cores} CPU cores; "
         + (f"over the aim: {', '.join(slow)})" if slow else "all under the aim)")
     )
+
+
+# (demo, params): defaults, then heavier runs that still finish in seconds.
+COST_SAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("range_precision", {}),
+    ("range_precision", {"points_per_octave": 64, "min_exp2": -149}),
+    ("update_swallowing", {}),
+    ("update_swallowing", {"steps": 50_000}),
+    ("loss_scaling", {}),
+    ("loss_scaling", {"count": 1_000_000, "steps": 2000, "batch": 2000}),
+    ("quantization", {}),
+    ("quantization", {"rows": 2048, "cols": 2048}),
+    ("quantization", {"source": "mlp", "hidden": 512, "train_steps": 1000}),
+    ("matmul_throughput", {}),
+    ("matmul_throughput", {"max_size": 1024, "dtypes": ["fp32", "bf16", "fp16"]}),
+    ("mixed_precision_training", {}),
+    ("mixed_precision_training", {"steps": 100, "batch": 1024, "hidden": 512}),
+)
+
+
+def bench_demo_costs(*, out: Any, quick: bool) -> None:
+    from workers.demos import get_demo
+
+    samples = COST_SAMPLES[::2] if quick else COST_SAMPLES
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    out.write(
+        "   estimate vs measured, numpy backend "
+        f"(OPENBLAS_NUM_THREADS={threads}; the demos worker runs with 1)"
+    )
+    out.write(f"   {'demo':<26} {'estimate':>9} {'wall':>8} {'cpu':>8} {'ratio':>6}")
+    worst = float("inf")
+    for name, params in samples:
+        demo = get_demo(name)
+        clean = demo.validate_params(params)
+        estimate = demo.estimate(clean, backend="numpy").seconds
+        wall, cpu = time.perf_counter(), time.process_time()
+        demo.run(clean, backend="numpy", device=None, progress=None)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        ratio = estimate / max(wall, cpu)
+        worst = min(worst, ratio)
+        label = name + (" *" if params else "")
+        out.write(
+            f"   {label:<26} {estimate:8.2f}s {wall:7.2f}s {cpu:7.2f}s {ratio:6.1f}"
+        )
+    verdict = "estimates above" if worst > 1 else "SOME ESTIMATES BELOW"
+    out.write(f"   (* heavier than the defaults; worst ratio {worst:.2f}: {verdict})")
 
 
 def _skip(out: Any, why: str) -> None:
