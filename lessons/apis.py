@@ -250,16 +250,22 @@ def _runs_in_range(name: str, query: Mapping[str, Any]) -> bool:
         return False
 
 
-def _overflowing_inputs(name: str, query: Mapping[str, Any]) -> list[str]:
-    """The numeric inputs that make the result overflow: each one that, set
-    to 1, brings it back in range; all given numeric inputs if none alone does."""
-    numeric = [
+def _numeric_inputs(name: str, query: Mapping[str, Any]) -> list[str]:
+    return [
         p.name
         for p in selectors.CALCULATORS[name].params
-        if p.kind in ("count", "number") and str(query.get(p.name, "")).strip()
+        if p.kind in ("count", "number") and str(query.get(p.name) or "").strip()
     ]
-    alone = [n for n in numeric if _runs_in_range(name, {**query, n: "1"})]
-    return alone or numeric
+
+
+def _fixed_alone(name: str, query: Mapping[str, Any]) -> list[str]:
+    """The numeric inputs each of which, set to 1, brings the result back in
+    range: the ones to name when it overflows."""
+    return [
+        n
+        for n in _numeric_inputs(name, query)
+        if _runs_in_range(name, {**query, n: "1"})
+    ]
 
 
 def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,30 +275,25 @@ def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises:
         PrecisionInputError: naming every bad field (the domain's checks).
-        FieldError: naming each input that makes the result overflow.
+        FieldError: naming each input that makes the result overflow (each
+            one that alone brings it back in range, else every numeric one).
     """
-    query = {key: query.get(key) for key in query}
+    query = {key: query.get(key) for key in query}  # one value each, copyable
     try:
         result = selectors.calculate(name, query)
     except OverflowError:
         result = None
     except PrecisionInputError as error:
-        inputs = {p.name for p in selectors.CALCULATORS[name].params}
-        if set(error.errors) <= inputs:
+        if set(error.errors) <= {p.name for p in selectors.CALCULATORS[name].params}:
             raise
         # The domain refused a derived value (total_bytes: inf): an overflow
-        # when some input alone brings it back, else the domain's own answer.
-        culprits = [
-            n
-            for n in _overflowing_inputs(name, query)
-            if _runs_in_range(name, {**query, n: "1"})
-        ]
-        if not culprits:
+        # when some input alone brings it back in range, else its own answer.
+        if not (culprits := _fixed_alone(name, query)):
             raise
         raise FieldError(dict.fromkeys(culprits, OVERFLOW_MESSAGE)) from None
     if result is not None and not _overflowed(result):
         return result
-    culprits = _overflowing_inputs(name, query)
+    culprits = _fixed_alone(name, query) or _numeric_inputs(name, query)
     raise FieldError(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
 
 

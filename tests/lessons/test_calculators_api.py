@@ -254,6 +254,54 @@ def test_bad_input_is_400_naming_the_field(api, name, query, field):
     assert f"{field}:" in error["message"]
 
 
+HUGE = ("1e308", "-1e308", "9" * 400)
+OVERFLOWS = [
+    (name, field, value)
+    for name, fields in SIZES.items()
+    for field in fields
+    for value in HUGE
+]
+
+
+def _finite_numbers(value) -> bool:
+    if isinstance(value, dict):
+        return all(_finite_numbers(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite_numbers(v) for v in value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return abs(value) <= 1.7976931348623157e308
+    return value not in ("inf", "-inf", "nan")
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    OVERFLOWS,
+    ids=[f"{n}-{f}={v[:6]}" for n, f, v in OVERFLOWS],
+)
+def test_an_input_too_large_is_a_400_naming_it_or_a_finite_answer(
+    api, name, field, value
+):
+    """1e308 hidden units overflowed a float (a 500): anything a formula
+    cannot hold is a 400 on the input; a 200 holds finite numbers only."""
+    response = api.get(BASE + name, {**GOOD[name], field: value})
+    assert response.status_code in (200, 400), response.content[:300]
+    body = strict_json(response)
+    if response.status_code == 400:
+        assert field in body["error"]["fields"], body
+    else:
+        assert _finite_numbers(body), body
+
+
+def test_an_overflow_names_the_input_that_caused_it(api):
+    response = api.get(
+        BASE + "activation-memory", {**GOOD["activation-memory"], "hidden": "1e308"}
+    )
+    error = strict_json(response)["error"]
+    assert response.status_code == 400
+    assert list(error["fields"]) == ["hidden"]
+    assert "overflows" in error["message"]
+
+
 def test_every_bad_field_is_named_at_once(api):
     response = api.get(
         BASE + "training-memory",
