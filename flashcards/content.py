@@ -1,6 +1,6 @@
 """Note types: which fields a note needs, which cards it makes, what they show.
 
-No Django: the services validate a note's fields here, ask how many
+No Django code: the services validate a note's fields here, ask how many
 cards (and which ordinals) it makes, and render a card's two sides as
 markdown; the HTML comes from ``lessons.rendering.render_user_markdown``.
 Every text of a note (field names and values, nested ones such as a

@@ -1,6 +1,6 @@
 """CSV and TSV: read with a column mapping, write what reads back the same.
 
-No Django. An import is two steps: `preview` decodes the file (UTF-8,
+No Django code. An import is two steps: `preview` decodes the file (UTF-8,
 with or without a byte order mark), guesses the delimiter and shows the first
 rows; the user then maps columns to roles (``front``, ``back``, ``tags``,
 ``type``, ``fields``) and `rows_to_notes` builds the notes, reporting every

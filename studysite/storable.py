@@ -20,7 +20,8 @@ body, and the services that take text from elsewhere (an Anki or CSV import,
 a page's form) check with `problems` (``flashcards.content`` for notes). Text
 read back from before the rule is repaired for output with `repaired`.
 
-Pure: imports nothing from Django.
+The module imports nothing from Django (``flashcards.content`` and
+``flashcards.csvio`` use it and stay free of Django code).
 """
 
 from __future__ import annotations
