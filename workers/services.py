@@ -144,6 +144,7 @@ def demo_cost_check(
         f"with these parameters the run would take about "
         f"{_seconds(estimate.seconds)} on {where}, over the {limit:g} s limit of a "
         f"demo run; ask for less ({', '.join(names)})"
+        + (f"; {estimate.hint}" if estimate.hint else "")
     )
     raise FieldError({f"params.{name}": message for name in names})
 

@@ -145,6 +145,7 @@ def test_the_probes_matmul_run_is_refused_naming_the_parameter(learner):
     assert "on a CPU worker, over the 120 s limit of a demo run" in message
     seconds = int(message.split("about ")[1].split(" s")[0])
     assert seconds > SOFT_LIMIT
+    assert "leave fp16 out" in message
     assert not sent.called and not DemoRun.objects.exists()
 
 

@@ -83,14 +83,16 @@ class Estimate:
     Attributes:
         seconds: Estimated seconds, conservative.
         backend: ``"numpy"`` (a CPU worker) or ``"torch"`` (a GPU worker).
+        hint: What makes it costly, when one thing does (for the learner).
     """
 
     seconds: float
     backend: str
+    hint: str = ""
 
     def scaled(self, factor: float) -> Estimate:
         """The same estimate for a machine ``factor`` times slower."""
-        return Estimate(self.seconds * factor, self.backend)
+        return Estimate(self.seconds * factor, self.backend, self.hint)
 
 
 def on_gpu(backend: str) -> bool:

@@ -448,6 +448,7 @@ def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
     p = validate_params(params)
     gpu = C.on_gpu(backend)
     total = C.GPU_START if gpu else C.NP_START
+    fp16 = 0.0
     for n in sizes(p["min_size"], p["max_size"]):
         for dtype in p["dtypes"]:
             if gpu:
@@ -462,13 +463,18 @@ def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
             else:
                 continue  # no numpy kernel: reported as unsupported at once
             one = per_n3 * n**3
-            total += C.NP_MATMUL_SETUP_PER_N2 * n * n + C.timed_loop(
+            case = C.NP_MATMUL_SETUP_PER_N2 * n * n + C.timed_loop(
                 one,
                 warmup=p["warmup"],
                 repeats=p["repeats"],
                 budget=p["max_seconds"],
             )
-    return C.Estimate(total, backend)
+            total += case
+            fp16 += case if dtype == "fp16" else 0.0
+    hint = ""
+    if fp16 > total / 2:
+        hint = "fp16 products are emulated element by element on a CPU: leave fp16 out"
+    return C.Estimate(total, backend, hint)
 
 
 DEMO = Demo(
