@@ -18,5 +18,12 @@ class DemoRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("demo", "status", "device_kind")
     search_fields = ("demo", "celery_task_id", "requested_by__username")
-    readonly_fields = ("created_at", "started_at", "finished_at", "params_hash")
-    raw_id_fields = ("requested_by",)
+    readonly_fields = (
+        "created_at",
+        "started_at",
+        "finished_at",
+        "params_hash",
+        "estimated_seconds",
+        "share_token",
+    )
+    raw_id_fields = ("requested_by", "reused_from")
