@@ -218,8 +218,8 @@ def demo_run_reuse(*, run: DemoRun, user: Any) -> DemoRun:
     and history stay theirs. The copy keeps the original's times: it is as
     old as the result it shows, and ages out of the reuse window with it."""
     owner = user if getattr(user, "is_authenticated", False) else None
-    if owner is not None and run.requested_by_id == owner.pk:
-        return run
+    if run.requested_by_id == (owner.pk if owner is not None else None):
+        return run  # one's own (or, for a system request, another system run)
     return DemoRun.objects.create(
         demo=run.demo,
         params=run.params,

@@ -60,6 +60,7 @@ def test_staff_read_any_run_and_a_run_without_owner(learner):
     run = _run(learner)
     orphan = _run(None, steps=51)
     assert orphan.requested_by is None
+    assert _run(None, steps=51).pk == orphan.pk  # system runs reuse system runs
     for target in (run, orphan):
         assert _api(admin).get(f"/api/v1/demos/runs/{target.pk}/").status_code == 200
     assert _api(learner).get(f"/api/v1/demos/runs/{orphan.pk}/").status_code == 404
