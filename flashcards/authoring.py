@@ -357,6 +357,8 @@ def media_upload(request: HttpRequest) -> HttpResponse:
 def media_file(request: HttpRequest, sha256: str, ext: str) -> HttpResponse:
     """An image, for those `studysite.permissions.media_readable` lets see it
     (anyone else, anonymous visitors too, gets a 404)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise Http404("No such image.")  # never looked up (a NUL: Postgres 500)
     image = MediaFile.objects.filter(sha256=sha256).first()
     if (
         image is None
