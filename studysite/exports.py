@@ -34,6 +34,7 @@ from typing import Any
 from studysite.storable import repaired
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MAY_START = frozenset([*FORMULA_STARTS, "'"])
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -41,16 +42,26 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0
 
 def csv_cell(value: Any) -> Any:
     """One cell as it is safe to write (see the module docstring)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float | Decimal):
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, first
         return value
-    text = repaired(value if isinstance(value, str) else str(value))
-    if _FORMULA.match(text) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
+    if kind is not str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int | float | Decimal):
+            return value
+        value = str(value)
+    if not value.isascii() or "\x00" in value:
+        value = repaired(value)
+    if (
+        value[:1] in _MAY_START
+        and _FORMULA.match(value)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
 
 
 def csv_text(cell: str) -> str:
@@ -76,9 +87,9 @@ class SafeWriter:
             self._quoted = csv.writer(file, **{**options, "quoting": csv.QUOTE_ALL})
 
     def writerow(self, row: Iterable[Any]) -> Any:
-        cells = [csv_cell(value) for value in row]
+        cells = [value if type(value) is int else csv_cell(value) for value in row]
         if self._quoted is not None and any(
-            isinstance(cell, str) and "\r" in cell for cell in cells
+            type(cell) is str and "\r" in cell for cell in cells
         ):
             return self._quoted.writerow(cells)
         return self._writer.writerow(cells)

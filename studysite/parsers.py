@@ -16,11 +16,14 @@ view and fail there as a 500:
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import parsers
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import get_encoding
 
 from studysite import storable
 
@@ -42,22 +45,25 @@ DEPTH_MESSAGE = (
 def depth(value: Any) -> int:
     """How many arrays and objects deep ``value`` goes (a scalar is 0), walked
     without recursion."""
+    if not isinstance(value, dict | list):
+        return 0
     deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        level += 1
         deepest = max(deepest, level)
         if deepest > MAX_DEPTH:
             return deepest
-        stack.extend((child, level) for child in children)
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend(
+            (child, level + 1) for child in children if isinstance(child, dict | list)
+        )
     return deepest
+
+
+# JSON can carry a NUL or a lone surrogate only as a \u escape (raw control
+# characters and invalid UTF-8 do not parse): a body without one needs no walk.
+_MAYBE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
 
 
 def text_depth(value: str) -> int:
@@ -83,8 +89,10 @@ def text_depth(value: str) -> int:
     return deepest
 
 
-def check_json(data: Any) -> Any:
-    """``data`` if it is shallow enough and all its text storable.
+def check_json(data: Any, raw: bytes | None = None) -> Any:
+    """``data`` if it is shallow enough and all its text storable (``raw``,
+    the body it was parsed from, spares the walk when it holds no escape that
+    could be a NUL or a lone surrogate).
 
     Raises:
         ValidationError: ``body`` when nested too deeply; each field whose text
@@ -92,7 +100,11 @@ def check_json(data: Any) -> Any:
     """
     if depth(data) > MAX_DEPTH:
         raise _refuse({"body": DEPTH_MESSAGE})
-    problems = storable.first_problems(data)
+    problems = (
+        storable.first_problems(data)
+        if raw is None or _MAYBE_UNSTORABLE.search(raw)
+        else {}
+    )
     if problems:
         raise _refuse(problems)
     return data
@@ -129,11 +141,16 @@ class JSONParser(parsers.JSONParser):
         media_type: str | None = None,
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        raw = stream.read() if stream is not None else b""
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:
             raise _refuse({"body": DEPTH_MESSAGE}) from None
-        return check_json(data)
+        utf8 = get_encoding(parser_context or {}).lower().replace("_", "-") in (
+            "utf-8",
+            "utf8",
+        )
+        return check_json(data, raw if utf8 else None)
 
 
 class FormParser(parsers.FormParser):

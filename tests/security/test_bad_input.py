@@ -782,3 +782,27 @@ def test_a_json_value_has_problems_exactly_when_some_text_cannot_be_stored(value
         storable_ = False
     found = list(storable.problems(value))
     assert (found == []) == storable_
+
+
+@settings(max_examples=300)
+@given(JSON, st.booleans())
+def test_the_parsers_shortcut_never_misses_text_that_cannot_be_stored(value, ascii_):
+    """A body with no ``\\u`` escape that could be NUL or a surrogate skips the
+    walk: it must refuse exactly what the walk refuses."""
+    from rest_framework.exceptions import ValidationError
+
+    from studysite.parsers import check_json
+
+    try:
+        raw = json.dumps(value, ensure_ascii=ascii_).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate unescaped: not UTF-8 at all
+        raw = json.dumps(value).encode("ascii")
+
+    def refused(body: bytes | None) -> bool:
+        try:
+            check_json(value, body)
+        except ValidationError:
+            return True
+        return False
+
+    assert refused(raw) == refused(None)
