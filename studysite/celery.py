@@ -2,8 +2,7 @@
 
 Tasks bind to it through ``@shared_task``; ``studysite/__init__.py`` imports it
 so that it is configured whenever Django is. Serializers, late acks and time
-limits live in settings (``CELERY_*``); the queues and routes are here, and
-take precedence over ``CELERY_TASK_QUEUES`` and ``CELERY_TASK_ROUTES``:
+limits live in settings (``CELERY_*``); the queues and routes are here only:
 
 - ``default``: imports, quiz generation, scheduler fits and simulations,
   everything short that a teacher or learner waits for;

@@ -37,6 +37,19 @@ def envint(name: str, default: str, *, minimum: int | None = None) -> int:
     return number
 
 
+def envfloat(name: str, default: str, *, minimum: float | None = None) -> float:
+    value = os.environ.get(name, default)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name} must be a finite number, got {value!r}")
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
 def envlist(name: str, default: str) -> list[str]:
     """A comma-separated list; blanks are dropped."""
     return [

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
-from kombu import Queue
 
 from studysite.env import (
     envbool,
+    envfloat,
     envint,
     envlist,
     envstr,
@@ -203,8 +203,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = (Queue("default"), Queue("gpu"))
-CELERY_TASK_ROUTES = {"workers.tasks.gpu_*": {"queue": "gpu"}}
+# Queues and routes: studysite/celery.py (default, demos, gpu).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", "120", minimum=1)
@@ -393,6 +392,10 @@ FLASHCARDS_MAX_OFFLINE_AGE_DAYS = envint(
     "FLASHCARDS_MAX_OFFLINE_AGE_DAYS", "90", minimum=1
 )
 # Deck imports (.apkg, CSV) and card images.
+# An import waiting in "pending" longer than this may be retried by its owner.
+FLASHCARDS_IMPORT_QUEUE_TIMEOUT = envint(
+    "FLASHCARDS_IMPORT_QUEUE_TIMEOUT", "900", minimum=60
+)
 FLASHCARDS_IMPORT_MAX_BYTES = envint(
     "FLASHCARDS_IMPORT_MAX_BYTES", str(20 * 1024 * 1024), minimum=1024
 )
@@ -408,6 +411,10 @@ WORKERS_DEMO_REUSE_SECONDS = envint("WORKERS_DEMO_REUSE_SECONDS", "86400", minim
 WORKERS_DEMO_PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 WORKERS_DEMO_MAX_ATTEMPTS = envint("WORKERS_DEMO_MAX_ATTEMPTS", "3", minimum=1)
 WORKERS_DEMO_QUEUE_TIMEOUT = envint("WORKERS_DEMO_QUEUE_TIMEOUT", "900", minimum=60)
+# Runs queued or running at once per user, and how much slower than CI's CPU a
+# demo worker is taken to be when a run's cost is estimated (workers.demos._cost).
+WORKERS_DEMO_MAX_IN_FLIGHT = envint("WORKERS_DEMO_MAX_IN_FLIGHT", "2", minimum=1)
+WORKERS_DEMO_COST_FACTOR = envfloat("WORKERS_DEMO_COST_FACTOR", "1", minimum=0.01)
 WORKERS_GPU_INSPECT_TIMEOUT = 0.5  # seconds to wait for workers to say what they have
 WORKERS_GPU_CACHE_SECONDS = 30
 WORKERS_SCHEDULER_WEEKLY_MIN_NEW_REVIEWS = envint(

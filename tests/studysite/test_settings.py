@@ -62,6 +62,14 @@ def _django(
             "SECURE_PROXY_SSL_HEADER=True needs NUM_PROXIES",
         ),
         ({"SECURE_PROXY_SSL_HEADER": "yes"}, "SECURE_PROXY_SSL_HEADER must be True"),
+        (
+            {"WORKERS_DEMO_COST_FACTOR": "fast"},
+            "WORKERS_DEMO_COST_FACTOR must be a number",
+        ),
+        ({"WORKERS_DEMO_COST_FACTOR": "nan"}, "must be a finite number"),
+        ({"WORKERS_DEMO_COST_FACTOR": "0"}, "must be at least 0.01"),
+        ({"WORKERS_DEMO_MAX_IN_FLIGHT": "0"}, "must be at least 1, got 0"),
+        ({"FLASHCARDS_IMPORT_QUEUE_TIMEOUT": "5"}, "must be at least 60, got 5"),
     ],
 )
 def test_bad_setting_stops_start_up_with_a_clear_message(env, message):
