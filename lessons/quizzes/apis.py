@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
+from lessons.problems.core import MAX_SEED
 from lessons.quizzes import selectors, services
 from studysite.api_errors import Conflict, FieldError, error_response
 from studysite.serializers import StrictSerializer
@@ -138,7 +139,7 @@ class QuizListCreateApi(APIView):
         opens_at = serializers.DateTimeField(required=False, allow_null=True)
         due_at = serializers.DateTimeField(required=False, allow_null=True)
         base_seed = serializers.IntegerField(
-            required=False, allow_null=True, min_value=0
+            required=False, allow_null=True, min_value=0, max_value=MAX_SEED
         )
 
     @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_quizzes_list")
@@ -195,7 +196,7 @@ class QuizGenerateApi(APIView):
             max_length=10000,
         )
         base_seed = serializers.IntegerField(
-            required=False, allow_null=True, min_value=0
+            required=False, allow_null=True, min_value=0, max_value=MAX_SEED
         )
 
     @extend_schema(

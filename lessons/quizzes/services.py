@@ -119,6 +119,14 @@ def new_base_seed() -> int:
     return secrets.randbits(63)
 
 
+def _base_seed(seed: object) -> int:
+    """A teacher's base seed, or a 400 on ``base_seed``."""
+    try:
+        return check_seed(seed)
+    except ProblemInputError as exc:
+        raise FieldError({"base_seed": exc.message}) from exc
+
+
 def check_learner_seed(seed: object, *, template_key: str) -> int:
     """A seed someone chose for a problem: a whole number below ``2^62`` that no
     quiz variant of ``template_key`` uses; ``FieldError("seed")`` otherwise."""
@@ -273,7 +281,7 @@ def quiz_create(
         attempts_allowed=attempts_allowed,
         opens_at=opens_at,
         due_at=due_at,
-        base_seed=new_base_seed() if base_seed is None else check_seed(base_seed),
+        base_seed=new_base_seed() if base_seed is None else _base_seed(base_seed),
     )
 
 

@@ -464,3 +464,30 @@ def test_generation_task_is_idempotent_with_progress(teacher_api, teacher):
     assert GenerationJob.objects.count() == jobs
     assert not GeneratedProblem.objects.filter(owner=outsider).exists()
     assert QuizAttempt.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [2**63, -1, "x"])
+def test_a_base_seed_out_of_range_is_a_400_naming_it(teacher_api, teacher, seed):
+    from lessons.models import Quiz
+
+    LessonFactory(slug="why-precision-matters")
+    response = teacher_api.post(
+        "/api/v1/quizzes/",
+        {
+            "lesson": "why-precision-matters",
+            "title": "Q",
+            "items": [{"template": "zero-per-gpu", "count": 1}],
+            "base_seed": seed,
+        },
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "base_seed" in response.json()["error"]["fields"]
+    assert not Quiz.objects.exists()
+    quiz = QuizFactory(teacher=teacher)
+    generate_ = teacher_api.post(
+        f"/api/v1/quizzes/{quiz.pk}/generate/", {"base_seed": seed}, format="json"
+    )
+    assert generate_.status_code == 400
+    assert not GenerationJob.objects.exists()

@@ -598,12 +598,7 @@ def _api_only(route: str) -> bool:
 
 # 500s this sweep finds in code another session is changing, reported to it;
 # each must still fail (so the entry goes once it is fixed).
-KNOWN_5XX: dict[str, set[str]] = {
-    # lessons/quizzes: base_seed has no max_value (2^63 overflows SQLite, and
-    # quiz_create lets check_seed's ProblemInputError out).
-    "api/v1/quizzes/": {"POST base_seed=int_2_63"},
-    "api/v1/quizzes/<int:quiz_id>/generate/": {"POST base_seed=int_2_63"},
-}
+KNOWN_5XX: dict[str, set[str]] = {}
 
 
 @pytest.mark.parametrize(
