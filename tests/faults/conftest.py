@@ -28,8 +28,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from tests.studysite.redis_server import RedisServer
+
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -117,61 +118,10 @@ def http(
 # --- Redis ----------------------------------------------------------------------
 
 
-class PrivateRedis:
-    """A redis-server on a free loopback port that a test may stop and start.
-
-    Persistent (append-only file, fsync on every write) like the service's
-    docker-compose Redis, so that what was queued survives a restart.
-    """
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-
-    def ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--dir",
-                str(self.workdir),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--loglevel",
-                "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for(self.ping, timeout=10, what="the private redis-server")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_group(self.proc)
-            self.proc = None
-        wait_for(lambda: not self.ping(), timeout=5, what="redis-server to stop")
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    redis = PrivateRedis(tmp_path)
+def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A persistent redis-server of the test's own, which it may stop and start."""
+    redis = RedisServer(tmp_path, persistent=True)
     redis.start()
     try:
         yield redis

