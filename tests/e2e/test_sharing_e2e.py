@@ -58,7 +58,7 @@ def _as(page, username: str) -> None:
 def _studied(page) -> list[str]:
     page.goto(page.base_url + "/decks/")
     return page.locator(
-        "table[aria-labelledby=studied] tbody tr td:first-child a"
+        "table[aria-labelledby=studied] tbody tr td:first-child a.deck-title"
     ).all_inner_texts()
 
 
