@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format check bench load install clean
+.PHONY: run test lint format check bench load gpu-check install clean
 
 # Creating the venv once; reinstalling only when pyproject.toml changed.
 $(BIN)/python:
@@ -46,6 +46,11 @@ bench: $(STAMP)
 load: $(STAMP)
 	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[load]"
 	$(BIN)/python -m tests.load.run $(LOAD_ARGS)
+
+# The demos' CUDA paths on a real GPU, with one summary; one line and exit 0
+# on a machine without an NVIDIA driver (tests/gpu/check.py).
+gpu-check: $(STAMP)
+	@$(BIN)/python -m tests.gpu.check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

@@ -1,6 +1,11 @@
-"""The torch backends agree with numpy where they should (run on CPU torch)."""
+"""The torch backends agree with numpy where they should.
+
+They run on CPU torch; ``make gpu-check`` runs them again with
+``STUDYSITE_DEMO_DEVICE=cuda`` on a machine with a GPU.
+"""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -10,7 +15,8 @@ from workers.demos import _quant as Q
 
 torch = pytest.importorskip("torch")
 
-DEVICE = "cpu"
+DEVICE = os.environ.get("STUDYSITE_DEMO_DEVICE", "cpu")
+cpu_only = pytest.mark.skipif(DEVICE != "cpu", reason="what CPU torch does")
 
 
 def run(name, params, backend):
@@ -20,6 +26,7 @@ def run(name, params, backend):
     return result
 
 
+@cpu_only
 def test_torch_cpu_label_names_torch_and_no_emulation():
     result = run("range_precision", {"formats": ["fp16"]}, "torch")
     assert result["backend"] == "torch"
@@ -103,6 +110,7 @@ def test_mixed_precision_training_tracks_numpy_and_pure_fp16_lags():
     assert b["fp32"]["bytes_per_param"] == 8
 
 
+@cpu_only
 def test_torch_cpu_matmul_marks_tf32_and_fp8_unsupported():
     params = {"min_size": 64, "max_size": 64, "repeats": 1}
     rows = run("matmul_throughput", params, "torch")["data"]["measurements"]
