@@ -11,6 +11,7 @@ any page that arrives without a strict policy.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from tests.e2e import axe
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -121,10 +124,11 @@ def browser() -> Iterator[object]:
 
 
 class Shots:
-    """Numbered screenshots of one test's steps."""
+    """Numbered screenshots of one test's steps, each step checked by axe."""
 
     def __init__(self, page: object, name: str) -> None:
         self.page = page
+        self.name = name
         self.folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", name)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
@@ -134,7 +138,16 @@ class Shots:
         slug = re.sub(r"[^\w.-]+", "-", step)
         path = self.folder / f"{self.count:02d}-{slug}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        axe.check(self.page, f"{self.name}: {step}")
         return path
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep what axe counted per page state, per impact, beside the screenshots."""
+    if axe.RESULTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        out = SCREENSHOTS / "axe-results.json"
+        out.write_text(json.dumps(axe.RESULTS, indent=2, sort_keys=True) + "\n")
 
 
 @pytest.fixture

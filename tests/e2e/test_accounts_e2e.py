@@ -49,5 +49,6 @@ def test_the_menu_works_on_a_phone(phone_page):
     login(page, user.username, PASSWORD)
     links = page.locator(".nav-links")
     assert not links.is_visible()
-    page.click("label.nav-toggle-label")
+    page.click("[data-menu-button]")
     assert page.locator(".nav-account").is_visible()
+    assert page.get_attribute("[data-menu-button]", "aria-expanded") == "true"
