@@ -25,6 +25,8 @@ def _study_page(request: HttpRequest, deck=None) -> HttpResponse:
         {
             "deck": deck,
             "queue": queue,
+            # Single-key shortcuts (Space, Enter, 1-4, u) unless turned off.
+            "shortcuts": request.user.keyboard_shortcuts,
             "decks": selectors.deck_summaries(learner=request.user)
             if deck is None
             else [],

@@ -10,7 +10,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "role", "time_zone", "is_staff", "last_login")
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Study", {"fields": ("time_zone", "day_start_hour")}),
+        ("Study", {"fields": ("time_zone", "day_start_hour", "keyboard_shortcuts")}),
     )
     actions = ("make_teacher", "make_learner")
 

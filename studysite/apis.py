@@ -26,7 +26,15 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "username", "email", "role", "time_zone", "day_start_hour")
+        fields = (
+            "id",
+            "username",
+            "email",
+            "role",
+            "time_zone",
+            "day_start_hour",
+            "keyboard_shortcuts",
+        )
 
 
 class TokenApi(APIView):
@@ -128,7 +136,8 @@ class SignupApi(APIView):
 
 
 class MeApi(APIView):
-    """The signed-in user; PATCH changes email, time zone and day-start hour."""
+    """The signed-in user; PATCH changes email, time zone, day-start hour and
+    whether the study page's single-key shortcuts are on."""
 
     permission_classes = [IsAuthenticated]
 
@@ -140,6 +149,7 @@ class MeApi(APIView):
         day_start_hour = serializers.IntegerField(
             required=False, min_value=0, max_value=23
         )
+        keyboard_shortcuts = serializers.BooleanField(required=False)
 
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request: Request) -> Response:

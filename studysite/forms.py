@@ -34,7 +34,7 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("email", "time_zone", "day_start_hour")
+        fields = ("email", "time_zone", "day_start_hour", "keyboard_shortcuts")
 
 
 class LimitedPasswordResetForm(PasswordResetForm):

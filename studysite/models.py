@@ -30,6 +30,8 @@ class User(AbstractUser):
 
     The time zone and the hour at which the learner's study day starts decide
     what "due today" means for them (Anki's default day start is 4:00).
+    ``keyboard_shortcuts`` turns the study page's single-key shortcuts on or
+    off (WCAG 2.1.4).
     """
 
     time_zone = models.CharField(
@@ -39,6 +41,13 @@ class User(AbstractUser):
         default=4,
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text="Hour (0-23, local time) at which a new study day begins.",
+    )
+    keyboard_shortcuts = models.BooleanField(
+        "single-key shortcuts on the study page",
+        default=True,
+        help_text="Space or Enter shows the answer, 1-4 rate it, u undoes the "
+        "last answer. Turn them off if they get in the way of a screen reader, "
+        "speech input or other keyboard tools; the buttons work either way.",
     )
 
     def set_unusable_password(self) -> None:

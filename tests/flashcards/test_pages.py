@@ -27,8 +27,10 @@ def test_the_review_page_shows_counts_the_script_and_math(client, learner, deck)
     response = client.get("/study/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'class="count-new" title="New">3<' in html
-    assert 'class="count-learning" title="Learning">0<' in html
+    # Each count has its word beside it, not just a colour.
+    assert '<span data-count="new">3</span> new' in html
+    assert '<span data-count="learning">0</span> learning' in html
+    assert '<span data-count="review">0</span> to review' in html
     assert "flashcards/study.js" in html
     assert "katex" in html
     assert 'data-review-url="/api/v1/reviews/"' in html
@@ -46,7 +48,7 @@ def test_the_deck_review_page_is_scoped_to_the_deck(
     assert client.get(f"/study/deck/{teacher_deck.pk}/").status_code == 404
     class_with(teacher, learner, deck=teacher_deck)
     html = client.get(f"/study/deck/{teacher_deck.pk}/").content.decode()
-    assert 'class="count-new" title="New">2<' in html
+    assert '<span data-count="new">2</span> new' in html
     assert f'data-deck="{teacher_deck.pk}"' in html
 
 

@@ -118,6 +118,23 @@ def test_me_patch_changes_preferences_and_refuses_bad_values(learner_api, learne
     assert learner.day_start_hour == 2
 
 
+def test_me_patch_turns_the_single_key_shortcuts_off_and_refuses_a_non_boolean(
+    learner_api, learner
+):
+    assert learner_api.get("/api/v1/auth/me/").json()["keyboard_shortcuts"] is True
+    off = learner_api.patch(
+        "/api/v1/auth/me/", {"keyboard_shortcuts": False}, format="json"
+    )
+    assert off.status_code == 200 and off.json()["keyboard_shortcuts"] is False
+    bad = learner_api.patch(
+        "/api/v1/auth/me/", {"keyboard_shortcuts": "sometimes"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "keyboard_shortcuts" in bad.json()["error"]["fields"]
+    learner.refresh_from_db()
+    assert learner.keyboard_shortcuts is False
+
+
 def test_login_attempts_are_throttled(api, learner, settings):
     from rest_framework.throttling import ScopedRateThrottle
 

@@ -1,7 +1,16 @@
 // The review page: drives the JSON API with fetch.
-// Space/Enter shows the answer, 1-4 rate, u undoes. Every answer carries a
-// fresh client_review_id, so a retry after a network error is applied once,
-// and the card's version, so an answer from a stale tab gets a 409.
+// Space/Enter shows the answer, 1-4 rate, u undoes: only while focus is in
+// the study area (or nowhere), never on a link, a summary, an answer box or a
+// button other than a rating, never with Ctrl/Alt/Meta, and not at all when
+// the learner turned the shortcuts off (data-shortcuts="off", WCAG 2.1.4).
+// Each new card moves focus to its question (typed cards: to the first answer
+// box, described by the question); the answer and any grading result go to
+// one polite live region before focus moves to the ratings (typed cards: to
+// the suggested rating, Again when wrong); the end of a session focuses its
+// summary.
+// Every answer carries a fresh client_review_id, so a retry after a network
+// error is applied once, and the card's version, so an answer from a stale
+// tab gets a 409.
 // Parametric cards show a fresh problem variant: the typed answers go to the
 // grade API first (the server grades); wrong can only be rated Again, right
 // offers Hard, Good or Easy (Enter: Good); the review carries the variant
@@ -16,11 +25,13 @@
     card: $("card"), front: $("front"), back: $("back"), divider: $("divider"),
     typed: $("typed"), typedResult: $("typed-result"), show: $("show"),
     ratings: $("ratings"), status: $("status"), undo: $("undo"), summary: $("summary"),
-    intro: $("intro"), parts: $("parts"),
+    intro: $("intro"), parts: $("parts"), question: $("question"), announcer: $("announce"),
   };
   var input = els.typed.querySelector("input");
   var deck = root.dataset.deck || null;
   var csrf = (root.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+  var shortcuts = root.dataset.shortcuts !== "off";
+  var QUESTION_ID = els.front.id;
 
   var queue = [];        // cards from the API, head first
   var current = null;    // the card on screen
@@ -32,6 +43,8 @@
   var stats = { answered: 0, again: 0, typed: 0, typedRight: 0, started: Date.now() };
   var nextTimer = null;
   var graded = null;     // a parametric card's grade result, once revealed
+  var acted = false;     // the learner answered or undid something on this page
+  var keepAnnouncement = false;  // the next card leaves the live region as is
 
   function gradeUrl(cardId) { return root.dataset.gradeUrl.replace("/0/", "/" + cardId + "/"); }
 
@@ -60,8 +73,10 @@
         field = el("input", { id: id, name: part.key, autocomplete: "off", inputmode: "text" });
       }
       field.dataset.part = part.key;
+      field.dataset.label = part.label;
+      field.setAttribute("aria-describedby", QUESTION_ID);
       row.appendChild(field);
-      row.appendChild(el("p", { "class": "typed-result", "data-part-result": part.key, "aria-live": "polite" }));
+      row.appendChild(el("p", { "class": "typed-result", "data-part-result": part.key }));
       els.parts.appendChild(row);
     });
     els.parts.appendChild(el("button", { type: "submit", "class": "button" }, "Check"));
@@ -102,15 +117,52 @@
     });
   }
 
+  // The visible status line; errors are also said.
   function setStatus(text, isError) {
     els.status.textContent = text || "";
     els.status.classList.toggle("error", !!isError);
+    if (isError && text) announce(text);
+  }
+
+  // The one live region (it stays in the page; only its text changes).
+  function announce(text) { els.announcer.textContent = text || ""; }
+
+  // What a screen reader would read of a node, as one line: image alt text,
+  // formulas as their TeX, nothing hidden from it.
+  function spoken(node) {
+    var out = [];
+    (function walk(n) {
+      if (n.nodeType === 3) { out.push(n.nodeValue); return; }
+      if (n.nodeType !== 1 && n.nodeType !== 11) return;
+      if (n.nodeType === 1) {
+        if (n.hidden || n.getAttribute("aria-hidden") === "true") return;
+        var tag = n.tagName.toUpperCase();
+        if (tag === "SCRIPT" || tag === "STYLE") return;
+        if (tag === "IMG") { out.push(" " + (n.getAttribute("alt") || "") + " "); return; }
+        if (tag === "MATH") {
+          var tex = n.querySelector("annotation");
+          out.push(" " + (tex ? tex.textContent : n.textContent) + " ");
+          return;
+        }
+      }
+      out.push(" ");
+      for (var c = n.firstChild; c; c = c.nextSibling) walk(c);
+      out.push(" ");
+    })(node);
+    return out.join("").replace(/\\[()[\]]/g, " ").replace(/\s+/g, " ").trim();
+  }
+
+  // Focus goes where the page puts it only while the learner is here: on the
+  // study area or nowhere, not on the menu or a link they moved to.
+  function focusIsHere() {
+    var active = document.activeElement;
+    return !active || active === document.body || active === document.documentElement || root.contains(active);
   }
 
   function setCounts(counts) {
-    root.querySelector(".count-new").textContent = counts.new;
-    root.querySelector(".count-learning").textContent = counts.learning;
-    root.querySelector(".count-review").textContent = counts.review;
+    ["new", "learning", "review"].forEach(function (k) {
+      root.querySelector('[data-count="' + k + '"]').textContent = counts[k];
+    });
   }
 
   function renderMath(el) { if (window.studyRenderMath) window.studyRenderMath(el); }
@@ -138,6 +190,9 @@
   }
 
   function showCard(card) {
+    var moveFocus = focusIsHere();
+    if (!keepAnnouncement) announce("");
+    keepAnnouncement = false;
     current = card;
     revealed = false;
     shownAt = Date.now();
@@ -162,9 +217,23 @@
       root.querySelector('[data-interval="' + k + '"]').textContent = card.intervals[k].label;
     });
     renderMath(els.card);
+    if (!moveFocus) return;
+    // A screen reader reads the question: the region is named by it, and
+    // each answer box is described by it.
     var first = els.parts.querySelector("[data-part]");
     if (card.variant && first) first.focus();
-    else if (card.typed) input.focus(); else els.show.focus({ preventScroll: true });
+    else if (card.typed) input.focus(); else els.question.focus();
+  }
+
+  function numberText(value, unit) {
+    return String(value) + (unit ? " " + unit : "");
+  }
+
+  // After the answer and any result are said, focus moves to the ratings: the
+  // group (basic cards) or the suggested button (typed: Again when wrong).
+  function focusRatings(suggested) {
+    var button = suggested && els.ratings.querySelector('[data-rating="' + suggested + '"]');
+    if (button && !button.hidden) button.focus(); else els.ratings.focus();
   }
 
   function parseNumber(text) {
@@ -196,12 +265,16 @@
       graded = r.data;
       revealed = true;
       els.parts.querySelectorAll("[data-part]").forEach(function (f) { f.disabled = true; });
+      var said = [];
       (graded.grades || []).forEach(function (g) {
         var out = els.parts.querySelector('[data-part-result="' + g.part + '"]');
         if (!out) return;
-        out.textContent = (g.status === "correct" ? "Right. " : "Wrong. ") + (g.feedback || "") +
-          (g.status === "correct" ? "" : " Expected: " + g.expected + ".");
-        out.className = "typed-result " + (g.status === "correct" ? "right" : "wrong");
+        var right = g.status === "correct";
+        out.textContent = ((right ? "Right. " : "Wrong. ") + (g.feedback || "") +
+          (right ? "" : " The answer is " + g.expected + ".")).replace(/\s+/g, " ").trim();
+        out.className = "typed-result " + (right ? "right" : "wrong");
+        var field = els.parts.querySelector('[data-part="' + g.part + '"]');
+        said.push(((field && field.dataset.label) || g.part) + ": " + out.textContent);
       });
       var submit = els.parts.querySelector("button[type=submit]");
       if (submit) submit.hidden = true;
@@ -214,30 +287,41 @@
       if (graded.correct) stats.typedRight += 1;
       showRatings(graded.correct ? ["2", "3", "4"] : ["1"]);
       renderMath(els.back);
-      var focus = els.ratings.querySelector('[data-rating="' + (graded.correct ? "3" : "1") + '"]');
-      if (focus) focus.focus({ preventScroll: true });
+      var solution = spoken(els.back);
+      announce((graded.correct ? "Right: " : "Wrong: ") + said.join(" ") +
+        (solution ? " Solution: " + solution : ""));
+      if (focusIsHere()) focusRatings(graded.correct ? "3" : "1");
     }, function () { busy = false; setStatus("Could not reach the server.", true); });
   }
 
   function reveal() {
     if (!current || revealed) return;
+    acted = true;
     if (current.variant) { revealParametric(); return; }
     revealed = true;
     els.back.hidden = false;
     els.divider.hidden = false;
     els.show.hidden = true;
     els.ratings.hidden = false;
+    var result = "";
+    var right = false;
     if (current.typed) {
-      var right = gradeTyped(current, input.value);
+      var typed = input.value.trim();
+      right = !!current.numeric && gradeTyped(current, input.value);
+      var expected = current.numeric ? numberText(current.numeric.answer, current.numeric.unit) : "";
+      result = right ? "Right: you typed " + typed + "." :
+        (typed === "" ? "Wrong: no answer typed" : "Wrong: you typed " + typed) +
+        (expected ? "; the answer is " + expected + "." : ".");
       input.disabled = true;
-      els.typedResult.textContent = input.value.trim() === "" ? "No answer typed." : right ? "Right." : "Wrong.";
+      els.typedResult.textContent = result;
       els.typedResult.className = "typed-result " + (right ? "right" : "wrong");
       stats.typed += 1;
       if (right) stats.typedRight += 1;
     }
     renderMath(els.back);
-    var good = els.ratings.querySelector('[data-rating="3"]');
-    if (good) good.focus({ preventScroll: true });
+    var answer = spoken(els.back);
+    announce((result ? result + " " : "") + "Answer: " + answer);
+    focusRatings(current.typed ? (right ? "3" : "1") : null);
   }
 
   function message(r) {
@@ -247,6 +331,7 @@
 
   function send(payload) {
     busy = true;
+    acted = true;
     setStatus("Saving…");
     api("POST", root.dataset.reviewUrl, payload).then(function (r) {
       busy = false;
@@ -261,6 +346,7 @@
       } else if (r.status === 409) {
         pending = null;
         setStatus("This card was answered elsewhere; here is the current queue.", true);
+        keepAnnouncement = true;
         load();
       } else {
         pending = null;
@@ -312,6 +398,7 @@
   function undo() {
     if (busy || !answered) return;
     busy = true;
+    acted = true;
     api("POST", root.dataset.undoUrl, {}).then(function (r) {
       busy = false;
       if (!r.ok) { setStatus(message(r), true); return; }
@@ -319,12 +406,14 @@
       stats.answered = Math.max(0, stats.answered - 1);
       if (r.data.review && r.data.review.rating === 1) stats.again = Math.max(0, stats.again - 1);
       els.undo.hidden = answered <= 0;
-      setStatus("Undone.");
+      announce("Last answer undone; its card comes back.");
+      keepAnnouncement = true;
       load();
     }, function () { busy = false; setStatus("Could not reach the server.", true); });
   }
 
   function finish(nextDue) {
+    var moveFocus = acted && focusIsHere();
     current = null;
     els.card.hidden = true;
     els.show.hidden = true;
@@ -344,6 +433,8 @@
     } else {
       next.textContent = "Nothing more is due today.";
     }
+    // The summary is named by its heading, "Session done".
+    if (moveFocus) els.summary.focus();
   }
 
   els.show.addEventListener("click", reveal);
@@ -354,19 +445,34 @@
   });
   els.typed.addEventListener("submit", function (e) { e.preventDefault(); reveal(); });
 
+  // What keeps its keys: links, summaries, fields and buttons (a rating
+  // button keeps Enter and Space, which press it; 1-4 and u still work there).
+  var CONTROLS = "a[href], area[href], summary, input, select, textarea, button, " +
+    "[contenteditable]:not([contenteditable=false]), [role=button], [role=link], " +
+    "[role=checkbox], [role=menuitem], [role=tab], [role=textbox], [role=combobox]";
+
+  function shortcutTarget(target) {
+    if (!target || target === document.body || target === document.documentElement) return "area";
+    if (!root.contains(target)) return null;
+    if (target.isContentEditable) return null;
+    var control = target.closest(CONTROLS);
+    if (!control) return "area";
+    if (control.tagName === "BUTTON" && control.hasAttribute("data-rating") && els.ratings.contains(control)) return "rating";
+    return null;
+  }
+
   document.addEventListener("keydown", function (e) {
+    if (!shortcuts || e.defaultPrevented || e.isComposing) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    var tag = e.target.tagName;
-    var typing = els.typed.contains(e.target) && (tag === "INPUT" || tag === "SELECT") && !e.target.disabled;
-    if (typing) return;  // Enter in an answer box submits its form
-    if ((e.key === " " || e.key === "Enter") && current && !revealed) {
-      e.preventDefault(); reveal();
-    } else if (/^[1-4]$/.test(e.key) && revealed) {
-      e.preventDefault(); rate(Number(e.key));
-    } else if ((e.key === " " || e.key === "Enter") && revealed && e.target.tagName !== "BUTTON") {
-      e.preventDefault(); rate(current && current.variant && graded && !graded.correct ? 1 : 3);
+    var where = shortcutTarget(e.target);
+    if (!where) return;
+    if (e.key === " " || e.key === "Enter") {
+      if (where === "rating") return;  // the button's own activation
+      if (current && !revealed) { e.preventDefault(); reveal(); }
+    } else if (/^[1-4]$/.test(e.key)) {
+      if (revealed) { e.preventDefault(); rate(Number(e.key)); }
     } else if (e.key === "u" || e.key === "U") {
-      e.preventDefault(); undo();
+      if (answered) { e.preventDefault(); undo(); }
     }
   });
 
