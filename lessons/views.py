@@ -98,17 +98,65 @@ def _explorer(data: dict[str, str] | None) -> dict[str, Any]:
             )
         except PrecisionInputError as error:
             _attach(form, error, {})
-    return {"form": form, "rows": [_explorer_row(row) for row in rows]}
+    shown = [_explorer_row(row) for row in rows]
+    return {"form": form, "rows": shown, "summary_line": _explorer_summary(form, shown)}
+
+
+#: Each bit field: what a screen reader says, and the visible tag under it.
+_BIT_GROUPS = {
+    "sign": ("sign bit", "S"),
+    "exponent": ("exponent bits", "E"),
+    "mantissa": ("mantissa bits", "M"),
+    "integer": ("integer bits", "I"),
+    "index": ("table index bits", "T"),
+}
+#: The formats the explorer's one-line summary names; the table has them all.
+_SUMMARY_FORMATS = ("fp32", "fp16", "bf16")
 
 
 def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:
     rel = row["rel_error"]
+    groups = [
+        {
+            "kind": kind,
+            "bits": bits,
+            "name": _BIT_GROUPS.get(kind, (f"{kind} bits", ""))[0],
+            "tag": _BIT_GROUPS.get(kind, ("", kind[:1].upper()))[1],
+        }
+        for kind, bits in row.get("bit_fields") or []
+    ]
     return {
         **row,
+        "bit_groups": groups,
         "stored_text": _show(row["stored"], exact=True),
         "abs_text": _show(row["abs_error"]),
         "rel_text": rel if isinstance(rel, str | None) else f"{rel * 100:.3g} %",
     }
+
+
+def _errors_line(form: Any) -> str:
+    """The form's errors as one sentence, field by field."""
+    parts = [str(e) for e in form.non_field_errors()]
+    for field in form.visible_fields():
+        parts += [f"{field.label}: {e}" for e in field.errors]
+    return " ".join(parts)
+
+
+def _explorer_summary(form: Any, rows: list[dict[str, Any]]) -> str:
+    """One line for the explorer's live region, e.g. "0.1 is stored as
+    0.10000000149011612 in fp32 (error 1.49e-06 %), …; 13 formats in the table"."""
+    if form.errors or not rows:
+        return _errors_line(form)
+    stored = []
+    for row in rows:
+        if row["format"] in _SUMMARY_FORMATS:
+            error = f" (error {row['rel_text']})" if row["rel_text"] else ""
+            stored.append(f"{row['stored_text']} in {row['format']}{error}")
+    value = _show(rows[0]["value"], exact=True)
+    return (
+        f"{value} is stored as {', '.join(stored)}; "
+        f"{len(rows)} formats in the table below."
+    )
 
 
 def _show(value: Any, *, digits: int = 4, exact: bool = False) -> str:
@@ -133,7 +181,10 @@ def _calculator(data: dict[str, str] | None) -> dict[str, Any]:
             result = selectors.calculate("training-memory", form.calculator_input())
         except PrecisionInputError as error:
             _attach(form, error, MemoryCalculatorForm.FIELD_FOR)
-    return {"form": form, "result": result, **_calculator_display(result)}
+    display = _calculator_display(result) if result is not None else {}
+    if result is None:
+        display["summary_line"] = _errors_line(form)
+    return {"form": form, "result": result, **display}
 
 
 _COMPONENTS = (
@@ -145,9 +196,7 @@ _COMPONENTS = (
 )
 
 
-def _calculator_display(result: dict[str, Any] | None) -> dict[str, Any]:
-    if result is None:
-        return {}
+def _calculator_display(result: dict[str, Any]) -> dict[str, Any]:
     table = [
         {
             "key": key,
@@ -166,7 +215,36 @@ def _calculator_display(result: dict[str, Any] | None) -> dict[str, Any]:
         for s in result["steps"]
     ]
     summary = {"bytes_per_param": _show(result["bytes_per_param"])}
-    return {"table": table, "fits": fits, "steps": steps, "summary": summary}
+    return {
+        "table": table,
+        "fits": fits,
+        "steps": steps,
+        "summary": summary,
+        "summary_line": _calculator_summary(result, fits),
+    }
+
+
+def _calculator_summary(result: dict[str, Any], fits: list[dict[str, Any]]) -> str:
+    """One line for the calculator's live region, e.g. "7 billion parameters,
+    bf16 weights, adam: 112 GB per GPU to train (16 bytes per parameter); …"."""
+    setup = f"{_show(result['params'] / 10**9)} billion parameters, "
+    setup += f"{result['weights_dtype']} weights, {result['optimizer']}"
+    if result["zero_stage"] or result["gpus"] > 1:
+        gpus = result["gpus"]
+        setup += f", ZeRO stage {result['zero_stage']} over {gpus} GPU"
+        setup += "s" if gpus != 1 else ""
+    total = _show(result["per_gpu"]["total"]["GB"])
+    per_param = _show(result["bytes_per_param"])
+    smallest = next((f for f in fits if f["fits"]), None)
+    card = (
+        f"smallest card it fits on: {smallest['capacity_gb']} GB"
+        if smallest
+        else "too big for every card listed"
+    )
+    return (
+        f"{setup}: {total} GB per GPU to train "
+        f"({per_param} bytes per parameter); {card}."
+    )
 
 
 def _attach(form: Any, error: PrecisionInputError, field_for: dict[str, str]) -> None:

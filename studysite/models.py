@@ -42,8 +42,11 @@ class User(AbstractUser):
         validators=[MinValueValidator(0), MaxValueValidator(23)],
         help_text="Hour (0-23, local time) at which a new study day begins.",
     )
+    # db_default too: rows written by code that predates the field (an older
+    # migration state, a data migration) still get shortcuts on.
     keyboard_shortcuts = models.BooleanField(
         "single-key shortcuts on the study page",
+        db_default=True,
         default=True,
         help_text="Space or Enter shows the answer, 1-4 rate it, u undoes the "
         "last answer. Turn them off if they get in the way of a screen reader, "

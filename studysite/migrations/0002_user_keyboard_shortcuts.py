@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="keyboard_shortcuts",
             field=models.BooleanField(
+                db_default=True,
                 default=True,
                 help_text="Space or Enter shows the answer, 1-4 rate it, u undoes the last answer. Turn them off if they get in the way of a screen reader, speech input or other keyboard tools; the buttons work either way.",
                 verbose_name="single-key shortcuts on the study page",

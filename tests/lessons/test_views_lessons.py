@@ -145,10 +145,15 @@ def test_float_explorer_fragment_shows_every_format(client, loaded):
     assert "<html" not in html
     for name in ("fp32", "bf16", "fp8_e4m3fn", "fp4_e2m1", "int8", "nf4"):
         assert f"<code>{name}</code>" in html
-    # fp32 stores 0.1 as 0.100000001490116...; bits are coloured by field.
+    # fp32 stores 0.1 as 0.100000001490116...; each bit field is named for a
+    # screen reader and tagged with a letter, not told apart by colour alone.
     assert "0.10000000149011612" in html
-    assert '<span class="bit-sign" title="sign">0</span>' in html
-    assert 'class="bit-exponent"' in html and 'class="bit-mantissa"' in html
+    assert (
+        '<span class="sr-only">sign bit </span><span class="bit-digits">0</span>'
+        '<span class="bit-tag" aria-hidden="true">S</span>'
+    ) in html
+    assert 'exponent bits </span><span class="bit-digits">01111011</span>' in html
+    assert 'class="bit-group bit-mantissa"' in html
 
 
 def test_float_explorer_shows_overflow_as_the_format_does(client, loaded):

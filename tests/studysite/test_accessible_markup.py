@@ -73,3 +73,33 @@ def test_every_image_the_sanitizer_keeps_has_alt_text(text):
     html = render_user_markdown(text)
     for tag in re.findall(r"<img\b[^>]*>", html):
         assert re.search(r'\salt="', tag), tag
+
+
+def _references_resolve(html: str) -> None:
+    ids = _ids(html)
+    for value in re.findall(
+        r'aria-(?:describedby|labelledby|controls)="([^"]+)"', html
+    ):
+        for ref in value.split():
+            assert ref in ids, f"{ref} is referenced but no element has it"
+
+
+def test_a_demo_form_sent_back_links_each_error_to_its_field(client, learner):
+    client.force_login(learner)
+    response = client.post(
+        "/demos/matmul_throughput/",
+        {"min_size": "-3", "max_size": "banana", "dtypes": ["fp64"]},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert "_error" in html
+    _references_resolve(html)
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/accounts/login/", "/accounts/signup/", "/demos/matmul_throughput/"]
+)
+def test_every_aria_reference_on_a_page_points_at_an_element(client, learner, url):
+    client.force_login(learner)
+    _references_resolve(client.get(url).content.decode())
