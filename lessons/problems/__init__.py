@@ -8,7 +8,8 @@ Pure Python: imports nothing from Django. Every answer comes from
 * :func:`templates`, :func:`get_template`: the registry (15 templates).
 * :func:`grade`, :func:`grade_part`: read typed answers (``208 GB``,
   ``193.7 GiB``, ``2.08e11 bytes``...), judge value and unit separately and
-  name the misconception a wrong answer shows.
+  name the misconception a wrong answer shows (its id, and
+  :func:`misconception_title` for its name in words).
 """
 
 from lessons.problems import (  # noqa: F401  (registration side effect)
@@ -19,6 +20,7 @@ from lessons.problems import (  # noqa: F401  (registration side effect)
 )
 from lessons.problems.core import (
     MAX_SEED,
+    MISCONCEPTION_TITLES,
     OBJECTIVES,
     SECTIONS,
     Misconception,
@@ -30,8 +32,10 @@ from lessons.problems.core import (
     Tolerance,
     check_limits,
     check_seed,
+    draw_params,
     generate,
     get_template,
+    misconception_title,
     templates,
 )
 from lessons.problems.grading import Grade, ProblemGrade, grade, grade_part
@@ -39,6 +43,7 @@ from lessons.problems.units import Reading, read_answer
 
 __all__ = [
     "MAX_SEED",
+    "MISCONCEPTION_TITLES",
     "OBJECTIVES",
     "SECTIONS",
     "Grade",
@@ -53,10 +58,12 @@ __all__ = [
     "Tolerance",
     "check_limits",
     "check_seed",
+    "draw_params",
     "generate",
     "get_template",
     "grade",
     "grade_part",
+    "misconception_title",
     "read_answer",
     "templates",
 ]

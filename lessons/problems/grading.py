@@ -9,7 +9,15 @@ converts it to the part's unit, and says:
   *number* typed is the right number in the part's unit with a wrong label;
 * ``unit_correct``: no unit typed (the part's unit is assumed) or a unit of
   the right kind whose quantity is right; False for a wrong label or kind;
-* ``misconception``: the named mistake the answer matches, with feedback.
+* ``misconception``: the named mistake the answer matches (its id;
+  ``misconception_title`` is its name in words), with feedback.
+
+``feedback`` says what the answer shows and nothing else: no verdict (that is
+``status``) and no statement of the answer (that is ``expected``), so a page
+that shows all three says each once. A mistake of units (a GiB figure for GB,
+a number labelled with the wrong unit) is named only when the learner typed
+the unit it speaks of: the grader matches on the value *and* the unit the
+number reader found in the answer.
 
 Pure Python; imports nothing from Django.
 """
@@ -22,7 +30,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from lessons.problems import units
-from lessons.problems.core import Misconception, Part, Problem, ProblemInputError, fmt
+from lessons.problems.core import (
+    Misconception,
+    Part,
+    Problem,
+    ProblemInputError,
+    Tolerance,
+    fmt,
+)
 
 Status = Literal["correct", "wrong", "unreadable", "unanswered"]
 
@@ -42,6 +57,7 @@ class Grade:
     misconception: str | None
     feedback: str
     expected: str
+    misconception_title: str | None = None
 
     @property
     def correct(self) -> bool:
@@ -57,7 +73,9 @@ def grade_part(part: Part, text: object) -> Grade:
     expected = part.answer_text
     reading = units.read_answer(typed, choices=part.choices)
 
-    def verdict(status: Status, **kw: Any) -> Grade:
+    def verdict(
+        status: Status, *, found: Misconception | None = None, **kw: Any
+    ) -> Grade:
         base: dict[str, Any] = {
             "part": part.key,
             "status": status,
@@ -72,6 +90,8 @@ def grade_part(part: Part, text: object) -> Grade:
             "expected": expected,
         }
         base.update(kw)
+        if found is not None:
+            base |= {"misconception": found.name, "misconception_title": found.title}
         return Grade(**base)
 
     if not reading.readable:
@@ -90,17 +110,14 @@ def grade_part(part: Part, text: object) -> Grade:
             value_in_part_unit=chosen,
             value_correct=ok,
             unit_correct=True,
-            misconception=found.name if found and not ok else None,
-            feedback="Correct."
-            if ok
-            else (found.feedback if found else f"The answer is {expected}."),
+            found=found if found and not ok else None,
+            feedback="" if ok else (found.feedback if found else _SEE_SOLUTION),
         )
     assert reading.value is not None
     target = units.unit(part.unit)
     typed_unit = reading.unit or target
     number_right = part.tolerance.accepts(part.answer, reading.value)
     if typed_unit.dimension != target.dimension:
-        found = None
         feedback = (
             f"The unit {typed_unit.symbol or '(none)'} measures something else: this "
             f"part asks for {_kind(target)} (in {part.unit})."
@@ -116,7 +133,7 @@ def grade_part(part: Part, text: object) -> Grade:
         return verdict(
             "wrong",
             unit_correct=True,
-            feedback=f"Far too large: the answer is {expected}.",
+            feedback="Far too large for this quantity.",
         )
     if part.tolerance.accepts(part.answer, converted):
         return verdict(
@@ -124,25 +141,38 @@ def grade_part(part: Part, text: object) -> Grade:
             value_in_part_unit=converted,
             value_correct=True,
             unit_correct=True,
-            feedback="Correct.",
+            feedback="",
         )
-    found = _matching(part, typed_unit.to_base(reading.value))
+    typed_symbol = reading.unit.symbol if reading.unit else ""
+    found = _matching(part, typed_unit.to_base(reading.value), typed_symbol)
     label_wrong = reading.unit is not None and number_right
-    feedback = (
-        found.feedback
-        if found
-        else (f"Not quite: the answer is {expected} ({part.tolerance.describe()}).")
-    )
+    feedback = found.feedback if found else _off_by(part.tolerance)
     if found is None and label_wrong:
-        feedback = f"The number is right for {part.unit}, but you labelled it {typed_unit.symbol}."
+        feedback = (
+            f"The number is right for {part.unit}, but you labelled it "
+            f"{typed_unit.symbol}."
+        )
     return verdict(
         "wrong",
         value_in_part_unit=converted,
         value_correct=label_wrong,
         unit_correct=not label_wrong,
-        misconception=found.name if found else None,
+        found=found,
         feedback=feedback,
     )
+
+
+_SEE_SOLUTION = "Compare your steps with the worked solution."
+
+
+def _off_by(tolerance: Tolerance) -> str:
+    """Plain feedback for a wrong number that shows no known mistake."""
+    if tolerance.exact:
+        return _SEE_SOLUTION
+    if tolerance.kind == "sigfigs":
+        return f"Not right {tolerance.describe()}. {_SEE_SOLUTION}"
+    margin = tolerance.describe().removeprefix("within ")
+    return f"More than {margin} away from the answer. {_SEE_SOLUTION}"
 
 
 def _kind(target: units.Unit) -> str:
@@ -156,9 +186,13 @@ def _kind(target: units.Unit) -> str:
     }[target.dimension]
 
 
-def _matching(part: Part, base_value: float) -> Misconception | None:
+def _matching(part: Part, base_value: float, typed_unit: str) -> Misconception | None:
+    """The misconception nearest ``base_value`` that an answer typed in
+    ``typed_unit`` ("" for none) can show."""
     best: tuple[float, Misconception] | None = None
     for m in part.misconceptions:
+        if not m.applies_to(typed_unit):
+            continue
         mu = units.unit(m.unit)
         m_base = mu.to_base(m.value)
         if part.tolerance.accepts(m.value, mu.from_base(base_value)):

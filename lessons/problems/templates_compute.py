@@ -1,10 +1,14 @@
-"""Template on training compute: 6ND FLOPs and days on N GPUs at a utilization."""
+"""Template on training compute: 6ND FLOPs and days on N GPUs at a utilization.
+
+N is the parameters a token passes through: for a mixture of experts its
+*active* parameters (Mixtral-8x7B: 12.9B of 46.7B), not all it stores.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lessons.precision import gpu, training_compute, training_days
+from lessons.precision import Step, gpu, training_compute, training_days
 from lessons.problems.core import (
     Built,
     Misconception,
@@ -15,7 +19,12 @@ from lessons.problems.core import (
     part,
     register,
 )
-from lessons.problems.models_catalog import ALL_MODELS, MODELS, TRAINING_CARDS
+from lessons.problems.models_catalog import (
+    ALL_MODELS,
+    MODELS,
+    TRAINING_CARDS,
+    moe_sentence,
+)
 
 TOKENS = (300e9, 1e12, 2e12, 15e12)
 
@@ -26,47 +35,72 @@ def _compute(p: dict[str, Any]) -> Built:
     n, mfu, tokens = p["gpus"], p["utilization"], p["tokens"]
     peak = card.peak_flops("bf16")
     assert peak is not None
-    c = training_compute(int(m.params), int(tokens))
+    big_n = m.compute_params
+    c = training_compute(int(big_n), int(tokens))
     t = training_days(c.flops, n, peak, mfu)
     inputs = {
         "model": m.name,
-        "params": fmt(m.params),
+        "params": fmt(big_n),
         "tokens": fmt(tokens),
         "gpu": card.label,
         "peak": f"{fmt(peak / 1e12)} TFLOP/s",
         "gpus": f"{fmt(n)} GPUs",
         "utilization": f"{fmt(mfu * 100)}%",
     }
+    moe = moe_sentence(m.name)
+    who = (
+        f"**{m.name}** ({moe}, so $N$ = {fmt(big_n)} parameters)"
+        if moe
+        else f"**{m.name}** ($N$ = {fmt(big_n)} parameters)"
+    )
     prompt = (
-        f"You pretrain **{m.name}** ($N$ = {fmt(m.params)} parameters) on $D$ = {fmt(tokens)} "
+        f"You pretrain {who} on $D$ = {fmt(tokens)} "
         f"tokens, using the estimate $C \\approx 6ND$ FLOPs (Kaplan et al. 2020: 2 forward, "
-        f"4 backward per parameter per token). The cluster has **{fmt(n)} GPUs** "
+        f"4 backward per parameter per token, $N$ the parameters each token uses). "
+        f"The cluster has **{fmt(n)} GPUs** "
         f"({card.label}, dense bf16 peak {fmt(peak / 1e12)} TFLOP/s each) running at a model "
         f"FLOPs utilization of **{fmt(mfu * 100)}%**.\n\n"
         "How many FLOPs does training take, and how many days (of 86,400 s)?"
     )
+    steps = c.steps
+    misconceptions: list[Misconception] = []
+    if moe:
+        steps = (
+            Step("N, the active parameters", moe, big_n, ""),
+            *steps,
+        )
+        misconceptions.append(
+            Misconception(
+                "used_total_params",
+                6 * m.params * tokens,
+                "FLOP",
+                f"{moe}: only the active parameters compute for each token, so "
+                f"6ND takes N = {fmt(big_n)}, not all {fmt(m.params)} it stores.",
+            )
+        )
     flops = part(
         "flops",
-        "Training compute (FLOP)",
+        "Training compute",
         c.flops,
         "FLOP",
-        c.steps,
+        steps,
         [
+            *misconceptions,
             Misconception(
                 "forward_only",
-                2 * m.params * tokens,
+                2 * big_n * tokens,
                 "FLOP",
                 "Training costs the forward pass (2ND) and the backward pass (4ND): 6ND.",
             ),
             Misconception(
                 "forgot_backward_factor",
-                4 * m.params * tokens,
+                4 * big_n * tokens,
                 "FLOP",
                 "The backward pass costs about twice the forward: 2 + 4 = 6 FLOPs per parameter per token.",
             ),
             Misconception(
                 "ignored_factor",
-                m.params * tokens,
+                big_n * tokens,
                 "FLOP",
                 "Each parameter costs about 6 FLOPs per token in training, not 1.",
             ),
@@ -75,7 +109,7 @@ def _compute(p: dict[str, Any]) -> Built:
     )
     days = part(
         "days",
-        "Training time (days)",
+        "Training time",
         t.days,
         "days",
         t.steps,
@@ -102,7 +136,8 @@ def _compute(p: dict[str, Any]) -> Built:
                 "hours_as_days",
                 t.days * 24,
                 "days",
-                "That is hours: divide seconds by 86,400 for days.",
+                "That is the time in hours: divide seconds by 86,400 for days.",
+                typed_units=("days", ""),
             ),
             Misconception(
                 "multiplied_by_utilization",
@@ -115,7 +150,14 @@ def _compute(p: dict[str, Any]) -> Built:
         unit_mixups=False,
     )
     return Built(
-        prompt, (flops, days), inputs, derived={"params": m.params, "peak_flops": peak}
+        prompt,
+        (flops, days),
+        inputs,
+        derived={
+            "params": big_n,
+            "total_params": m.params,
+            "peak_flops": peak,
+        },
     )
 
 

@@ -44,7 +44,7 @@ FORMATS = (
 
 SPECIALS = {
     "ieee": "the largest exponent field is reserved for inf and NaN (IEEE style)",
-    "fn": "no inf; only the pattern with every exponent and mantissa bit set is NaN",
+    "fn": "no inf; NaN only where every exponent and mantissa bit is set (with either sign bit)",
     "none": "no inf and no NaN: every bit pattern is a finite number",
 }
 
@@ -233,6 +233,29 @@ register(
 
 # --- 11. what a value becomes -----------------------------------------------
 
+#: The first PyTorch release whose eager casts to float8_e4m3fn saturate on a
+#: finite overflow (pytorch/pytorch#178817, merged April 2026; torchao gates
+#: its saturation test on 2.12.0.dev0, pytorch/ao#4364). Before it, and in
+#: ml_dtypes, values past the NaN threshold became NaN.
+TORCH_E4M3_SATURATES_SINCE = "2.12"
+
+
+def _saturation_note(name: str) -> str:
+    """What the prompt says of overflow in fp8 E4M3 (no infinity)."""
+    f = lookup(name)
+    if name != "fp8_e4m3fn" or f.has_inf:
+        return ""
+    top = f.max_finite
+    # Past the midpoint between the largest value and the next (unrepresentable)
+    # step, round-to-nearest would reach the NaN pattern.
+    nan_above = top + spacing(name, top) / 2
+    return (
+        f" It has no infinity. Since torch {TORCH_E4M3_SATURATES_SINCE}, eager casts "
+        f"to `torch.float8_e4m3fn` saturate to {fmt(top)}; earlier versions gave "
+        f"(and ml_dtypes gives) NaN above {fmt(nan_above)}. This problem follows the saturating cast: a value "
+        f"beyond {fmt(top)} is stored as {fmt(top)}."
+    )
+
 
 def _round_value(p: dict[str, Any]) -> Built:
     name = p["format"]
@@ -245,12 +268,7 @@ def _round_value(p: dict[str, Any]) -> Built:
     )
     rel = enc.rel_error or 0.0
     inputs = {"format": name, "value": fmt(x, 6)}
-    edge = {
-        "fp8_e4m3fn": " It has no infinity: values beyond 448 are clipped to 448 (this lesson's convention, as recent PyTorch does).",
-        "fp8_e5m2": "",
-        "fp16": "",
-        "bf16": "",
-    }[name]
+    edge = _saturation_note(name)
     prompt = (
         f"The number **{fmt(x, 6)}** is stored in **{name}** ({f.exponent_bits} exponent "
         f"bits, {f.mantissa_bits} mantissa bits), rounding to the nearest representable "
@@ -316,7 +334,7 @@ def _round_value(p: dict[str, Any]) -> Built:
     trunc_rel = abs(truncated - x) / x * 100
     rel_part = part(
         "rel_error",
-        "Relative error (%)",
+        "Relative error",
         rel_pct,
         "%",
         rel_steps,
@@ -344,6 +362,7 @@ def _round_value(p: dict[str, Any]) -> Built:
                 rel,
                 "%",
                 "The question asks for percent: multiply the fraction by 100.",
+                typed_units=("%", ""),
             ),
             Misconception(
                 "absolute_error",
@@ -573,8 +592,9 @@ def _loss_scale(p: dict[str, Any]) -> Built:
     prompt = (
         f"In an fp16 mixed-precision run, the smallest gradient values that matter are about "
         f"**{fmt(g_min, 3)}** and the largest are about **{fmt(g_max)}**. fp16's smallest "
-        "normal number is 2^-14 ≈ 6.1e-05 (below it precision drops, below 2^-24 values "
-        "flush to zero) and its largest finite value is 65,504.\n\n"
+        "normal number is 2^-14 ≈ 6.1e-05 (below it precision drops; at or below 2^-25, "
+        "half the smallest subnormal 2^-24, values flush to zero) and its largest "
+        "finite value is 65,504.\n\n"
         "Loss scales are powers of two. What is the smallest scale that lifts the smallest "
         "gradients to at least fp16's smallest *normal* number? What is the largest scale "
         "that keeps the largest gradients finite (at most 65,504)? Is there a scale that "

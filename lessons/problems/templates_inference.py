@@ -18,6 +18,7 @@ from lessons.precision import (
     training_memory,
 )
 from lessons.problems.core import (
+    BYTE_LABELS,
     EXACT,
     Built,
     Misconception,
@@ -89,7 +90,7 @@ def _quantize(p: dict[str, Any]) -> Built:
     )
     bits = part(
         "bits_per_param",
-        "Bits per parameter (bit/param)",
+        "Bits per parameter",
         q.steps[2].value,
         "bit/param",
         q.steps[:3],
@@ -127,6 +128,7 @@ def _quantize(p: dict[str, Any]) -> Built:
                 "bits_as_bytes",
                 q.total_bytes * 8,
                 "That is bits, not bytes: divide the bits by 8.",
+                typed_units=BYTE_LABELS,
             ),
             mc(
                 "unquantized_size",
@@ -242,7 +244,12 @@ def _fits(p: dict[str, Any]) -> Built:
         steps,
         need,
         [
-            mc("bits_as_bytes", need * 8, "That counts bits as bytes: divide by 8."),
+            mc(
+                "bits_as_bytes",
+                need * 8,
+                "That counts bits as bytes: divide by 8.",
+                typed_units=BYTE_LABELS,
+            ),
         ],
     )
     as_gb = need <= cap_gib * 1e9
@@ -288,7 +295,7 @@ def _fits(p: dict[str, Any]) -> Built:
     )
     cards = part(
         "cards",
-        "Cards needed (perfect split)",
+        "Cards needed, split perfectly",
         float(verdict.min_gpus),
         "GPUs",
         min_steps,
@@ -370,7 +377,7 @@ def _kv(p: dict[str, Any]) -> Built:
 
     per_token = part(
         "per_token",
-        "Per token, all layers (KiB)",
+        "Per token, all layers",
         kv.steps[0].value / 1024,
         "KiB",
         (kv.steps[0], in_unit("Per token in KiB", kv.steps[0].value, "KiB")),
@@ -397,7 +404,9 @@ def _kv(p: dict[str, Any]) -> Built:
                 "kib_as_kb",
                 kv.steps[0].value / 1000,
                 "KiB",
-                "That is in kB (10^3 bytes); the question asks for KiB (2^10).",
+                "That is the size in kB (bytes ÷ 10^3); the question asks for KiB "
+                "(bytes ÷ 2^10).",
+                typed_units=("KiB", ""),
             ),
         ],
         unit_mixups=False,

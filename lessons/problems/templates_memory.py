@@ -11,6 +11,7 @@ from typing import Any
 from lessons.precision import Step, TrainingMemory, training_memory
 from lessons.problems import units
 from lessons.problems.core import (
+    BYTE_LABELS,
     Built,
     Misconception,
     ParamSpec,
@@ -21,7 +22,7 @@ from lessons.problems.core import (
     part,
     register,
 )
-from lessons.problems.models_catalog import ALL_MODELS, MODELS
+from lessons.problems.models_catalog import ALL_MODELS, MODELS, moe_sentence
 
 MODEL = ParamSpec(
     "model",
@@ -32,15 +33,38 @@ MODEL = ParamSpec(
 GB = "GB"
 
 
-def mc(name: str, num_bytes: float, feedback: str, unit: str = GB) -> Misconception:
-    """A misconception given in bytes, stated in ``unit``."""
-    return Misconception(name, units.unit(unit).from_base(num_bytes), unit, feedback)
+def mc(
+    name: str,
+    num_bytes: float,
+    feedback: str,
+    unit: str = GB,
+    *,
+    typed_units: tuple[str, ...] | None = None,
+) -> Misconception:
+    """A misconception given in bytes, stated in ``unit``.
+
+    ``typed_units`` limits it to answers typed in those units (see
+    :class:`~lessons.problems.core.Misconception`).
+    """
+    return Misconception(
+        name, units.unit(unit).from_base(num_bytes), unit, feedback, typed_units
+    )
 
 
 def model_inputs(name: str) -> tuple[float, dict[str, str], str]:
+    """A model's parameter count Ψ, its displayed inputs and its words.
+
+    Memory counts every parameter stored: for a mixture of experts all the
+    experts, not the active parameters that compute uses.
+    """
     model = MODELS[name]
     psi = fmt(model.params)
     text = f"**{name}** ($\\Psi$ = {psi} parameters)"
+    if moe := moe_sentence(name):
+        text = (
+            f"**{name}** ($\\Psi$ = {psi} parameters; {moe}, but every expert is "
+            "stored, so memory counts all of them)"
+        )
     return model.params, {"model": name, "params": psi}, text
 
 
@@ -65,7 +89,7 @@ def component_part(
         Step(f"{label} in bytes", expr, num_bytes, "B"),
         in_unit(f"{label} in {unit}", num_bytes, unit),
     )
-    return part(key, f"{label} ({unit})", steps[-1].value, unit, steps, misconceptions)
+    return part(key, label, steps[-1].value, unit, steps, misconceptions)
 
 
 def total_part(
@@ -81,7 +105,7 @@ def total_part(
     if steps[-1].value != num_bytes or steps[-1].unit != "B":
         raise ValueError(f"{key}: the steps must end in {num_bytes} B")
     done = (*steps, in_unit(f"{label} in {unit}", num_bytes, unit))
-    return part(key, f"{label} ({unit})", done[-1].value, unit, done, misconceptions)
+    return part(key, label, done[-1].value, unit, done, misconceptions)
 
 
 def _line(tm: TrainingMemory, label: str) -> Step:
@@ -120,6 +144,7 @@ def _fp32(p: dict[str, Any]) -> Built:
                     "bits_as_bytes",
                     psi * 32,
                     "32 is the number of *bits* of fp32; a value takes 32/8 = 4 bytes.",
+                    typed_units=BYTE_LABELS,
                 ),
             ],
         ),
@@ -399,7 +424,7 @@ def _pure_bf16(p: dict[str, Any]) -> Built:
     per_param_steps = tm.steps[:5]
     per_param = part(
         "bytes_per_param",
-        "Bytes per parameter (B/param)",
+        "Bytes per parameter",
         pp.total,
         "B/param",
         per_param_steps,
@@ -433,6 +458,7 @@ def _pure_bf16(p: dict[str, Any]) -> Built:
                 pp.total * 8,
                 "B/param",
                 "That is bits, not bytes: a bf16 value is 16 bits = 2 bytes.",
+                typed_units=("B/param", ""),
             ),
         ],
         unit_mixups=False,
@@ -557,7 +583,7 @@ def _adam8bit(p: dict[str, Any]) -> Built:
     )
     saved = part(
         "saved",
-        "Saved against fp32 Adam (GB)",
+        "Saved against fp32 Adam",
         saved_steps[-1].value,
         GB,
         saved_steps,

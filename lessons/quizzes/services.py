@@ -16,6 +16,13 @@ a learner's reach:
   (:func:`variant_seed`): stable for those five, so generation stays
   idempotent, and unpredictable to anyone without the secret. It is shown
   only once the attempt is submitted (``selectors.attempt_view``).
+* A variant does not repeat numbers the learner has met: where the seed
+  draws the same parameters as one of their earlier variants of that
+  template in this quiz (an earlier attempt, or an earlier question of this
+  one), the seed is redrawn (:data:`REDRAWS` tries; the ``redraw`` input of
+  :func:`variant_seed`), keeping the least-seen parameters when a small
+  parameter space has no fresh ones left. A practice session does the same
+  among its own questions (:func:`practice_seed`).
 * Seeds live in two spaces. Quiz variants take ``[2^62, 2^63)``
   (:data:`QUIZ_SEED_FLOOR` up); every seed a learner can choose or get for
   practice (``POST /api/v1/problems/``, practice sessions, random seeds) lies
@@ -29,7 +36,9 @@ a learner's reach:
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,9 +59,11 @@ from lessons.models import (
 )
 from lessons.problems import (
     MAX_SEED,
+    Problem,
     ProblemInputError,
     check_limits,
     check_seed,
+    draw_params,
     generate,
     get_template,
     grade,
@@ -84,15 +95,19 @@ def variant_seed(
     learner_id: int,
     attempt_number: int,
     position: int,
+    redraw: int = 0,
 ) -> int:
     """A quiz variant's seed, in ``[2^62, 2^63)``.
 
     An HMAC (SHA-256, keyed with ``settings.SECRET_KEY``) of the quiz, its base
     seed, the learner, the attempt and the position: the same five give the
     same seed on every process of a deployment; without the secret, nothing a
-    learner sees predicts it.
+    learner sees predicts it. ``redraw`` > 0 gives the position's next seeds,
+    for a variant whose first draw repeats the learner's numbers.
     """
     message = f"{quiz_id}:{base_seed}:{learner_id}:{attempt_number}:{position}"
+    if redraw:
+        message += f":{redraw}"
     digest = salted_hmac(_VARIANT_SALT, message, algorithm="sha256").digest()
     return QUIZ_SEED_FLOOR | (int.from_bytes(digest[:8], "big") & PRACTICE_SEED_MAX)
 
@@ -102,10 +117,15 @@ def is_quiz_seed(seed: int) -> bool:
     return QUIZ_SEED_FLOOR <= seed <= MAX_SEED
 
 
-def practice_seed(base_seed: int, learner_id: int, position: int) -> int:
+def practice_seed(
+    base_seed: int, learner_id: int, position: int, redraw: int = 0
+) -> int:
     """A practice problem's seed, in ``[0, 2^62)``: stable for (base, learner,
-    position), so the same practice seed gives the same session."""
-    text = f"{base_seed}:{learner_id}:0:{position}".encode()
+    position), so the same practice seed gives the same session. ``redraw`` > 0
+    gives the position's next seeds (a first draw that repeats the numbers of
+    an earlier question of the session)."""
+    text = f"{base_seed}:{learner_id}:0:{position}" + (f":{redraw}" if redraw else "")
+    text = text.encode()
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & PRACTICE_SEED_MAX
 
 
@@ -313,18 +333,29 @@ def ensure_variants(
             quiz=quiz, owner_id=learner_id, attempt_number=attempt_number
         )
     }
+    seen = Counter(
+        _numbers(gp.template_key, gp.params)
+        for gp in GeneratedProblem.objects.filter(
+            quiz=quiz, owner_id=learner_id, attempt_number__lte=attempt_number
+        )
+    )
     missing = []
     for position, item in quiz_slots(quiz):
         if position in existing:
             continue
-        seed = variant_seed(
-            quiz_id=quiz.pk,
-            base_seed=base,
-            learner_id=learner_id,
-            attempt_number=attempt_number,
-            position=position,
+        seed, problem = _fresh_draw(
+            item["template"],
+            item.get("limits"),
+            seen,
+            lambda redraw, position=position: variant_seed(
+                quiz_id=quiz.pk,
+                base_seed=base,
+                learner_id=learner_id,
+                attempt_number=attempt_number,
+                position=position,
+                redraw=redraw,
+            ),
         )
-        problem = generate(item["template"], seed, limits=item.get("limits") or None)
         missing.append(
             GeneratedProblem(
                 template_key=item["template"],
@@ -346,6 +377,40 @@ def ensure_variants(
             )
         }
     return [existing[p] for p, _ in quiz_slots(quiz)], len(missing)
+
+
+#: Seeds tried per question for parameters the learner has not met yet (a
+#: draw costs microseconds: only the chosen seed's problem is built).
+REDRAWS = 256
+
+
+def _numbers(template_key: str, params: Mapping[str, Any]) -> str:
+    """A question's drawn parameters as one comparable key."""
+    names = [spec.name for spec in get_template(template_key).params]
+    drawn = {name: params.get(name) for name in names}
+    return template_key + json.dumps(drawn, sort_keys=True, default=str)
+
+
+def _fresh_draw(
+    template_key: str,
+    limits: Mapping[str, Any] | None,
+    seen: Counter[str],
+    seed_for: Callable[[int], int],
+) -> tuple[int, Problem]:
+    """The first of ``seed_for(0), seed_for(1), ...`` whose parameters the
+    learner has not met, else the least-met of :data:`REDRAWS` draws (the
+    earliest on a tie); counts the chosen one in ``seen``."""
+    best: tuple[int, int, str] | None = None
+    for redraw in range(REDRAWS):
+        seed = seed_for(redraw)
+        key = _numbers(template_key, draw_params(template_key, seed, limits=limits))
+        if best is None or seen[key] < best[0]:
+            best = (seen[key], seed, key)
+        if seen[key] == 0:
+            break
+    assert best is not None
+    seen[best[2]] += 1
+    return best[1], generate(template_key, best[1], limits=limits or None)
 
 
 def quiz_is_open(quiz: Quiz, now: datetime) -> bool:
@@ -441,10 +506,17 @@ def practice_start(
     import random
 
     random.Random(base).shuffle(order)
+    seen: Counter[str] = Counter()
     for position in range(1, count + 1):
         key = order[(position - 1) % len(order)]
-        s = practice_seed(base, learner.pk, position)
-        problem = generate(key, s)
+        s, problem = _fresh_draw(
+            key,
+            None,
+            seen,
+            lambda redraw, position=position: practice_seed(
+                base, learner.pk, position, redraw
+            ),
+        )
         problems.append(
             GeneratedProblem(
                 template_key=key,

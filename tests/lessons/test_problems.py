@@ -192,7 +192,8 @@ def _exp_gib(p):
 
 
 def _exp_compute(p):
-    c = lp.training_compute(_psi(p), int(p["tokens"]))
+    # 6ND with N the parameters a token uses: a mixture of experts' active ones.
+    c = lp.training_compute(int(MODELS[p["model"]].compute_params), int(p["tokens"]))
     peak = lp.gpu(p["gpu"]).peak_flops("bf16")
     return {
         "flops": c.flops,

@@ -97,7 +97,7 @@ def _bytes_part(answer_gb: float = 208.0) -> Part:
     last = Step("In GB", "/ 1e9", answer_gb, "GB")
     return make_part(
         "total",
-        "Total (GB)",
+        "Total",
         answer_gb,
         "GB",
         (step, last),
@@ -157,7 +157,7 @@ def test_grading_judges_value_and_unit_separately(
 def test_percent_and_yes_no_parts():
     pct = make_part(
         "rel",
-        "Relative error (%)",
+        "Relative error",
         0.39,
         "%",
         (Step("e", "x", 0.39, "%"),),
