@@ -279,6 +279,7 @@ def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
             one that alone brings it back in range, else every numeric one).
     """
     query = {key: query.get(key) for key in query}  # one value each, copyable
+    _refuse_unknown(name, query)
     try:
         result = selectors.calculate(name, query)
     except OverflowError:
@@ -297,6 +298,29 @@ def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
     raise FieldError(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
 
 
+def _refuse_unknown(name: str, query: Mapping[str, Any]) -> None:
+    """A parameter the calculator does not take is a 400 naming it, with the
+    bad known ones (never silently ignored: a misspelt ``optimiser`` would
+    otherwise answer for the default).
+
+    Raises:
+        FieldError: naming every unknown parameter and every bad known one.
+    """
+    params = [p.name for p in selectors.CALCULATORS[name].params]
+    unknown = [key for key in query if key not in params]
+    if not unknown:
+        return
+    message = f"Unknown parameter; {name} takes {', '.join(params)}."
+    errors: dict[str, str | list[str]] = {}
+    try:
+        selectors.calculate(name, {k: v for k, v in query.items() if k in params})
+    except PrecisionInputError as error:
+        errors = dict(error.errors)
+    except OverflowError:
+        pass
+    raise FieldError({**errors, **dict.fromkeys(unknown, message)})
+
+
 def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
     """One APIView per calculator, its query parameters documented from the
     selector's parameter list (each class needs its own ``get`` for that)."""
@@ -304,6 +328,10 @@ def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
 
     @extend_schema(
         summary=calculator.summary,
+        description=(
+            f"{calculator.summary} Every parameter below is honoured. Unknown "
+            "parameters are refused: a 400 whose `fields` names each one."
+        ),
         parameters=_parameters(calculator),
         responses={200: OpenApiTypes.OBJECT},
     )

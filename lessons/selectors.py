@@ -23,6 +23,7 @@ from lessons import precision
 from lessons.models import Course, LearningObjective, Lesson, Phase
 from lessons.precision import memory
 from lessons.precision.errors import PrecisionInputError
+from lessons.problems.units import read_number
 
 UNITS = "GB = 10^9 bytes, GiB = 2^30 bytes"
 #: The cards the calculators check a result against: 24, 40, 80 and 141 GB.
@@ -244,6 +245,12 @@ class _Parser:
 def parse_number(raw: Any) -> int | float:
     """A finite number from text: an int if written as one, else a float.
 
+    Whole numbers in digits stay exact ints (``"9" * 400``); anything else is
+    read by the one number reader of typed answers
+    (:func:`lessons.problems.units.read_number`), so ``7,000,000,000``,
+    ``7 000 000 000``, ``2^30``, ``1/128`` and ``0,5`` mean here what they
+    mean in a problem's answer. A unit (``7B``, ``7 GB``) is refused.
+
     Raises:
         ValueError: not a number, or not finite (nan, inf, 1e400).
     """
@@ -257,10 +264,22 @@ def parse_number(raw: Any) -> int | float:
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {raw!r}") from None
+            number = _read_typed(raw)
     if isinstance(number, float) and not math.isfinite(number):
         raise ValueError(f"must be a finite number, got {raw!r}")
     return number
+
+
+def _read_typed(raw: Any) -> int | float:
+    value = read_number(raw) if isinstance(raw, str) else None
+    if value is None:
+        raise ValueError(f"expected a number, got {raw!r}")
+    # Grouped digits ("7,000,000,000") are a whole number, as "7000000000" is.
+    if value.is_integer() and re.fullmatch(
+        r"[-+]?[\d,_ \u00a0\u2009\u202f']+", raw.strip()
+    ):
+        return int(value)
+    return value
 
 
 def _parse_bool(raw: Any) -> bool:
@@ -561,6 +580,15 @@ CALCULATORS: dict[str, Calculator] = {
                     "Gradient format (default: weights_dtype)",
                 ),
                 Param(
+                    "accumulation_dtype",
+                    "format",
+                    "",
+                    "Format of a separate gradient accumulation buffer, counted "
+                    "besides the gradients (default: none). fp32 gives the 20 "
+                    "B/param of the Ultra-Scale Playbook and DeepSpeed's ZeRO-2 "
+                    "estimator",
+                ),
+                Param(
                     "master_weights",
                     "master",
                     True,
@@ -573,11 +601,24 @@ CALCULATORS: dict[str, Calculator] = {
                     "Optimizer",
                     tuple(memory.OPTIMIZER_STATES),
                 ),
+                Param(
+                    "optimizer_dtype",
+                    "format",
+                    "",
+                    "Format of the optimizer states (default: fp32; not with "
+                    "adam8bit). bf16 with master_weights=false is pure bf16 "
+                    "training, 8 B/param with Adam",
+                ),
                 Param("zero_stage", "count", 0, "ZeRO stage 0-3"),
                 Param("gpus", "count", 1, "Data-parallel GPUs"),
             ),
             lambda **kw: _training(
-                **{**kw, "grads_dtype": _optional(kw["grads_dtype"])}
+                **{
+                    **kw,
+                    "grads_dtype": _optional(kw["grads_dtype"]),
+                    "accumulation_dtype": _optional(kw["accumulation_dtype"]),
+                    "optimizer_dtype": _optional(kw["optimizer_dtype"]),
+                }
             ),
         ),
         Calculator(

@@ -13,8 +13,20 @@ Conventions for ambiguous spellings, stated once here:
 * ``B``/``byte`` is a byte; ``b``/``bit`` a bit. A capital prefix with a small
   ``b`` (``Gb``, ``Mb``, ``Tb``) is gigabits etc.; the all-lowercase ``gb``,
   ``mb``, ``kb``, ``tb``, which people type for bytes, are read as bytes.
-* A comma followed by groups of exactly three digits separates thousands
-  (``208,000``); any other single comma is a decimal comma (``1,25``).
+* Separators (the full rule is :func:`_digits`): spaces, ``_`` and ``'``
+  separate groups of three digits; with both ``,`` and ``.`` the last is the
+  decimal mark (``1,234.5`` = ``1.234,5`` = 1234.5); a single comma before
+  exactly three digits, after 1-3 digits that are not ``0``, separates
+  thousands (``1,024`` = 1024, ``208,000``) and the reading says so in its
+  ``note``; every other single comma is a decimal comma (``0,208`` = 0.208,
+  ``1,5`` = 1.5, ``1,25``, ``1,2345``).
+* Powers take any base (``2^-7``, ``2**-7``, ``2⁻⁷``); a mantissa needs
+  a times sign (``6.3 × 10^23``), so ``102^3`` is 102³, never 10·2³.
+
+This is the one reader of typed numbers: problems (:mod:`.grading`), numeric
+flashcards (``flashcards.content``) and the calculators' inputs
+(``lessons.selectors.parse_number``) all call :func:`read_answer` or
+:func:`read_number`.
 
 Pure Python; imports nothing from Django.
 """
@@ -252,6 +264,10 @@ class Reading:
         unit: The unit typed, None when no unit was typed.
         choice: For yes/no answers, "yes" or "no".
         error: Why nothing could be read, when ``value`` and ``choice`` are None.
+        unit_text: The unit exactly as typed (``"gb"`` for the unit GB), so
+            feedback can speak of what the learner wrote; None without a unit.
+        note: How an ambiguous spelling was read (``1,024`` as 1024), to show
+            beside a wrong verdict; None when nothing was ambiguous.
     """
 
     text: str
@@ -259,6 +275,8 @@ class Reading:
     unit: Unit | None
     choice: str | None = None
     error: str | None = None
+    unit_text: str | None = None
+    note: str | None = None
 
     @property
     def readable(self) -> bool:
@@ -278,43 +296,132 @@ _NO = {
     "0",
 }
 
-_NUMBER = r"[-+−]?(?:\d[\d,_ \u2009\u202f']*\d|\d)?(?:[.,]\d+)?(?:[eE][-+−]?\d+)?"
+#: Spaces, underscores and apostrophes that people put between digit groups.
+_GAP = "_ \u00a0\u2009\u202f'"
+_NUMBER = (
+    r"[-+−]?(?:\d[\d.," + _GAP + r"]*\d|\d)?(?:[.,]\d+)?"
+    r"(?:[eE][-+−]?\d+)?"
+)
+# A power: ``2^-7``, ``-2**10``, ``6.3 × 10^23`` (a mantissa needs a times sign).
 _POWER = re.compile(
-    r"^\s*(?P<mant>" + _NUMBER + r")\s*(?:[x×*·]\s*)?(?P<base>10|2)\s*(?:\^|\*\*)\s*"
+    r"^\s*(?:(?P<mant>" + _NUMBER + r")\s*[x×*·]\s*|(?P<sign>[-+−]?))"
+    r"(?P<base>\d+(?:\.\d+)?)\s*(?:\^|\*\*)\s*"
     r"\(?(?P<exp>[-+−]?\d+)\)?\s*(?P<rest>.*)$"
 )
 _PLAIN = re.compile(r"^\s*(?P<num>" + _NUMBER + r")\s*(?P<rest>.*)$")
 _FRACTION = re.compile(
-    r"^\s*(?P<num>[-+−]?\d+(?:\.\d+)?)\s*/\s*(?P<den>\d+(?:\.\d+)?)"
+    r"^\s*(?P<num>[-+−]?\d+(?:[.,]\d+)?)\s*/\s*(?P<den>\d+(?:[.,]\d+)?)"
     r"(?:\s*(?:\^|\*\*)\s*\(?(?P<exp>[-+−]?\d+)\)?)?\s*(?P<rest>.*)$"
 )
 _APPROX = re.compile(
     r"^(?:about|approx\.?|approximately|around|roughly|~|≈|=)\s*", re.I
 )
+_SUPERSCRIPT = re.compile(r"\^?([⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+_GROUPS = {
+    ",": re.compile(r"[1-9]\d{0,2}(?:,\d{3})+"),
+    ".": re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+"),
+}
 
 
-def _number(text: str) -> float | None:
-    text = text.replace("−", "-").strip()
-    if not text or not re.search(r"\d", text):
+@dataclass(frozen=True)
+class _Number:
+    value: float
+    note: str | None = None
+
+
+def _digits(text: str) -> _Number | None:
+    """Read a number's digits, separators and exponent (no unit, no power).
+
+    The rule for separators, in order:
+
+    1. Spaces, underscores and apostrophes separate groups of three digits
+       (``1 500``, ``1_500``); a gap anywhere else makes the text unreadable.
+    2. With both ``,`` and ``.``, the last one is the decimal mark and the
+       other separates groups of three (``1,234.5`` and ``1.234,5`` are both
+       1234.5).
+    3. A single ``.`` is a decimal point; several dots group thousands
+       (``1.234.567``).
+    4. A single ``,`` followed by exactly three digits, after one to three
+       digits that are not ``0``, separates thousands (``1,024`` = 1024,
+       ``208,000``); the reading carries a note, since a decimal comma was
+       possible. Any other single comma is a decimal comma: ``0,208``,
+       ``1,5``, ``1,25``, ``1,2345``, ``1234,567``. Several commas group
+       thousands (``1,234,567``).
+
+    The value is Python's correctly rounded ``float`` of the decimal text,
+    so ``repr(x)`` reads back as ``x``.
+    """
+    text = text.replace("\u2212", "-").strip()
+    match = re.fullmatch(r"([-+]?)([\d.," + _GAP + r"]*)(?:[eE]([-+]?\d+))?", text)
+    if match is None or not re.search(r"\d", match[2]):
         return None
-    mantissa, _, exponent = text.partition("e") if "e" in text else text.partition("E")
-    mantissa = re.sub(r"[_ \u2009\u202f']", "", mantissa)
-    if "," in mantissa:
-        if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", mantissa):
-            mantissa = mantissa.replace(",", "")
-        elif mantissa.count(",") == 1 and "." not in mantissa:
-            mantissa = mantissa.replace(",", ".")
-        else:
+    sign, body, exponent = match[1], match[2], match[3]
+    if re.search("[" + _GAP + "]", body):
+        if not re.fullmatch(r"\d{1,3}(?:[" + _GAP + r"]\d{3})+(?:[.,]\d+)?", body):
             return None
+        body = re.sub("[" + _GAP + "]", "", body)
+    parsed = _separators(body)
+    if parsed is None:
+        return None
+    digits, ambiguous = parsed
+    text = f"{sign}{digits}" + (f"e{exponent}" if exponent else "")
     try:
-        value = float(mantissa) * (10.0 ** int(exponent) if exponent else 1.0)
+        value = float(text)
     except (ValueError, OverflowError):
         return None
-    return value if math.isfinite(value) else None
+    if not math.isfinite(value):
+        return None
+    note = None
+    if ambiguous:
+        note = (
+            f"{sign}{body} was read as {_plain(float(sign + digits))}: a comma "
+            "before exactly "
+            f"three digits separates thousands (write {sign}{body.replace(',', '.')} "
+            "for a decimal)"
+        )
+    return _Number(value, note)
+
+
+def _plain(value: float) -> str:
+    return f"{value:.15g}" if not value.is_integer() else f"{int(value)}"
+
+
+def _separators(body: str) -> tuple[str, bool] | None:
+    """``body`` (digits, ``,`` and ``.``) as Python digits, and whether a
+    comma was read as thousands where a decimal comma was possible."""
+    commas, dots = body.count(","), body.count(".")
+    if not commas and dots <= 1:
+        return (body, False) if body not in ("", ".") else None
+    if commas and dots:
+        mark = "," if body.rfind(",") > body.rfind(".") else "."
+        group = "." if mark == "," else ","
+        whole, _, frac = body.rpartition(mark)
+        if group in frac or mark in whole or not frac.isdigit():
+            return None
+        if not _GROUPS[group].fullmatch(whole):
+            return None
+        return f"{whole.replace(group, '')}.{frac}", False
+    sep = "," if commas else "."
+    if _GROUPS[sep].fullmatch(body):
+        ambiguous = sep == "," and commas == 1
+        return body.replace(sep, ""), ambiguous
+    if sep == "," and commas == 1:
+        whole, _, frac = body.partition(",")
+        if frac.isdigit() and (whole.isdigit() or whole == ""):
+            return f"{whole or '0'}.{frac}", False
+    return None
 
 
 def read_answer(text: object, *, choices: tuple[str, ...] | None = None) -> Reading:
-    """Read an answer as a person types it.
+    """Read an answer as a person types it: the one reader for every answer.
+
+    Problems, numeric flashcards and the calculators' numeric inputs all read
+    through here, so a text means the same number wherever it is typed.
+    Accepted: plain numbers, scientific notation (``2.08e11``), thousands
+    separators and decimal commas (see :func:`_digits` for the rule), powers
+    (``2^-7``, ``2**-7``, ``2⁻⁷``, ``6.3 × 10^23``), fractions (``1/128``,
+    ``1/2^7``) and a unit after the number (see :func:`find_unit`).
 
     Args:
         text: What was typed (anything; non-strings cannot be read).
@@ -338,41 +445,69 @@ def read_answer(text: object, *, choices: tuple[str, ...] | None = None) -> Read
         return Reading(
             raw, None, None, error=f"could not read {raw!r}: answer yes or no"
         )
-    value, rest = _split(text)
-    if value is None:
+    text = _SUPERSCRIPT.sub(lambda m: "^" + m[1].translate(_FROM_SUPERSCRIPT), text)
+    number, rest = _split(text)
+    if number is None:
         return Reading(raw, None, None, error=f"could not read a number in {raw!r}")
     rest = rest.strip()
     if not rest:
-        return Reading(raw, value, None)
+        return Reading(raw, number.value, None, note=number.note)
     found = find_unit(rest)
     if found is None:
         return Reading(raw, None, None, error=f"could not read the unit {rest!r}")
-    return Reading(raw, value, found)
+    return Reading(raw, number.value, found, unit_text=rest, note=number.note)
 
 
-def _split(text: str) -> tuple[float | None, str]:
+def read_number(text: object) -> float | None:
+    """A plain number (no unit) as :func:`read_answer` reads it, else None.
+
+    ``int`` and ``float`` values pass through when finite (``bool`` does not).
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int | float):
+        try:
+            value = float(text)
+        except OverflowError:
+            return None
+        return value if math.isfinite(value) else None
+    reading = read_answer(text)
+    if reading.error is not None or reading.unit is not None:
+        return None
+    return reading.value
+
+
+def _split(text: str) -> tuple[_Number | None, str]:
     if match := _POWER.match(text):
-        mant = match["mant"].strip()
         mantissa = (
-            1.0 if mant in ("", "+") else -1.0 if mant in ("-", "−") else _number(mant)
+            _digits(match["mant"])
+            if match["mant"] is not None
+            else _Number(-1.0 if match["sign"] in ("-", "\u2212") else 1.0)
         )
         if mantissa is not None:
             try:
-                value = mantissa * float(match["base"]) ** int(
-                    match["exp"].replace("−", "-")
+                value = mantissa.value * float(match["base"]) ** int(
+                    match["exp"].replace("\u2212", "-")
                 )
-            except OverflowError:
+            except (OverflowError, ZeroDivisionError):
                 return None, ""
-            return value, match["rest"]
+            if not math.isfinite(value):
+                return None, ""
+            return _Number(value, mantissa.note), match["rest"]
     if match := _FRACTION.match(text):
-        den = float(match["den"])
-        if match["exp"]:
-            den = den ** int(match["exp"].replace("−", "-"))
-        num = _number(match["num"])
-        if num is not None and den:
-            return num / den, match["rest"]
+        num, den = _digits(match["num"]), _digits(match["den"])
+        if num is not None and den is not None and den.value:
+            divisor = den.value
+            try:
+                if match["exp"]:
+                    divisor = divisor ** int(match["exp"].replace("\u2212", "-"))
+                value = num.value / divisor
+            except (OverflowError, ZeroDivisionError):
+                return None, ""
+            if math.isfinite(value):
+                return _Number(value), match["rest"]
     if match := _PLAIN.match(text):
-        number = _number(match["num"])
+        number = _digits(match["num"])
         rest = match["rest"]
         if number is not None and not re.match(r"^[\d.,]", rest):
             return number, rest

@@ -57,8 +57,10 @@ def test_training_memory_defaults_are_the_lessons_convention(api):
     assert body["defaults"] == {
         "weights_dtype": "bf16",
         "grads_dtype": None,
+        "accumulation_dtype": None,
         "master_weights": True,
         "optimizer": "adam",
+        "optimizer_dtype": None,
         "zero_stage": 0,
         "gpus": 1,
     }
@@ -96,7 +98,7 @@ def test_training_memory_choices(api):
     )
     assert body["per_param"]["total"] == 4 + 4 + 0 + 4
     assert body["inputs"]["master_weights"] is False
-    assert body["defaults"] == {}
+    assert body["defaults"] == {"accumulation_dtype": None, "optimizer_dtype": None}
     adam8 = get(api, "training-memory", params="1e6", optimizer="adam8bit")
     assert adam8["per_param"]["optimizer_states"] == pytest.approx(2 * (1 + 4 / 2048))
     bf16_master = get(api, "training-memory", params="1e6", master_weights="bf16")
