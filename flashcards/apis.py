@@ -12,7 +12,7 @@
 ``POST /api/v1/reviews/undo/``           undo the last answer
 ``POST /api/v1/cards/{id}/suspend/``     also ``unsuspend/``, ``bury/``, ``unbury/``
 ``GET /api/v1/reviews/export.csv``       FSRS optimizer layout
-``POST /api/v1/cards/{id}/grade/``       grade a parametric variant (no write)
+``POST /api/v1/cards/{id}/grade/``       grade a parametric variant or a numeric card
 ``GET /api/v1/reviews/{id}/variant/``    the exact variant a review answered
 ``POST /api/v1/imports/``                upload .apkg/CSV (multipart ``file``)
 ``GET /api/v1/imports/{id}/``            an import's state and progress
@@ -33,7 +33,7 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,8 +49,16 @@ from flashcards import (
     services,
 )
 from flashcards.media_access import sign_media
-from flashcards.models import CardMemory, Deck, ImportJob, Note, ReviewLog, Visibility
-from flashcards.rendering import card_payload
+from flashcards.models import (
+    Card,
+    CardMemory,
+    Deck,
+    ImportJob,
+    Note,
+    ReviewLog,
+    Visibility,
+)
+from flashcards.rendering import card_html, card_payload
 from flashcards.scheduling import Rating, State
 from studysite import permissions
 from studysite.api_errors import FieldError, error_body, error_response
@@ -622,12 +630,17 @@ class StudyQueueSlashApi(StudyQueueApi):
 
 
 class CardGradeApi(APIView):
-    """Grade typed answers to a parametric card's variant; writes nothing.
+    """Grade a typed answer on the server, the one reader; writes nothing.
 
-    Returns whether every part is right, each part's grade (status,
-    misconception, feedback, expected answer) and the worked solution; the
-    review that follows (``POST /api/v1/reviews/`` with the same ``variant``
-    and ``answers``) is graded again by the server.
+    A parametric card: ``{"variant", "answers"}`` (the variant token the queue
+    gave, typed answers by part key); returns whether every part is right,
+    each part's grade (status, misconception, feedback, expected answer) and
+    the worked solution. A numeric card: ``{"answer"}`` (the text typed);
+    returns `flashcards.content.numeric_grade`'s verdict (status, the number
+    and unit read, the amount in the card's unit, feedback, expected answer)
+    and the revealed answer, which the queue does not send before. The review
+    that follows (``POST /api/v1/reviews/`` with the same answer) is graded
+    again by the server, with the same reader.
     """
 
     class InputSerializer(StrictSerializer):
@@ -636,11 +649,64 @@ class CardGradeApi(APIView):
             child=serializers.CharField(allow_blank=True, max_length=200)
         )
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    class NumericInputSerializer(StrictSerializer):
+        answer = serializers.CharField(
+            allow_blank=True,
+            max_length=200,
+            help_text="A numeric card: the answer as typed (a number, a power "
+            "such as 2^-7, a fraction, with or without a unit).",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        seed = serializers.IntegerField()
+        correct = serializers.BooleanField()
+        grades = serializers.ListField(child=serializers.DictField())
+        solution = serializers.ListField(child=serializers.DictField())
+        back = serializers.CharField(help_text="The worked solution as HTML.")
+
+    class NumericOutputSerializer(serializers.Serializer):
+        status = serializers.CharField(
+            help_text="correct, wrong, unreadable (no number or unit could be "
+            "read) or unanswered."
+        )
+        correct = serializers.BooleanField()
+        answer_text = serializers.CharField(help_text="The answer as typed.")
+        value = serializers.FloatField(
+            allow_null=True, help_text="The number read; null when unreadable."
+        )
+        unit = serializers.CharField(
+            allow_null=True, help_text="The unit typed, as its symbol (GB for gb)."
+        )
+        unit_text = serializers.CharField(
+            allow_null=True, help_text="The unit exactly as typed."
+        )
+        value_in_card_unit = serializers.FloatField(
+            allow_null=True, help_text="The amount typed in the card's unit."
+        )
+        feedback = serializers.CharField(help_text="One sentence on what was typed.")
+        expected = serializers.CharField(help_text="The card's answer with its unit.")
+        back = serializers.CharField(help_text="The card's answer side as HTML.")
+
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="CardGrade",
+            serializers=[InputSerializer, NumericInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses=PolymorphicProxySerializer(
+            component_name="CardGradeResult",
+            serializers=[OutputSerializer, NumericOutputSerializer],
+            resource_type_field_name=None,
+        ),
+    )
     def post(self, request: Request, card_id: int) -> Response:
         card = selectors.card_get_readable(user=request.user, card_id=card_id)
+        if card.note.type == "numeric":
+            return self._numeric(request, card)
         if card.note.type != "parametric":
-            raise FieldError({"card": "Only parametric cards are graded here."})
+            raise FieldError(
+                {"card": "Only parametric and numeric cards are graded here."}
+            )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         checked = parametric.check(
@@ -650,6 +716,15 @@ class CardGradeApi(APIView):
             answers=data.validated_data["answers"],
         )
         return Response(parametric.result_payload(checked, card.note.fields))
+
+    def _numeric(self, request: Request, card: Card) -> Response:
+        data = self.NumericInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        verdict = content.numeric_grade(card.note.fields, data.validated_data["answer"])
+        _, back, _ = card_html(card, viewer_id=request.user.pk)
+        return Response(
+            self.NumericOutputSerializer({**verdict.to_dict(), "back": back}).data
+        )
 
 
 class ReviewVariantApi(APIView):

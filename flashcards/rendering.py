@@ -25,15 +25,13 @@ def card_html(
 
 
 def numeric_check(fields: dict[str, Any]) -> dict[str, Any]:
-    """What a client needs to grade a typed answer as the server does."""
-    answer = content.parse_number(fields.get("answer")) or 0.0
-    tolerance = content.parse_number(fields.get("tolerance")) or 0.0
-    relative = content.parse_number(fields.get("relative_tolerance")) or 0.0
-    return {
-        "answer": answer,
-        "allowed_error": max(tolerance, relative * abs(answer)),
-        "unit": fields.get("unit") or "",
-    }
+    """What the page shows of a numeric card before it is graded: its unit.
+
+    The answer, its tolerance and the answer side come with the grade
+    (``POST /api/v1/cards/{id}/grade/``): the server reads the typed text with
+    the one number reader, so the page never grades by itself.
+    """
+    return {"unit": fields.get("unit") or ""}
 
 
 def card_payload(
@@ -43,7 +41,8 @@ def card_payload(
 
     A parametric card carries a fresh ``variant`` (new seed, signed token for
     ``learner_id``): its front is the variant's prompt, and its back comes
-    from grading (``POST /api/v1/cards/{id}/grade/``).
+    from grading (``POST /api/v1/cards/{id}/grade/``). A numeric card's back
+    comes from grading too, so its answer is not on the page before.
     """
     card = item.card
     front, back, sides = card_html(card, viewer_id=learner_id)
@@ -54,6 +53,8 @@ def card_payload(
             card=card, learner_id=learner_id, seed=seed
         )
         front, back = variant["prompt"], ""
+    elif card.note.type == "numeric":
+        back = ""
     return {
         "id": card.pk,
         "deck": card.deck_id,

@@ -4,8 +4,10 @@ Shortcuts act only in the study area and never on a link, a summary, a field
 or a button other than a rating; the learner can turn them off (2.1.4). Each
 new card focuses its question, the answer and any grading result are said by
 one live region before focus moves to the ratings, and the end of a session
-focuses its summary. axe-core checks the card's front, the shown answer, a
-typed result and the summary.
+focuses its summary. Typed answers are checked by the server (the page
+shows its verdict, sends a check once, and keeps the answer when the network
+fails). axe-core checks the card's front, the shown answer, a typed result and
+the summary.
 """
 
 from __future__ import annotations
@@ -179,14 +181,18 @@ def test_focus_is_on_the_question_and_the_answer_is_announced_on_reveal(page):
     assert region.evaluate("(n) => n.isConnected && n.textContent === ''")
 
 
+def numeric_deck(owner, fields: dict):
+    deck = cards.deck_create(owner=owner, title="Numbers")
+    cards.note_create(deck=deck, type="numeric", fields=fields)
+    return deck
+
+
+GRADE = "**/api/v1/cards/*/grade/"
+
+
 def test_a_wrong_typed_answer_is_said_and_enter_rates_it_again(page):
     learner = UserFactory()
-    deck = cards.deck_create(owner=learner, title="Sums")
-    cards.note_create(
-        deck=deck,
-        type="numeric",
-        fields={"question": "Card 0: what is 2 + 2?", "answer": "4"},
-    )
+    deck = numeric_deck(learner, {"question": "Card 0: what is 2 + 2?", "answer": "4"})
     study(page, learner, f"/study/deck/{deck.pk}/")
     wait_focus(page, "#typed-answer")
     assert page.get_attribute(
@@ -194,20 +200,88 @@ def test_a_wrong_typed_answer_is_said_and_enter_rates_it_again(page):
     ) == page.get_attribute("[data-role=front]", "id")
     requests = Requests(page)
     page.keyboard.type("7")
-    page.keyboard.press("Enter")  # checks the answer; rates nothing yet
-    page.wait_for_selector("[data-role=typed-result] >> text=Wrong")
+    page.keyboard.press("Enter")  # checks the answer on the server; rates nothing
+    page.wait_for_selector("[data-role=typed-result].wrong")
     result = page.locator("[data-role=typed-result]").inner_text()
-    assert result == "Wrong: you typed 7; the answer is 4."
+    # The server's verdict, as the server says it.
+    assert result == "Not quite: you typed 7; the answer is 4."
     said = page.locator(ANNOUNCE).inner_text()
     assert said.startswith(result) and "Answer: 4" in said
     wait_focus(page, "[data-rating='1']")
-    assert requests.settle() == []
+    (grade,) = requests.settle()
+    assert grade.startswith("POST ") and grade.endswith("/grade/")
     axe.check(page, "study: typed result shown")
     with page.expect_response(lambda r: "/api/v1/reviews/" in r.url):
         page.keyboard.press("Enter")
-    assert list(ReviewLog.objects.filter(learner=learner).values_list("rating")) == [
-        (1,)
-    ]
+    assert list(
+        ReviewLog.objects.filter(learner=learner).values_list("rating", "correct")
+    ) == [(1, False)]
+
+
+def test_a_power_on_an_epsilon_card_is_right_and_enter_rates_it_good(page):
+    learner = UserFactory()
+    deck = numeric_deck(
+        learner,
+        {
+            "question": "Card 0: the machine epsilon of bf16?",
+            "answer": "0.0078125",
+            "relative_tolerance": "0.01",
+            "explanation": "Seven mantissa bits: epsilon is 2^-7.",
+        },
+    )
+    study(page, learner, f"/study/deck/{deck.pk}/")
+    wait_focus(page, "#typed-answer")
+    # The answer comes with the server's grade, not before.
+    assert "0.0078125" not in page.content()
+    page.keyboard.type("2^-7")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-role=typed-result].right")
+    result = page.locator("[data-role=typed-result]").inner_text()
+    assert result.startswith("Right: ")
+    assert "0.0078125" in page.locator(BACK).inner_text()
+    said = page.locator(ANNOUNCE).inner_text()
+    assert said.startswith(result) and "Answer: 0.0078125" in said
+    wait_focus(page, "[data-rating='3']")
+    with page.expect_response(lambda r: "/api/v1/reviews/" in r.url):
+        page.keyboard.press("Enter")
+    log = ReviewLog.objects.get(learner=learner)
+    assert (log.rating, log.correct, log.answer) == (3, True, "2^-7")
+
+
+def test_a_check_in_flight_is_sent_once_and_a_failed_one_keeps_the_answer(page):
+    learner = UserFactory()
+    deck = numeric_deck(
+        learner,
+        {"question": "Card 0: bytes of 4 bf16 values?", "answer": "8", "unit": "B"},
+    )
+    study(page, learner, f"/study/deck/{deck.pk}/")
+    wait_focus(page, "#typed-answer")
+    held = []
+    page.route(GRADE, lambda route, request: held.append(route))
+    requests = Requests(page)
+    page.keyboard.type("64 bits")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-role=status] >> text=Checking")
+    page.keyboard.press("Enter")
+    page.click("[data-role=show]")
+    assert len([u for u in requests.settle() if u.endswith("/grade/")]) == 1
+    assert len(held) == 1 and answer_hidden(page)
+    held[0].abort()  # the network fails
+    page.wait_for_selector("[data-role=status].error >> text=Could not reach")
+    assert page.input_value("#typed-answer") == "64 bits"
+    assert page.locator("#typed-answer").is_editable()
+    assert "Could not reach" in page.locator(ANNOUNCE).inner_text()
+    assert answer_hidden(page)
+    page.unroute(GRADE)
+    page.locator("#typed-answer").focus()
+    page.keyboard.press("Enter")  # the learner checks again
+    page.wait_for_selector("[data-role=typed-result].right")
+    assert page.locator("[data-role=status]").inner_text() == ""
+    wait_focus(page, "[data-rating='3']")
+    with page.expect_response(lambda r: "/api/v1/reviews/" in r.url):
+        page.keyboard.press("Enter")
+    log = ReviewLog.objects.get(learner=learner)
+    assert (log.rating, log.correct, log.answer) == (3, True, "64 bits")
 
 
 def test_a_wrong_parametric_answer_offers_only_again_and_enter_rates_it(page):

@@ -11,6 +11,13 @@
 // Every answer carries a fresh client_review_id, so a retry after a network
 // error is applied once, and the card's version, so an answer from a stale
 // tab gets a 409.
+// Typed cards are graded by the server, never here (one number reader, the
+// server's): a numeric card's typed text goes to the grade API, which answers
+// with the verdict, the feedback and the answer side (the queue does not send
+// the answer before); the page shows what it says, and the review carries the
+// same text, which the server grades again for the log. While a check is in
+// flight nothing is sent twice; if it fails, the typed answer stays and the
+// learner checks again.
 // Parametric cards show a fresh problem variant: the typed answers go to the
 // grade API first (the server grades); wrong can only be rated Again, right
 // offers Hard, Good or Easy (Enter: Good); the review carries the variant
@@ -42,7 +49,7 @@
   var answered = 0;
   var stats = { answered: 0, again: 0, typed: 0, typedRight: 0, started: Date.now() };
   var nextTimer = null;
-  var graded = null;     // a parametric card's grade result, once revealed
+  var graded = null;     // a typed card's grade result from the server, once revealed
   var acted = false;     // the learner answered or undid something on this page
   var keepAnnouncement = false;  // the next card leaves the live region as is
 
@@ -209,6 +216,8 @@
     els.typed.hidden = !card.typed;
     input.value = "";
     input.disabled = false;
+    input.readOnly = false;
+    els.typed.removeAttribute("aria-busy");
     els.typedResult.textContent = "";
     els.typedResult.className = "typed-result";
     els.ratings.hidden = true;
@@ -225,31 +234,11 @@
     else if (card.typed) input.focus(); else els.question.focus();
   }
 
-  function numberText(value, unit) {
-    return String(value) + (unit ? " " + unit : "");
-  }
-
   // After the answer and any result are said, focus moves to the ratings: the
   // group (basic cards) or the suggested button (typed: Again when wrong).
   function focusRatings(suggested) {
     var button = suggested && els.ratings.querySelector('[data-rating="' + suggested + '"]');
     if (button && !button.hidden) button.focus(); else els.ratings.focus();
-  }
-
-  function parseNumber(text) {
-    var t = String(text).trim().replace(/\u2212/g, "-").replace(/_/g, "");
-    t = t.replace(/(\d)[ ,\u00a0\u202f](?=\d{3}\b)/g, "$1");
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
-    return parseFloat(t);
-  }
-
-  function gradeTyped(card, text) {
-    var check = card.numeric;
-    var t = text.trim();
-    if (check.unit && t.toLowerCase().endsWith(check.unit.toLowerCase())) t = t.slice(0, -check.unit.length);
-    var value = parseNumber(t);
-    if (value === null) return false;
-    return Math.abs(value - check.answer) <= check.allowed_error + 1e-12 * Math.max(1, Math.abs(check.answer));
   }
 
   function revealParametric() {
@@ -294,34 +283,73 @@
     }, function () { busy = false; setStatus("Could not reach the server.", true); });
   }
 
-  function reveal() {
-    if (!current || revealed) return;
-    acted = true;
-    if (current.variant) { revealParametric(); return; }
-    revealed = true;
+  // The server's verdict on a numeric card, as one line: its feedback, and
+  // the answer when the feedback did not compare a number with it.
+  function numericResult(g) {
+    var text = g.feedback || "";
+    if (!g.correct && g.value_in_card_unit === null && g.expected) {
+      text += " The answer is " + g.expected + ".";
+    }
+    return text.replace(/\s+/g, " ").trim();
+  }
+
+  function revealNumeric() {
+    if (busy) return;
+    busy = true;
+    var card = current;
+    // Read-only, not disabled, while the check is in flight: the text graded
+    // is the text logged, and focus stays in the box for a retry.
+    input.readOnly = true;
+    els.typed.setAttribute("aria-busy", "true");
+    setStatus("Checking…");
+    function settle() {
+      busy = false;
+      if (card !== current) return false;
+      input.readOnly = false;
+      els.typed.removeAttribute("aria-busy");
+      return true;
+    }
+    api("POST", gradeUrl(card.id), { answer: input.value }).then(function (r) {
+      if (!settle()) return;
+      if (!r.ok) { setStatus(message(r), true); return; }
+      setStatus("");
+      graded = r.data;
+      revealed = true;
+      input.disabled = true;
+      var result = numericResult(graded);
+      els.typedResult.textContent = result;
+      els.typedResult.className = "typed-result " + (graded.correct ? "right" : "wrong");
+      stats.typed += 1;
+      if (graded.correct) stats.typedRight += 1;
+      els.back.innerHTML = graded.back || "";
+      showBack();
+      var answer = spoken(els.back);
+      announce(result + (answer ? " Answer: " + answer : ""));
+      if (focusIsHere()) focusRatings(graded.correct ? "3" : "1");
+    }, function () {
+      if (!settle()) return;
+      setStatus("Could not reach the server to check your answer; it is still " +
+        "in the box: press Enter there, or Show answer, to try again.", true);
+    });
+  }
+
+  function showBack() {
     els.back.hidden = false;
     els.divider.hidden = false;
     els.show.hidden = true;
     els.ratings.hidden = false;
-    var result = "";
-    var right = false;
-    if (current.typed) {
-      var typed = input.value.trim();
-      right = !!current.numeric && gradeTyped(current, input.value);
-      var expected = current.numeric ? numberText(current.numeric.answer, current.numeric.unit) : "";
-      result = right ? "Right: you typed " + typed + "." :
-        (typed === "" ? "Wrong: no answer typed" : "Wrong: you typed " + typed) +
-        (expected ? "; the answer is " + expected + "." : ".");
-      input.disabled = true;
-      els.typedResult.textContent = result;
-      els.typedResult.className = "typed-result " + (right ? "right" : "wrong");
-      stats.typed += 1;
-      if (right) stats.typedRight += 1;
-    }
     renderMath(els.back);
-    var answer = spoken(els.back);
-    announce((result ? result + " " : "") + "Answer: " + answer);
-    focusRatings(current.typed ? (right ? "3" : "1") : null);
+  }
+
+  function reveal() {
+    if (!current || revealed) return;
+    acted = true;
+    if (current.variant) { revealParametric(); return; }
+    if (current.typed) { revealNumeric(); return; }
+    revealed = true;
+    showBack();
+    announce("Answer: " + spoken(els.back));
+    focusRatings(null);
   }
 
   function message(r) {
@@ -384,7 +412,8 @@
       client_review_id: uuid(),
       version: current.version,
       duration_ms: Math.min(Date.now() - shownAt, 86400000),
-      answer: current.typed ? input.value : "",
+      // The text the server graded; it grades it again for the log.
+      answer: current.typed ? (graded ? graded.answer_text : input.value) : "",
       next: { deck: deck ? Number(deck) : null, limit: 2 },
     });
   }
