@@ -35,7 +35,8 @@ import nh3
 from markdown.extensions.toc import slugify  # type: ignore[import-untyped]
 
 from lessons import precision
-from lessons.precision import memory
+from lessons.precision import compute, memory
+from lessons.precision.formats import nan_codes, underflow_threshold
 
 __all__ = [
     "READING_WORDS_PER_MINUTE",
@@ -967,6 +968,7 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Registry names, and the short names the lesson's placeholders use.
 LESSON_FORMATS = {
     "fp32": "fp32",
+    "tf32": "tf32",
     "fp16": "fp16",
     "bf16": "bf16",
     "e4m3": "fp8_e4m3fn",
@@ -1048,6 +1050,13 @@ def _format_values(short: str, name: str) -> dict[str, str]:
     out[f"{short}.rel_error"] = _percent(f.epsilon / 2)
     for key in ("eps", "min_normal", "min_subnormal"):
         out[f"{short}.{key}_pow2"] = _pow2(values[key])
+    # At or below half the smallest subnormal a value becomes 0; above, it
+    # rounds up to the smallest subnormal (checked by casting).
+    flush = underflow_threshold(name)
+    out[f"{short}.flush"] = format_number(flush)
+    out[f"{short}.flush_pow2"] = _pow2(flush)
+    if f.dtype is not None and f.bits <= 16:
+        out[f"{short}.nan_patterns"] = format_number(len(nan_codes(name)))
     return out
 
 
@@ -1082,6 +1091,17 @@ EXAMPLE_INPUTS: dict[str, Any] = {
     "scale_bits": 16,
     "practice_absmax": 0.8,
     "practice_weight": 0.3,
+    # The recaps of what the problems test: a KV cache for a batch of
+    # sequences, with and without grouped-query attention; a training run's
+    # tokens, GPUs and model FLOPs utilization; data-parallel GPUs for ZeRO;
+    # the value whose E5M2 neighbours are shown.
+    "kv_batch": 8,
+    "kv_heads_gqa": 8,
+    "train_tokens": 2e12,
+    "train_gpus": 1024,
+    "mfu": 0.4,
+    "zero_gpus": 8,
+    "e5m2_near": 1000.0,
 }
 
 
@@ -1106,6 +1126,15 @@ def _update_values() -> dict[str, str]:
             for short in ("fp16", "bf16")
         }
     )
+    # Near a power of two the grid changes step: show both neighbours.
+    near = precision.encode("fp8_e5m2", EXAMPLE_INPUTS["e5m2_near"])
+    assert near.below is not None
+    assert near.above is not None
+    out["e5m2.near_1000.stored"] = format_number(near.stored)
+    out["e5m2.near_1000.below"] = format_number(near.below)
+    out["e5m2.near_1000.above"] = format_number(near.above)
+    out["e5m2.near_1000.gap_below"] = format_number(near.stored - near.below)
+    out["e5m2.near_1000.gap_above"] = format_number(near.above - near.stored)
     update, steps = EXAMPLE_INPUTS["update"], EXAMPLE_INPUTS["steps"]
     for short in ("fp32", "fp16", "bf16"):
         w = 1.0
@@ -1242,16 +1271,21 @@ def _training_values(model: str) -> dict[str, str]:
 
 def _activation_values() -> dict[str, str]:
     shape = EXAMPLE_MODELS["7b"]
-    act = memory.activation_memory(
-        EXAMPLE_SEQ_LEN,
-        1,
-        shape["hidden"],
-        shape["heads"],
-        shape["layers"],
-        recompute="selective",
-    )
+    act = {
+        mode: memory.activation_memory(
+            EXAMPLE_SEQ_LEN,
+            1,
+            shape["hidden"],
+            shape["heads"],
+            shape["layers"],
+            recompute=mode,
+        )
+        for mode in ("none", "selective", "full")
+    }
     return {
-        "act.7b.bf16_gb": _gb(act.total_bytes),
+        "act.7b.bf16_gb": _gb(act["selective"].total_bytes),
+        "act.7b.none_gb": _gb(act["none"].total_bytes),
+        "act.7b.full_gb": _gb(act["full"].total_bytes),
         "model.7b.layers": format_number(shape["layers"]),
         "model.7b.hidden": format_number(shape["hidden"]),
         "model.7b.heads": format_number(shape["heads"]),
@@ -1261,10 +1295,15 @@ def _activation_values() -> dict[str, str]:
 
 def _gpu_values() -> dict[str, str]:
     gpu = precision.gpu(EXAMPLE_GPU)
-    fp32, bf16, fp8 = (gpu.peak_flops(f) or math.nan for f in ("fp32", "bf16", "fp8"))
+    fp32, tf32, bf16, fp8 = (
+        gpu.peak_flops(f) or math.nan for f in ("fp32", "tf32", "bf16", "fp8")
+    )
     bandwidth = gpu.memory_bandwidth or math.nan
     out = {
         "gpu.h100.fp32_tflops": format_number(fp32 / 1e12),
+        "gpu.h100.tf32_tflops": format_number(tf32 / 1e12),
+        "hw.fp8_accum_bits": format_number(compute.FP8_ACCUMULATION_BITS),
+        "hw.fp8_promote_every": format_number(compute.FP8_PROMOTION_INTERVAL),
         "gpu.h100.bf16_tflops": format_number(bf16 / 1e12),
         "gpu.h100.fp8_tflops": format_number(fp8 / 1e12),
         "gpu.h100.bf16_over_fp32": format_number(bf16 / fp32, digits=2),
@@ -1287,6 +1326,60 @@ def _gpu_values() -> dict[str, str]:
     return out
 
 
+def _recap_values() -> dict[str, str]:
+    """The worked examples of the recaps: KV cache, 6ND and MFU, 8-bit Adam,
+    the gradient conventions, pure bf16 and ZeRO, all on the 7B model."""
+    shape, params = EXAMPLE_MODELS["7b"], EXAMPLE_MODELS["7b"]["params"]
+    head_dim = shape["hidden"] // shape["heads"]
+    batch, gqa = EXAMPLE_INPUTS["kv_batch"], EXAMPLE_INPUTS["kv_heads_gqa"]
+    kv = memory.kv_cache(
+        shape["layers"], shape["heads"], head_dim, EXAMPLE_SEQ_LEN, batch, "bf16"
+    )
+    kv_gqa = memory.kv_cache(
+        shape["layers"], gqa, head_dim, EXAMPLE_SEQ_LEN, batch, "bf16"
+    )
+    tokens, gpus, mfu = (
+        EXAMPLE_INPUTS[k] for k in ("train_tokens", "train_gpus", "mfu")
+    )
+    flops = precision.training_compute(params, int(tokens)).flops
+    peak = precision.gpu(EXAMPLE_GPU).peak_flops("bf16") or math.nan
+    days = precision.training_days(flops, gpus, peak, mfu).days
+    mixed = memory.training_memory(params)
+    adam8 = memory.training_memory(params, optimizer="adam8bit")
+    fp32_grads = memory.training_memory(params, grads_dtype="fp32")
+    accum = memory.training_memory(params, accumulation_dtype="fp32")
+    pure = memory.training_memory(params, master_weights=False, optimizer_dtype="bf16")
+    n_d = EXAMPLE_INPUTS["zero_gpus"]
+    out = {
+        "kv.7b.head_dim": format_number(head_dim),
+        "kv.batch": format_number(batch),
+        "kv.7b.per_token_kib": format_number(kv.bytes_per_token / 2**10),
+        "kv.7b.total_gb": _gb(kv.total_bytes),
+        "kv.gqa.kv_heads": format_number(gqa),
+        "kv.gqa.total_gb": _gb(kv_gqa.total_bytes),
+        "compute.tokens": format_number(tokens),
+        "compute.gpus": format_number(gpus),
+        "compute.mfu": _percent(mfu),
+        "compute.7b.flops": format_number(flops),
+        "compute.7b.days": format_number(days, digits=2),
+        "adam8.block": format_number(memory.ADAM8BIT_BLOCK),
+        "mem.train.adam8.adam_bpp": format_number(
+            adam8.per_param.optimizer_states, digits=4
+        ),
+        "mem.train.adam8.bpp": format_number(adam8.per_param.total, digits=5),
+        "mem.7b.train.adam8.total_gb": _gb(adam8.total_bytes),
+        "mem.train.fp32grads.bpp": format_number(fp32_grads.per_param.total),
+        "mem.train.accum.bpp": format_number(accum.per_param.total),
+        "mem.train.bf16.bpp": format_number(pure.per_param.total),
+        "zero.gpus": format_number(n_d),
+        "zero.k": format_number(mixed.k),
+    }
+    for stage in range(4):
+        sharded = memory.training_memory(params, zero_stage=stage, gpus=n_d)
+        out[f"zero.7b.s{stage}_gb"] = _gb(sharded.per_gpu.total)
+    return out
+
+
 def _nf4_memory_values() -> dict[str, str]:
     nf4 = memory.inference_memory(EXAMPLE_MODELS["7b"]["params"], "nf4")
     return {
@@ -1303,6 +1396,7 @@ ENCODING_EXAMPLES: tuple[tuple[str, str, float], ...] = (
     ("bf16.0_1", "bf16", 0.1),
     ("e4m3.0_1", "fp8_e4m3fn", 0.1),
     ("fp16.-2_5", "fp16", -2.5),
+    ("tf32.0_1", "tf32", 0.1),
 )
 
 
@@ -1331,6 +1425,7 @@ def lesson_values() -> dict[str, str]:
         _nf4_memory_values,
         _activation_values,
         _gpu_values,
+        _recap_values,
     ):
         values.update(part())
     for model in EXAMPLE_MODELS:

@@ -89,7 +89,35 @@ class NumberFormat:
         return asdict(self)
 
 
+_UINT_FOR_BYTES = {1: np.uint8, 2: np.uint16}
+
+
+def library_nan_codes(dtype: Any, bits: int) -> tuple[int, ...]:
+    """Every ``bits``-bit pattern that the library type ``dtype`` decodes as NaN.
+
+    Sub-byte types (fp6, fp4) are stored one per byte: only the low ``bits``
+    bits are enumerated.
+    """
+    np_dtype = np.dtype(dtype)
+    codes = np.arange(2**bits, dtype=_UINT_FOR_BYTES[np_dtype.itemsize])
+    values = codes.view(np_dtype).astype(np.float32)
+    return tuple(int(c) for c in codes[np.isnan(values)])
+
+
+def _nan_patterns(codes: tuple[int, ...], bits: int, exponent_bits: int) -> str:
+    """``2 NaN bit patterns (S.1111.111: 0x7f and 0xff)`` for one NaN per sign."""
+    if len(codes) != 2:
+        return f"{len(codes)} NaN bit patterns"
+    pattern = format(codes[0], f"0{bits}b")[1:]
+    hexes = " and ".join(f"0x{c:02x}" for c in codes)
+    return (
+        f"{len(codes)} NaN bit patterns "
+        f"(S.{pattern[:exponent_bits]}.{pattern[exponent_bits:]}: {hexes})"
+    )
+
+
 def _from_library(name: str, label: str, dtype: Any, description: str) -> NumberFormat:
+    """Describe a library type; ``description`` may use ``{max}`` and ``{nan}``."""
     info = ml_dtypes.finfo(dtype)  # type: ignore[no-untyped-call]
     with np.errstate(all="ignore"):
         inf_cast = float(np.array(math.inf).astype(dtype))
@@ -113,7 +141,14 @@ def _from_library(name: str, label: str, dtype: Any, description: str) -> Number
         overflow="inf" if has_inf else "saturate",
         bytes_per_value=int(info.bits) / 8,
         dtype=np.dtype(dtype).name,
-        description=description,
+        description=description.format(
+            max=f"{float(info.max):g}",
+            nan=_nan_patterns(
+                library_nan_codes(dtype, int(info.bits)), int(info.bits), int(info.nexp)
+            )
+            if int(info.bits) <= 16
+            else "",
+        ),
     )
 
 
@@ -139,8 +174,11 @@ def _tf32() -> NumberFormat:
         bytes_per_value=4.0,
         dtype=None,
         description=(
-            "Tensor-core input format: fp32's range with fp16's 10-bit mantissa; "
-            "operands stay fp32 in memory (4 bytes) and are rounded on the way in."
+            f"Tensor-core input format: fp32's range with fp16's {mantissa_bits}-bit "
+            f"mantissa, {1 + exponent_bits + mantissa_bits} significant bits "
+            f"(1 + {exponent_bits} + {mantissa_bits}) for the math, but stored in "
+            "32-bit registers and memory (4 bytes): fp32 operands are rounded on "
+            "the way into the tensor core."
         ),
     )
 
@@ -230,7 +268,7 @@ def _build() -> dict[str, NumberFormat]:
             "fp16",
             "FP16 (half)",
             np.float16,
-            "IEEE half precision: fine steps but a small range (max 65504); "
+            "IEEE half precision: fine steps but a small range (max {max}); "
             "needs loss scaling in training.",
         ),
         lib(
@@ -244,33 +282,33 @@ def _build() -> dict[str, NumberFormat]:
             "fp8_e4m3fn",
             "FP8 E4M3 (fn)",
             ml_dtypes.float8_e4m3fn,
-            "8-bit float for weights and activations: more precision, max 448, "
-            "no inf, one NaN pattern.",
+            "8-bit float for weights and activations: more precision, max {max}, "
+            "no inf, {nan}.",
         ),
         lib(
             "fp8_e5m2",
             "FP8 E5M2",
             ml_dtypes.float8_e5m2,
-            "8-bit float for gradients: more range (max 57344), IEEE-style inf "
+            "8-bit float for gradients: more range (max {max}), IEEE-style inf "
             "and NaN.",
         ),
         lib(
             "fp6_e2m3",
             "FP6 E2M3",
             ml_dtypes.float6_e2m3fn,
-            "6-bit OCP MX float: max 7.5, no inf or NaN; used with block scales.",
+            "6-bit OCP MX float: max {max}, no inf or NaN; used with block scales.",
         ),
         lib(
             "fp6_e3m2",
             "FP6 E3M2",
             ml_dtypes.float6_e3m2fn,
-            "6-bit OCP MX float: max 28, no inf or NaN; used with block scales.",
+            "6-bit OCP MX float: max {max}, no inf or NaN; used with block scales.",
         ),
         lib(
             "fp4_e2m1",
             "FP4 E2M1",
             ml_dtypes.float4_e2m1fn,
-            "4-bit OCP MX float: 15 distinct values up to 6, no inf or NaN.",
+            "4-bit OCP MX float: 15 distinct values up to {max}, no inf or NaN.",
         ),
         _integer(
             "int8",

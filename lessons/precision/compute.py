@@ -18,6 +18,15 @@ from lessons.precision.validation import Checker
 
 SECONDS_PER_DAY = 86_400
 
+#: Tensor cores accumulate wider than their inputs, but not always in fp32:
+#: on Hopper (H800) an FP8 matrix product keeps only about 14 bits in its
+#: accumulator, so DeepSeek-V3 copies the partial sums to fp32 registers on
+#: the CUDA cores every 128 elements along K (DeepSeek-V3 technical report,
+#: section 3.3.2, "Increasing Accumulation Precision"). 16-bit inputs are
+#: accumulated in fp32.
+FP8_ACCUMULATION_BITS = 14
+FP8_PROMOTION_INTERVAL = 128
+
 
 @dataclass(frozen=True)
 class GPU:

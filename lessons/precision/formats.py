@@ -12,7 +12,9 @@ Edge behaviour, chosen so that the numpy/ml_dtypes and torch demos agree:
   largest finite one rounds to inf (category ``"overflow"``).
 * fp8_e4m3fn has no inf: values past 448 (and inf) are clipped to +-448 before
   the cast (category ``"saturated"``). Libraries disagree here: ml_dtypes gives
-  NaN past 464, recent torch saturates to 448.
+  NaN past 464 (the midpoint between 448 and the next step, which ties to
+  448); torch 2.12 and later saturate eager casts to +-448 (pytorch/pytorch
+  PR 178817), earlier versions returned NaN past 464.
 * fp6, fp4, int8, int4 and nf4 have neither inf nor NaN: past the range (and
   inf) they saturate to the largest value.
 * NaN: formats with NaN store NaN. Formats without one cannot hold it (ml_dtypes
@@ -30,14 +32,18 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+
 from lessons.precision import _floatbits as fb
 from lessons.precision import _quantize as qz
 from lessons.precision._notes import Category, note_for
 from lessons.precision._registry import (
     FORMAT_NAMES,
+    LIBRARY_DTYPES,
     NF4_VALUES,
     NumberFormat,
     all_formats,
+    library_nan_codes,
     lookup,
 )
 from lessons.precision.errors import PrecisionInputError, UnknownFormatError
@@ -54,9 +60,11 @@ __all__ = [
     "decode_bits",
     "encode",
     "lookup",
+    "nan_codes",
     "round_to",
     "smallest_update_that_changes",
     "spacing",
+    "underflow_threshold",
 ]
 
 
@@ -227,6 +235,61 @@ def smallest_update_that_changes(
         Half of :func:`spacing` at ``weight``.
     """
     return spacing(name, weight, scale=scale) / 2
+
+
+def underflow_threshold(name: str) -> float:
+    """Return the largest positive value that float format ``name`` stores as 0.
+
+    It is half the smallest subnormal: a value exactly there is a tie between
+    0 and the smallest subnormal and goes to the even one, 0; anything above
+    it (up to the smallest subnormal) rounds *up* to the smallest subnormal.
+    For fp16 that is 2^-25, not 2^-24. Both facts are checked by casting.
+
+    Args:
+        name: A float format name.
+
+    Returns:
+        The threshold (a power of two).
+
+    Raises:
+        PrecisionInputError: ``name`` is not a float format.
+    """
+    fmt = lookup(name)
+    if fmt.kind != "float" or fmt.min_subnormal is None:
+        raise PrecisionInputError.single(
+            "format", f"{name} is not a float format: it has no subnormals"
+        )
+    half = fmt.min_subnormal / 2
+    # The next float32 above: a framework holds the value in fp32 already.
+    above = float(np.nextafter(np.float32(half), np.float32(1)))
+    if round_to(name, half) != 0 or round_to(name, above) != fmt.min_subnormal:
+        raise AssertionError(f"{name} does not round ties near zero to even")
+    return half
+
+
+def nan_codes(name: str) -> tuple[int, ...]:
+    """Return every bit pattern (as an unsigned int) that is NaN in ``name``.
+
+    Counted by decoding each pattern with the format's library type
+    (ml_dtypes or numpy), so it is the library's answer: fp8 E4M3FN has two,
+    ``S.1111.111`` (0x7F and 0xFF); fp8 E5M2 has six; fp6 and fp4 none.
+
+    Args:
+        name: A float format of at most 16 bits with a library type.
+
+    Returns:
+        The NaN codes, ascending.
+
+    Raises:
+        PrecisionInputError: the format is wider than 16 bits or has no
+            library type.
+    """
+    fmt = lookup(name)
+    if fmt.kind != "float" or fmt.dtype is None or fmt.bits > 16:
+        raise PrecisionInputError.single(
+            "format", f"{name} is not a library float format of at most 16 bits"
+        )
+    return library_nan_codes(LIBRARY_DTYPES[name], fmt.bits)
 
 
 def decode_bits(name: str, bits: str, *, scale: object = None) -> float:

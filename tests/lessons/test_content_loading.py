@@ -61,7 +61,7 @@ def test_missing_field_names_file_and_field(content):
 
 def test_every_problem_is_reported_together(content):
     toml = content / LESSON / "lesson.toml"
-    replace(toml, "read_minutes = 18", 'read_minutes = "18"')
+    replace(toml, "read_minutes = 23", 'read_minutes = "23"')
     replace(toml, 'key = "fewer-bits-save"', 'key = "Fewer Bits"')
     replace(toml, 'difficulty = "standard"', 'difficulty = "hard"')
     message = problems(content)
