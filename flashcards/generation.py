@@ -19,7 +19,7 @@ source key                     type         what it asks
 ``training:<setup>``           numeric      bytes per parameter of a setup
 ``training:<setup>:parts``     cloze        its weights/grads/master/optimizer
 ``inference:<dtype>``          numeric      GB of a 7B model's weights
-``inference:<dtype>:saves``    basic        what it saves against fp32 and bf16
+``inference:<dtype>:saves``    basic        what it saves against fp32 (and bf16)
 ``problem:<template>``         parametric   a problem template, fresh numbers
 =============================  ===========  ====================================
 """
@@ -162,7 +162,7 @@ def format_notes(formats: Iterable[precision.NumberFormat]) -> list[GeneratedNot
                     "cloze",
                     {
                         "text": (
-                            f"**{f.label}** ({f.bits} bits): 1 sign bit, "
+                            f"**{f.label}** ({_bits_and_storage(f)}): 1 sign bit, "
                             f"{{{{c1::{f.exponent_bits}}}}} exponent bits and "
                             f"{{{{c2::{f.mantissa_bits}}}}} mantissa bits; "
                             f"the exponent bias is {{{{c3::{f.bias}}}}}."
@@ -309,8 +309,6 @@ def training_notes() -> list[GeneratedNote]:
 
 def inference_notes() -> list[GeneratedNote]:
     """What 16, 8 and 4 bits save on a 7B model's weights."""
-    fp32 = precision.inference_memory(EXAMPLE_PARAMS, "fp32").total_bytes
-    bf16 = precision.inference_memory(EXAMPLE_PARAMS, "bf16").total_bytes
     notes: list[GeneratedNote] = []
     for dtype, section in INFERENCE_DTYPES:
         result = precision.inference_memory(EXAMPLE_PARAMS, dtype)
@@ -346,28 +344,59 @@ def inference_notes() -> list[GeneratedNote]:
         )
         if dtype == "fp32":
             continue
-        notes.append(
-            GeneratedNote(
-                f"inference:{dtype}:saves",
-                "basic",
-                {
-                    "front": (
-                        f"Storing a model's weights in **{label}** instead of fp32 "
-                        f"(or bf16): what fraction of the weight memory is left?"
-                    ),
-                    "back": (
-                        f"**{_n(result.total_bytes / fp32 * 100, 3)} %** of fp32 and "
-                        f"**{_n(result.total_bytes / bf16 * 100, 3)} %** of bf16"
-                        f"{scales}. The same fraction of bytes is read per generated "
-                        f"token, so memory-bound decoding speeds up about as much."
-                    ),
-                },
-                objective,
-                section,
-                tags,
-            )
-        )
+        notes.append(_saves_note(dtype, label, result, objective, section, tags))
     return notes
+
+
+#: What the "saves" cards compare a format with: every reference but itself.
+SAVES_REFERENCES: tuple[str, ...] = ("fp32", "bf16")
+
+
+def _saves_note(
+    dtype: str,
+    label: str,
+    result: precision.InferenceMemory,
+    objective: str,
+    section: str,
+    tags: tuple[str, ...],
+) -> GeneratedNote:
+    """The share of the weight memory left against fp32 and bf16, leaving out
+    a reference of the same size as the format (bf16 against itself would
+    only say "100 %")."""
+    size = result.total_bytes
+    references = [
+        (name, precision.inference_memory(EXAMPLE_PARAMS, name).total_bytes)
+        for name in SAVES_REFERENCES
+        if name != dtype
+    ]
+    references = [(name, ref) for name, ref in references if ref != size]
+    names = [name for name, _ in references]
+    scales = (
+        f" ({_n(result.bits_per_param)} bits per parameter with the block scales)"
+        if result.constants_bytes
+        else ""
+    )
+    shares = " and ".join(
+        f"**{_n(size / ref * 100, 3)} %** of {name}" for name, ref in references
+    )
+    against = names[0] + (f" (or {' or '.join(names[1:])})" if names[1:] else "")
+    return GeneratedNote(
+        f"inference:{dtype}:saves",
+        "basic",
+        {
+            "front": (
+                f"Storing a model's weights in **{label}** instead of {against}: "
+                f"what fraction of the weight memory is left?"
+            ),
+            "back": (
+                f"{shares}{scales}. The same fraction of bytes is read per generated "
+                f"token, so memory-bound decoding speeds up about as much."
+            ),
+        },
+        objective,
+        section,
+        tags,
+    )
 
 
 # --- problems and lesson blocks --------------------------------------------------
@@ -437,3 +466,12 @@ def lesson_notes(
         if note.objective in keys and note.section in anchors
     ]
     return [*own, *derived]
+
+
+def _bits_and_storage(f: Any) -> str:
+    """ "16 bits", or for a format kept wider than its bits (TF32: 19 bits for
+    the math, in 32-bit registers) "19 bits, stored in 32 (4 bytes)"."""
+    stored = int(f.bytes_per_value * 8)
+    if stored == f.bits:
+        return f"{f.bits} bits"
+    return f"{f.bits} bits, stored in {stored} ({f.bytes_per_value:g} bytes)"

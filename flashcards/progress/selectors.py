@@ -4,7 +4,8 @@ Every function aggregates in the database (grouped counts, sums, maxima) and
 returns plain dicts and lists for the API and the templates; none loops over
 rows with a query inside. The one figure that needs every studied card's
 state, estimated knowledge, loads only ``(deck, objective, stability,
-last_review)`` of started cards and computes all retrievabilities in one
+last_review)`` of started cards (the objective is `card_objective`: the note's
+link, which generated lesson cards carry) and computes all retrievabilities in one
 numpy pass (`flashcards.scheduling.retrievability_many`, once per distinct
 forgetting-curve decay: in practice once).
 
@@ -15,6 +16,7 @@ Days are the learner's study days: in their time zone, starting at their
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -34,7 +37,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KT, KeyTextTransform
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import Coalesce, NullIf, Substr, TruncDate
 from django.utils import timezone
 
 from flashcards.models import Card, CardMemory, Deck, ReviewLog
@@ -42,6 +45,7 @@ from flashcards.progress import charts
 from flashcards.progress.access import Scope
 from flashcards.scheduling import DeckOptions, State, day_bounds, retrievability_many
 from lessons.models import AttemptAnswer, Enrollment, LearningObjective, QuizAttempt
+from studysite.models import User
 
 MATURE_DAYS = 21
 RETENTION_DAYS = 30
@@ -116,17 +120,47 @@ def _day(scope: Scope, now: datetime) -> tuple[datetime, datetime]:
     return day_bounds(now, tz=learner.time_zone, day_start_hour=learner.day_start_hour)
 
 
+# --- due cards ----------------------------------------------------------------------
+
+
+def due_definition(*, whose: str = "the learner's") -> str:
+    """The definition of a due card, as both dashboards state it."""
+    return (
+        f"Due: cards whose next review is today or earlier, in {whose} time zone "
+        f"and study day; suspended and buried cards are not counted."
+    )
+
+
+def due_q(*, now: datetime, day_end: datetime) -> Q:
+    """A due card (memory row): started, not suspended, not buried now, its
+    next review before ``day_end``, the end of the learner's study day. The
+    study queue reads the same rows (`flashcards.selectors`)."""
+    return Q(suspended=False, state__gt=0, due__lt=day_end) & (
+        Q(buried_until__isnull=True) | Q(buried_until__lte=now)
+    )
+
+
+def learners_due_q(learners: Iterable[User], *, now: datetime) -> Q:
+    """`due_q` for several learners at once, each on their own study day: one
+    condition per time zone and day start among them (a handful), OR-ed."""
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for learner in learners:
+        groups[(learner.time_zone, learner.day_start_hour)].append(learner.pk)
+    condition = Q(pk__in=[])
+    for (zone, hour), ids in groups.items():
+        _, end = day_bounds(now, tz=zone, day_start_hour=hour)
+        condition |= Q(learner_id__in=ids) & due_q(now=now, day_end=end)
+    return condition
+
+
 # --- today --------------------------------------------------------------------------
 
 
 def today(scope: Scope, *, now: datetime) -> dict[str, Any]:
-    """Due reviews, learning cards and new cards left today; answers done today."""
+    """Cards due today (`due_q`: reviews and learning cards), new cards left
+    today; answers done today."""
     start, end = _day(scope, now)
-    live = (
-        memories(scope)
-        .filter(suspended=False, state__gt=0, due__lt=end)
-        .filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
-    )
+    live = memories(scope).filter(due_q(now=now, day_end=end))
     due = live.aggregate(
         review=Count("id", filter=Q(state=State.REVIEW)),
         learning=Count("id", filter=Q(state__in=(State.LEARNING, State.RELEARNING))),
@@ -140,6 +174,7 @@ def today(scope: Scope, *, now: datetime) -> dict[str, Any]:
     done_new = {deck_id: new for deck_id, _, new in done_rows}
     done = sum(n for _, n, _ in done_rows)
     return {
+        "cards_due": due["review"] + due["learning"],
         "due": due["review"],
         "learning": due["learning"],
         "new": _new_available(scope, done_new=done_new, now=now),
@@ -347,29 +382,45 @@ def card_states(scope: Scope) -> dict[str, int]:
 # --- knowledge and mastery ---------------------------------------------------------------------
 
 
+def card_objective(*, note: str = "note", deck: str = "deck") -> Coalesce:
+    """The objective a card counts towards, in the DB: its note's link
+    (``Note.objective_key``, which every generated lesson card has), else an
+    ``objective`` field of the note (an imported note may carry one), else its
+    deck's. ``note`` and ``deck`` are the paths to them from the queried model
+    (``"card__note"`` from a memory row)."""
+
+    def key(expression):
+        return NullIf(expression, Value(""))
+
+    return Coalesce(
+        key(F(f"{note}__objective_key")),
+        key(KeyTextTransform("objective", f"{note}__fields")),
+        key(F(f"{deck}__objective_key")),
+        output_field=CharField(),
+    )
+
+
 def _studied_rows(scope: Scope) -> list[tuple]:
     return list(
         memories(scope)
         .filter(state__gt=0, last_review__isnull=False)
-        .values_list(
-            "deck_id",
-            "deck__objective_key",
-            KeyTextTransform("objective", "card__note__fields"),
-            "stability",
-            "last_review",
-        )
+        .annotate(objective=card_objective(note="card__note"))
+        .values_list("deck_id", "objective", "stability", "last_review")
     )
 
 
 def retrievabilities(rows: list[tuple], *, now: datetime) -> np.ndarray:
-    """Every row's retrievability now, one vectorised pass per decay."""
+    """Every row's retrievability now, one vectorised pass per decay.
+
+    Rows start ``(deck_id, objective, stability, last_review, ...)``.
+    """
     if not rows:
         return np.zeros(0)
     deck_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    stability = np.array([r[3] if r[3] is not None else np.nan for r in rows])
+    stability = np.array([r[2] if r[2] is not None else np.nan for r in rows])
     now_ts = now.timestamp()
     elapsed = np.fromiter(
-        ((now_ts - r[4].timestamp()) / 86400 for r in rows),
+        ((now_ts - r[3].timestamp()) / 86400 for r in rows),
         dtype=np.float64,
         count=len(rows),
     )
@@ -393,7 +444,7 @@ def knowledge(scope: Scope, *, now: datetime) -> dict[str, Any]:
     r = retrievabilities(rows, now=now)
     per_objective: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row, value in zip(rows, r, strict=True):
-        key = row[2] or row[1]
+        key = row[1]
         if key:
             per_objective[key][0] += float(value)
             per_objective[key][1] += 1
@@ -406,23 +457,49 @@ def knowledge(scope: Scope, *, now: datetime) -> dict[str, Any]:
 
 
 def objective_cards(scope: Scope) -> dict[str, int]:
-    """Cards linked to each objective in the study decks (deck or note field)."""
-    deck_ids = study_deck_ids(scope)
+    """Cards linked to each objective in the study decks (`card_objective`)."""
+    return cards_per_objective(study_deck_ids(scope))
+
+
+def cards_per_objective(deck_ids: list[int]) -> dict[str, int]:
+    """How many cards of these decks count towards each objective."""
     if not deck_ids:
         return {}
     rows = (
         Card.objects.filter(deck_id__in=deck_ids)
-        .values_list(
-            "deck__objective_key", KeyTextTransform("objective", "note__fields")
-        )
+        .annotate(objective=card_objective())
+        .exclude(objective__isnull=True)
+        .values_list("objective")
         .annotate(n=Count("id"))
     )
-    totals: dict[str, int] = defaultdict(int)
-    for deck_key, note_key, n in rows:
-        key = note_key or deck_key
-        if key:
-            totals[key] += n
-    return dict(totals)
+    return dict(rows)
+
+
+def lesson_objectives(deck_ids: list[int]) -> list[str]:
+    """The objectives of the lessons these decks belong to (a lesson's deck,
+    or a deck linked to a lesson), in the lessons' order: each shows on the
+    dashboards even before any of its cards is studied."""
+    if not deck_ids:
+        return []
+    slugs = Deck.objects.filter(pk__in=deck_ids).exclude(lesson_slug="")
+    keys = (
+        LearningObjective.objects.filter(
+            lesson__slug__in=slugs.values("lesson_slug"), retired=False
+        )
+        .order_by("lesson__order", "lesson_id", "order", "pk")
+        .values_list("key", flat=True)
+    )
+    return list(dict.fromkeys(keys))
+
+
+def objective_order(keys: set[str], lesson_keys: list[str]) -> list[str]:
+    """The lessons' objectives first, in their order, then those of the
+    problem registry in its order (the lesson's), then any other key."""
+    from lessons.problems import OBJECTIVES
+
+    ordered = list(dict.fromkeys([*lesson_keys, *OBJECTIVES]))
+    known = [k for k in ordered if k in keys]
+    return known + sorted(keys - set(known))
 
 
 def quiz_parts_by_template(scope: Scope) -> dict[str, tuple[int, int]]:
@@ -442,9 +519,14 @@ def template_objectives() -> dict[str, str]:
 
 
 def objective_labels(keys: set[str]) -> dict[str, dict[str, str]]:
+    """Each objective's text: the lesson's (``lesson.toml``), else the problem
+    registry's, else the key made readable (never the bare key)."""
+    from lessons.classes.selectors import humanize_key
     from lessons.problems import OBJECTIVES
 
-    labels = {k: {"text": OBJECTIVES.get(k, k), "lesson": ""} for k in keys}
+    labels = {
+        k: {"text": OBJECTIVES.get(k) or humanize_key(k), "lesson": ""} for k in keys
+    }
     rows = LearningObjective.objects.filter(key__in=keys, retired=False).values_list(
         "key", "text", "lesson__title"
     )
@@ -463,17 +545,19 @@ def mastery(scope: Scope, *, now: datetime, known: dict | None = None) -> list[d
     """
     known = known or knowledge(scope, now=now)
     per_objective = known["per_objective"]
-    totals = objective_cards(scope)
+    deck_ids = study_deck_ids(scope)
+    totals = cards_per_objective(deck_ids)
+    lesson_keys = lesson_objectives(deck_ids)
     quiz: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     objective_of = template_objectives()
     for key, (total, correct) in quiz_parts_by_template(scope).items():
         if key in objective_of:
             quiz[objective_of[key]][0] += total
             quiz[objective_of[key]][1] += correct
-    keys = set(per_objective) | set(totals) | set(quiz)
+    keys = set(per_objective) | set(totals) | set(quiz) | set(lesson_keys)
     labels = objective_labels(keys)
     out = []
-    for key in sorted(keys):
+    for key in objective_order(keys, lesson_keys):
         r_sum, studied = per_objective.get(key, (0.0, 0))
         cards = max(totals.get(key, 0), studied)
         memory = round(r_sum / cards, 4) if cards else None

@@ -86,7 +86,15 @@ def render_dashboard(
     request: HttpRequest, scope: Scope, *, heading: str, note: str = ""
 ) -> HttpResponse:
     context = dashboard_context(scope)
-    context |= {"heading": heading, "note": note, "own": scope.learner == request.user}
+    own = scope.learner == request.user
+    context |= {
+        "heading": heading,
+        "note": note,
+        "own": own,
+        "due_definition": selectors.due_definition(
+            whose="your" if own else "the learner's"
+        ),
+    }
     return render_page(request, "dashboard.html", context)
 
 

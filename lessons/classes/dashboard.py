@@ -1,7 +1,8 @@
 """The teacher's dashboard of a class: per learner and per item, on what the
 class was assigned only.
 
-Per learner: reviews done, true retention over 30 days, overdue cards, quiz
+Per learner: reviews done, true retention over 30 days, due cards (as on the
+learner's own page: `flashcards.progress.selectors.due_q`), quiz
 scores (best per assigned quiz), mastery per objective, last active. Per
 item: the hardest cards (lapses per review over the class), the quiz parts
 and misconceptions most missed. Everything is grouped in the database by
@@ -19,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, FloatField, Max, Q, Sum
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -66,19 +66,20 @@ def _review_stats(learner_ids, deck_ids, now) -> dict[int, dict[str, Any]]:
     }
 
 
-def _memory_stats(learner_ids, deck_ids, now) -> dict[int, dict[str, int]]:
+def _memory_stats(learners, deck_ids, now) -> dict[int, dict[str, int]]:
+    """Started and due cards per learner; due as on the learner's own page
+    (`progress.due_q`, on each learner's study day)."""
     rows = (
-        CardMemory.objects.filter(learner_id__in=learner_ids, deck_id__in=deck_ids)
+        CardMemory.objects.filter(
+            learner_id__in=[u.pk for u in learners], deck_id__in=deck_ids
+        )
         .values_list("learner_id")
         .annotate(
             started=Count("id", filter=Q(state__gt=0)),
-            overdue=Count("id", filter=Q(state__gt=0, suspended=False, due__lt=now)),
+            due=Count("id", filter=progress.learners_due_q(learners, now=now)),
         )
     )
-    return {
-        learner: {"started": started, "overdue": overdue}
-        for learner, started, overdue in rows
-    }
+    return {learner: {"started": started, "due": due} for learner, started, due in rows}
 
 
 def _quiz_stats(learner_ids, quiz_ids) -> dict[int, dict[int, dict[str, Any]]]:
@@ -105,37 +106,16 @@ def _memory_mastery(learner_ids, deck_ids, now) -> dict[int, dict[str, float]]:
             deck_id__in=deck_ids,
             state__gt=0,
             last_review__isnull=False,
-        ).values_list(
-            "deck_id",
-            "deck__objective_key",
-            KeyTextTransform("objective", "card__note__fields"),
-            "stability",
-            "last_review",
-            "learner_id",
         )
+        .annotate(objective=progress.card_objective(note="card__note"))
+        .values_list("deck_id", "objective", "stability", "last_review", "learner_id")
     )
     r = progress.retrievabilities(rows, now=now)
     out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row, value in zip(rows, r, strict=True):
-        key = row[2] or row[1]
-        if key:
-            out[row[5]][key] += float(value)
+        if row[1]:
+            out[row[4]][row[1]] += float(value)
     return out
-
-
-def _objective_cards(deck_ids) -> dict[str, int]:
-    rows = (
-        Card.objects.filter(deck_id__in=deck_ids)
-        .values_list(
-            "deck__objective_key", KeyTextTransform("objective", "note__fields")
-        )
-        .annotate(n=Count("id"))
-    )
-    totals: dict[str, int] = defaultdict(int)
-    for deck_key, note_key, n in rows:
-        if note_key or deck_key:
-            totals[note_key or deck_key] += n
-    return totals
 
 
 def _answers(learner_ids, quiz_ids):
@@ -268,13 +248,18 @@ def class_dashboard(
     deck_ids = [a.deck_id for a in assignments if a.deck_id]
     quiz_ids = [a.quiz_id for a in assignments if a.quiz_id]
     reviews = _review_stats(ids, deck_ids, now) if deck_ids else {}
-    memory = _memory_stats(ids, deck_ids, now) if deck_ids else {}
+    memory = _memory_stats(learners, deck_ids, now) if deck_ids else {}
     quizzes = _quiz_stats(ids, quiz_ids) if quiz_ids else {}
     r_sums = _memory_mastery(ids, deck_ids, now) if deck_ids else {}
-    cards = _objective_cards(deck_ids) if deck_ids else {}
+    cards = progress.cards_per_objective(deck_ids)
     quiz_parts = _quiz_mastery(ids, quiz_ids) if quiz_ids else {}
-    objectives = sorted(set(cards) | {k for per in quiz_parts.values() for k in per})
+    lesson_keys = progress.lesson_objectives(deck_ids)
+    objectives = progress.objective_order(
+        set(cards) | set(lesson_keys) | {k for per in quiz_parts.values() for k in per},
+        lesson_keys,
+    )
     labels = progress.objective_labels(set(objectives))
+    names = selectors.problem_names()
     rows = []
     for learner in learners:
         rows.append(
@@ -297,6 +282,7 @@ def class_dashboard(
     return {
         "class": {"id": school_class.pk, "name": school_class.name},
         "generated_at": now,
+        "due_definition": progress.due_definition(),
         "assignments": [
             {
                 "id": a.pk,
@@ -313,8 +299,10 @@ def class_dashboard(
         ],
         "learners": rows,
         "hardest_cards": hardest_cards(ids, deck_ids) if deck_ids and ids else [],
-        "missed_parts": missed_parts(ids, quiz_ids) if quiz_ids and ids else [],
-        "misconceptions": (
+        "missed_parts": names.label_rows(
+            missed_parts(ids, quiz_ids) if quiz_ids and ids else []
+        ),
+        "misconceptions": names.label_rows(
             missed_misconceptions(ids, quiz_ids) if quiz_ids and ids else []
         ),
     }
@@ -341,7 +329,7 @@ def _learner_row(learner, reviews, memory, quizzes, quiz_ids, mastery) -> dict:
         "retention": reviews.get("retention"),
         "review_seconds": reviews.get("seconds", 0),
         "started_cards": memory.get("started", 0),
-        "overdue": memory.get("overdue", 0),
+        "due": memory.get("due", 0),
         "quiz_scores": {
             str(q): quizzes[q]["best"] if q in quizzes else None for q in quiz_ids
         },
@@ -374,7 +362,7 @@ def class_dashboard_csv(data: dict[str, Any]) -> str:
             "name",
             "reviews",
             "retention_30d",
-            "overdue_cards",
+            "due_cards",
             "started_cards",
             "review_seconds",
             "quiz_mean",
@@ -392,7 +380,7 @@ def class_dashboard_csv(data: dict[str, Any]) -> str:
                 row["name"],
                 row["reviews"],
                 row["retention"],
-                row["overdue"],
+                row["due"],
                 row["started_cards"],
                 row["review_seconds"],
                 row["quiz_mean"],

@@ -6,7 +6,11 @@ the other learners' data) to its enrolled learners; anyone else gets a 404.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -164,3 +168,122 @@ def assignments_for_learner(
             }
         )
     return out
+
+
+# --- names of problem templates, parts and misconceptions -------------------------
+
+#: Seeds whose problems are read for part labels (a part's label can depend
+#: on the drawn parameters: "In GB" or "In GiB").
+NAME_SEEDS = range(24)
+
+#: How units and format names are spelled when a key is humanised.
+_SPELLING = {
+    "b": "B",
+    "kb": "kB",
+    "mb": "MB",
+    "gb": "GB",
+    "tb": "TB",
+    "kib": "KiB",
+    "mib": "MiB",
+    "gib": "GiB",
+    "tib": "TiB",
+    "adam": "Adam",
+    "zero": "ZeRO",
+    "gpu": "GPU",
+    "gpus": "GPUs",
+    "kv": "KV",
+    "flop": "FLOP",
+    "mfu": "MFU",
+    "tf32": "TF32",
+}
+
+
+def humanize_key(key: str) -> str:
+    """A readable fallback for a key with no title: ``gib_labelled_gb`` ->
+    "GiB labelled GB", ``no-such-template`` -> "No such template"."""
+    words = [w for w in re.split(r"[_\-\s]+", key) if w]
+    if not words:
+        return key
+    out = [_SPELLING.get(w.lower(), w) for w in words]
+    if out[0] == words[0]:
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def _registered_misconception_titles() -> dict[str, str]:
+    """The misconceptions' names in words where `lessons.problems` registers
+    them (``MISCONCEPTION_TITLES``); an id it does not name is humanised."""
+    from lessons import problems
+
+    titles = getattr(problems, "MISCONCEPTION_TITLES", None)
+    return dict(titles) if isinstance(titles, dict) else {}
+
+
+@dataclass(frozen=True)
+class ProblemNames:
+    """Titles for the keys that quiz answers store, with a humanised fallback.
+
+    The teacher's pages read these (the class dashboard here; the quiz
+    analytics can call `label_rows` on its rows the same way)."""
+
+    templates: dict[str, str]
+    parts: dict[tuple[str, str], str]
+    misconceptions: dict[str, str]
+    params: dict[tuple[str, str], str]
+
+    def template(self, key: str) -> str:
+        return self.templates.get(key) or humanize_key(key)
+
+    def part(self, template: str, key: str) -> str:
+        return self.parts.get((template, key)) or humanize_key(key)
+
+    def misconception(self, key: str) -> str:
+        return self.misconceptions.get(key) or humanize_key(key)
+
+    def param(self, template: str, name: str) -> str:
+        return self.params.get((template, name)) or humanize_key(name)
+
+    def label_rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each row with ``template_title``, ``part_label``, ``param_label``
+        and ``misconception_title`` beside the keys it has (``template``,
+        ``part``, ``param``, ``misconception``)."""
+        out = []
+        for row in rows:
+            row = dict(row)
+            if "template" in row:
+                row["template_title"] = self.template(row["template"])
+                if "part" in row:
+                    row["part_label"] = self.part(row["template"], row["part"])
+                if "param" in row:
+                    row["param_label"] = self.param(row["template"], row["param"])
+            if row.get("misconception"):
+                row["misconception_title"] = self.misconception(row["misconception"])
+            out.append(row)
+        return out
+
+
+@cache
+def problem_names() -> ProblemNames:
+    """Template titles and part labels, read once from the template registry
+    and problems generated at `NAME_SEEDS`; misconception names from
+    `lessons.problems`' register."""
+    from lessons import problems
+
+    templates: dict[str, str] = {}
+    labels: dict[tuple[str, str], dict[str, None]] = {}
+    params: dict[tuple[str, str], str] = {}
+    for template in problems.templates():
+        templates[template.key] = template.title
+        params |= {(template.key, p.name): p.label for p in template.params}
+        for seed in NAME_SEEDS:
+            for part in problems.generate(template.key, seed).parts:
+                labels.setdefault((template.key, part.key), {})[part.label] = None
+    parts = {key: _either(list(found)) for key, found in labels.items()}
+    return ProblemNames(templates, parts, _registered_misconception_titles(), params)
+
+
+def _either(labels: list[str]) -> str:
+    """One label for a part whose label depends on the drawn parameters
+    ("In GB" or "In GiB"): the answers counted together came from both."""
+    rest = [label[:1].lower() + label[1:] for label in sorted(labels)[1:]]
+    return " or ".join([sorted(labels)[0], *rest])

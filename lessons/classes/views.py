@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import NotFound, ValidationError
 
 from flashcards.models import Deck, Visibility
+from flashcards.progress import charts
 from flashcards.progress.views import render_dashboard
 from lessons.classes import dashboard, selectors, services
 from lessons.classes.apis import dashboard_csv_response
@@ -266,10 +267,15 @@ def class_dashboard(request: HttpRequest, class_id: int) -> HttpResponse:
             _percent(row["quiz_scores"].get(str(q["item_id"]))) for q in quizzes
         ]
         row["mastery_cells"] = [_percent(row["mastery"].get(k)) for k in keys]
+    grid = charts.mastery_grid(
+        [row["username"] for row in data["learners"]],
+        [o["text"] for o in data["objectives"]],
+        [[row["mastery"].get(k) for k in keys] for row in data["learners"]],
+    )
     return render_page(
         request,
         "dashboard.html",
-        {"class": school_class, "d": data, "quizzes": quizzes},
+        {"class": school_class, "d": data, "quizzes": quizzes, "grid": grid},
     )
 
 

@@ -41,7 +41,10 @@ def test_format_cards_state_each_formats_bits_bias_range_and_epsilon():
         assert f"{{{{c1::{f.exponent_bits}}}}}" in layout
         assert f"{{{{c2::{f.mantissa_bits}}}}}" in layout
         assert f"{{{{c3::{f.bias}}}}}" in layout
-        assert f"({f.bits} bits)" in layout
+        if f.bytes_per_value * 8 == f.bits:
+            assert f"({f.bits} bits)" in layout
+        else:  # TF32: the bits of the math, and what it is stored in
+            assert f"({f.bits} bits, stored in 32 (4 bytes))" in layout
         rng = notes[f"format:{f.name}:range"].fields["back"]
         assert f"**{format_number(f.max_finite)}**" in rng
         assert (

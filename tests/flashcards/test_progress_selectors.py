@@ -19,7 +19,13 @@ pytestmark = pytest.mark.django_db
 
 def test_dashboard_runs_on_an_empty_learner(learner):
     data = selectors.dashboard(Scope(learner=learner), now=NOW)
-    assert data["today"] == {"due": 0, "learning": 0, "new": 0, "done": 0}
+    assert data["today"] == {
+        "cards_due": 0,
+        "due": 0,
+        "learning": 0,
+        "new": 0,
+        "done": 0,
+    }
     assert data["knowledge"]["estimated_known"] == 0
 
 
@@ -35,7 +41,7 @@ def test_today_counts_due_learning_new_and_done(learner):
     review(learner, cards[2], at=NOW - timedelta(hours=3), undone=True)
     today = selectors.today(Scope(learner=learner), now=NOW)
     # cards[5] is the one unseen card; the deck allows 20 new a day.
-    assert today == {"due": 2, "learning": 1, "new": 1, "done": 2}
+    assert today == {"cards_due": 3, "due": 2, "learning": 1, "new": 1, "done": 2}
 
 
 def test_new_cards_left_today_respect_the_decks_daily_limit(learner):

@@ -30,7 +30,7 @@ def klass(teacher, learner, other_learner):
     quiz = QuizFactory(teacher=teacher, title="Memory quiz")
     assign(school_class, deck=deck)
     assign(school_class, quiz=quiz)
-    # learner: 3 reviews (one Again), one card overdue, a hard card.
+    # learner: 3 reviews (one Again), one card due, a hard card.
     memory(learner, cards[0], due=now - timedelta(days=2), reps=4, lapses=3)
     memory(learner, cards[1], due=now + timedelta(days=3), reps=4, lapses=0)
     for rating in (3, 1, 3):
@@ -66,7 +66,7 @@ def test_per_learner_figures_on_the_assignments_only(klass, learner, other_learn
     mine = rows[learner.username]
     assert mine["reviews"] == 3
     assert mine["retention"] == pytest.approx(2 / 3, abs=1e-4)
-    assert mine["overdue"] == 1
+    assert mine["due"] == 1
     assert mine["quiz_scores"] == {str(quiz.pk): 0.5}
     assert set(mine["mastery"]) == {"fp-representation", "fewer-bits-save"}
     assert mine["mastery"]["fewer-bits-save"] == 0.5
@@ -83,7 +83,9 @@ def test_per_item_hardest_cards_and_most_missed(klass):
     assert hardest[0]["lapse_rate"] == 0.75 and hardest[0]["front"] == "Formats q0"
     assert data["missed_parts"][0] == {
         "template": "gb-vs-gib",
+        "template_title": "GB versus GiB",
         "part": "answer",
+        "part_label": "Answer",  # not a part of the template: the key, humanised
         "answers": 2,
         "missed": 2,
         "miss_rate": 1.0,
@@ -110,7 +112,7 @@ def test_the_dashboard_page_shows_learners_and_items(klass, client, teacher, lea
     client.force_login(teacher)
     html = client.get(f"/classes/{school_class.pk}/dashboard/").content.decode()
     assert learner.username in html and "Hardest cards" in html
-    assert "gb-for-gib" in html and "Download CSV" in html
+    assert "GB for GiB" in html and "Download CSV" in html  # the key, humanised
 
 
 def test_the_dashboard_query_count_does_not_grow_with_the_class(
