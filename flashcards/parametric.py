@@ -163,11 +163,10 @@ def result_payload(checked: Checked, fields: Mapping[str, Any]) -> dict[str, Any
 def _solution_markdown(parts: tuple[problems.Part, ...]) -> str:
     lines: list[str] = []
     for p in parts:
-        lines.append(f"**{p.label}** {p.answer_text} ({p.tolerance.describe()})")
+        within = f" ({p.tolerance_text})" if p.tolerance_text else ""
+        lines.append(f"**{p.field_label}** {p.answer_text}{within}")
         lines.append("")
-        for step in p.solution:
-            unit = f" {step.unit}" if step.unit else ""
-            lines.append(f"- {step.label}: {step.expression} = {step.value:.6g}{unit}")
+        lines += [f"- {line}" for line in p.solution_lines()]
         lines.append("")
     return "\n".join(lines)
 

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from lessons.classes.selectors import problem_names
 from lessons.models import AttemptAnswer, GeneratedProblem, Quiz, QuizAttempt
-from lessons.problems import get_template, templates
+from lessons.problems import get_template, misconception_title, templates
 from studysite import permissions
 
 
@@ -134,6 +135,9 @@ def attempt_view(attempt: QuizAttempt, *, reveal: bool | None = None) -> dict[st
                     "value_correct": bool(a and a.value_correct),
                     "unit_correct": a.unit_correct if a else None,
                     "misconception": (a.misconception or None) if a else None,
+                    "misconception_title": misconception_title(a.misconception)
+                    if a and a.misconception
+                    else None,
                     "feedback": a.feedback if a else "No answer given.",
                 }
             parts.append(row)
@@ -229,6 +233,7 @@ def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
             cell = per_param[(gp.template_key, name, str(value))]
             cell[0] += 1
             cell[1] += a.status == "correct"
+    names = problem_names()
     for q in per_question.values():
         q["rate"] = _rate(q["correct"], q["parts"])
     for p in per_part.values():
@@ -236,32 +241,38 @@ def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
     return {
         "quiz": quiz.pk,
         "attempts": counted.count(),
-        "per_question": sorted(per_question.values(), key=lambda q: q["position"]),
-        "per_part": list(per_part.values()),
-        "per_misconception": sorted(
-            (
-                {"template": t, "part": p, "misconception": m, "count": n}
-                for (t, p, m), n in per_misconception.items()
-            ),
-            key=lambda r: -r["count"],
+        "per_question": names.label_rows(
+            sorted(per_question.values(), key=lambda q: q["position"])
         ),
-        "per_parameter": sorted(
-            (
-                {
-                    "template": t,
-                    "param": name,
-                    "value": v,
-                    "answers": c[0],
-                    "correct": c[1],
-                    "rate": _rate(c[1], c[0]),
-                }
-                for (t, name, v), c in per_param.items()
-                if name in {s.name for s in get_template(t).params}
-            ),
-            key=lambda r: (
-                r["template"],
-                r["param"],
-                r["rate"] if r["rate"] is not None else 2,
-            ),
+        "per_part": names.label_rows(per_part.values()),
+        "per_misconception": names.label_rows(
+            sorted(
+                (
+                    {"template": t, "part": p, "misconception": m, "count": n}
+                    for (t, p, m), n in per_misconception.items()
+                ),
+                key=lambda r: -r["count"],
+            )
+        ),
+        "per_parameter": names.label_rows(
+            sorted(
+                (
+                    {
+                        "template": t,
+                        "param": name,
+                        "value": v,
+                        "answers": c[0],
+                        "correct": c[1],
+                        "rate": _rate(c[1], c[0]),
+                    }
+                    for (t, name, v), c in per_param.items()
+                    if name in {s.name for s in get_template(t).params}
+                ),
+                key=lambda r: (
+                    r["template"],
+                    r["param"],
+                    r["rate"] if r["rate"] is not None else 2,
+                ),
+            )
         ),
     }

@@ -76,7 +76,11 @@ def test_result_names_the_misconception(client, learner):
         {"a-1-converted": f"{label_swap.value} {label_swap.unit}", "action": "submit"},
     )
     html = client.get(reverse("quizzes:result", args=[attempt.pk])).content.decode()
-    assert "Misconception: gb_labelled_gib" in html
+    from lessons.problems import misconception_title
+
+    # Its name, not its id.
+    assert "Misconception: " + misconception_title("gb_labelled_gib") in html
+    assert "gb_labelled_gib" not in html
 
 
 def test_other_learners_attempt_is_404(client, learner, other_learner):
