@@ -260,6 +260,8 @@ def parse_number(raw: Any) -> int | float:
         number: int | float = raw
     elif isinstance(raw, str) and _INTEGER.match(raw):
         number = int(raw)
+        if number == 0 and raw.strip().startswith("-"):
+            number = -0.0  # minus zero is a float of its own (sign bit 1)
     else:
         try:
             number = float(raw)

@@ -2,11 +2,15 @@
 htmx fragments of the float explorer and the memory calculator.
 
 The fragments call the same selectors as the API. Bad input is a message on
-the form (status 200, so htmx swaps it in), never a 500.
+the form (status 200, so htmx swaps it in), never a 500, worded by the form
+in its own terms (see :meth:`MemoryCalculatorForm.word`).
 """
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +20,7 @@ from django.views.decorators.http import require_GET
 from lessons import selectors
 from lessons.forms import FloatExplorerForm, MemoryCalculatorForm
 from lessons.precision.errors import PrecisionInputError
+from lessons.precision.validation import Problem
 
 
 @require_GET
@@ -98,6 +103,7 @@ def _explorer(data: dict[str, str] | None) -> dict[str, Any]:
             )
         except PrecisionInputError as error:
             _attach(form, error, {})
+        rows = [_against_exact(row, form.exact_value()) for row in rows]
     shown = [_explorer_row(row) for row in rows]
     return {"form": form, "rows": shown, "summary_line": _explorer_summary(form, shown)}
 
@@ -112,6 +118,38 @@ _BIT_GROUPS = {
 }
 #: The formats the explorer's one-line summary names; the table has them all.
 _SUMMARY_FORMATS = ("fp32", "fp16", "bf16")
+
+
+def _against_exact(row: dict[str, Any], exact: Fraction | None) -> dict[str, Any]:
+    """A float format's errors measured against the exact value typed.
+
+    The domain sees the typed text as a double, so 0.1 looked exact in fp64;
+    0.1 is 1/10, and fp64 stores 0.1000000000000000055511151231257827…
+    (an error of about 5.55e-18). Integer formats keep the domain's errors
+    (their grid is the scale times whole levels, both doubles).
+    """
+    stored = row.get("stored")
+    if (
+        exact is None
+        or row.get("kind") != "float"
+        or not isinstance(stored, float)
+        or not math.isfinite(stored)
+    ):
+        return row
+    error = abs(Fraction(stored) - exact)
+    fixed = {
+        **row,
+        "abs_error": float(error),
+        "abs_exact": error,
+        "rel_error": float(error / abs(exact)) if exact else row["rel_error"],
+    }
+    if error and not row.get("abs_error"):  # the domain saw no error
+        fixed["note"] = (
+            f"Below half the smallest {row['label']} subnormal: underflows to zero."
+            if stored == 0
+            else f"Rounded to the nearest {row['label']} value."
+        )
+    return fixed
 
 
 def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +167,9 @@ def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:
         **row,
         "bit_groups": groups,
         "stored_text": _show(row["stored"], exact=True),
-        "abs_text": _show(row["abs_error"]),
+        "abs_text": _show_fraction(row["abs_exact"])
+        if row.get("abs_exact") and not row["abs_error"]  # below a double
+        else _show(row["abs_error"]),
         "rel_text": rel if isinstance(rel, str | None) else f"{rel * 100:.3g} %",
     }
 
@@ -153,10 +193,25 @@ def _explorer_summary(form: Any, rows: list[dict[str, Any]]) -> str:
             error = f" (error {row['rel_text']})" if row["rel_text"] else ""
             stored.append(f"{row['stored_text']} in {row['format']}{error}")
     value = _show(rows[0]["value"], exact=True)
+    if rows[0]["value"] == 0 and not _zero_typed(form):
+        value = form.data["value"].strip()  # below even fp64's subnormals
     return (
         f"{value} is stored as {', '.join(stored)}; "
         f"{len(rows)} formats in the table below."
     )
+
+
+def _show_fraction(value: Fraction, *, digits: int = 4) -> str:
+    """A rational too small for a double (1e-400), as _show writes numbers."""
+    with localcontext() as context:
+        context.prec = digits
+        number = Decimal(value.numerator) / Decimal(value.denominator)
+    return format(number, f".{digits}g")
+
+
+def _zero_typed(form: Any) -> bool:
+    exact = form.exact_value() if form.is_valid() else None
+    return exact is None or exact == 0
 
 
 def _show(value: Any, *, digits: int = 4, exact: bool = False) -> str:
@@ -166,6 +221,8 @@ def _show(value: Any, *, digits: int = 4, exact: bool = False) -> str:
         return "—"
     if isinstance(value, str):
         return {"inf": "∞", "-inf": "−∞"}.get(value, value)
+    if value == 0 and math.copysign(1, value) < 0:
+        return "-0"  # negative zero: its sign bit is set
     if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
         return f"{int(value):,}"
     return repr(float(value)) if exact else f"{value:.{digits}g}"
@@ -176,11 +233,18 @@ def _calculator(data: dict[str, str] | None) -> dict[str, Any]:
         data or {k: f.initial for k, f in MemoryCalculatorForm.base_fields.items()}
     )
     result = None
-    if form.is_valid():
-        try:
-            result = selectors.calculate("training-memory", form.calculator_input())
-        except PrecisionInputError as error:
-            _attach(form, error, MemoryCalculatorForm.FIELD_FOR)
+    valid = form.is_valid()
+    try:
+        # With a field already refused, still run it (that field at its
+        # initial value) so that every bad field is told at once.
+        found = selectors.calculate("training-memory", form.calculator_input())
+        result = found if valid else None
+    except PrecisionInputError as error:
+        _attach(form, error, MemoryCalculatorForm.FIELD_FOR)
+    except OverflowError:  # bytes beyond a double: only a huge model size
+        if "model_size" not in form.errors:
+            too_large = Problem("params", "too_large", None, "")
+            form.add_error("model_size", form.word("model_size", too_large, ""))
     display = _calculator_display(result) if result is not None else {}
     if result is None:
         display["summary_line"] = _errors_line(form)
@@ -214,7 +278,11 @@ def _calculator_display(result: dict[str, Any]) -> dict[str, Any]:
         + (f" ({_show(s['GB'])} GB)" if "GB" in s else "")
         for s in result["steps"]
     ]
-    summary = {"bytes_per_param": _show(result["bytes_per_param"])}
+    summary = {
+        "bytes_per_param": _show(result["bytes_per_param"]),
+        "sum": _per_param_sum(result),
+        "zero": _zero_line(result),
+    }
     return {
         "table": table,
         "fits": fits,
@@ -222,6 +290,24 @@ def _calculator_display(result: dict[str, Any]) -> dict[str, Any]:
         "summary": summary,
         "summary_line": _calculator_summary(result, fits),
     }
+
+
+def _per_param_sum(result: dict[str, Any]) -> str:
+    """How the bytes per parameter add up, e.g. "2 + 2 + 4 + 8" (the
+    domain's own step, else the components of the table)."""
+    for step in result["steps"]:
+        if step["label"] == "Bytes per parameter":
+            return step["expression"]
+    return " + ".join(_show(result["per_param"][key]) for key, _ in _COMPONENTS[:-1])
+
+
+def _zero_line(result: dict[str, Any]) -> str:
+    """ZeRO and the GPUs, in the table's words (no API field names)."""
+    gpus = result["gpus"]
+    line = f"ZeRO stage {result['zero_stage']} over {gpus} GPU" + "s" * (gpus != 1)
+    if gpus > 1:
+        line += "; “per GPU” is what each card holds, “all GPUs” adds every card"
+    return line
 
 
 def _calculator_summary(result: dict[str, Any], fits: list[dict[str, Any]]) -> str:
@@ -248,9 +334,17 @@ def _calculator_summary(result: dict[str, Any], fits: list[dict[str, Any]]) -> s
 
 
 def _attach(form: Any, error: PrecisionInputError, field_for: dict[str, str]) -> None:
+    """The domain's problems as the form's field messages, in the form's words.
+
+    A field the form already refused keeps its own message.
+    """
+    problems = getattr(error, "problems", {})
     for field, message in error.errors.items():
         name = field_for.get(field, field)
-        form.add_error(name if name in form.fields else None, message)
+        if name not in form.fields:
+            form.add_error(None, message)
+        elif name not in form.errors:
+            form.add_error(name, form.word(name, problems.get(field), message))
 
 
 @require_GET

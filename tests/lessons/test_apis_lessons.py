@@ -198,3 +198,12 @@ def test_formats_and_lessons_are_public_and_read_only(api, loaded):
         assert api.get(url).status_code == 200
         assert api.post(url, {}).status_code == 405
     assert api.post("/api/v1/formats/fp16/encode?value=1").status_code == 405
+
+
+@pytest.mark.parametrize("typed", ["-0", "-00", "-0.0"])
+def test_encode_reads_minus_zero_with_its_sign(api, typed):
+    body = strict_json(api.get("/api/v1/formats/fp16/encode", {"value": typed}))
+    assert body["sign"] == 1
+    assert body["bits"] == "1000000000000000"
+    plus = strict_json(api.get("/api/v1/formats/fp16/encode", {"value": "0"}))
+    assert plus["sign"] == 0

@@ -87,7 +87,7 @@ def test_lesson_page_renders_math_toc_and_objectives(client, loaded):
 
 def test_read_time_is_computed_from_the_words(loaded):
     assert loaded.read_minutes == -(-loaded.word_count // 200)
-    assert 15 <= loaded.read_minutes <= 20
+    assert 15 <= loaded.read_minutes <= 25
 
 
 def test_objective_links_come_from_every_app(client, loaded, monkeypatch):
@@ -160,22 +160,24 @@ def test_float_explorer_shows_overflow_as_the_format_does(client, loaded):
     html = client.get(
         reverse("lessons:float-explorer"), {"value": "1e6"}
     ).content.decode()
-    row = re.search(r'<tr class="category-(\w+)">\s*<th scope="row">FP16', html)
+    row = re.search(r'class="explorer-format category-(\w+)" data-format="fp16"', html)
     assert row and row[1] == "overflow"
     assert "∞" in html
-    e4m3 = re.search(r'<tr class="category-(\w+)">\s*<th scope="row">FP8 E4M3', html)
+    e4m3 = re.search(
+        r'class="explorer-format category-(\w+)" data-format="fp8_e4m3fn"', html
+    )
     assert e4m3 and e4m3[1] == "saturated"
 
 
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"value": "abc"}, "value", "expected a number"),
+        ({"value": "abc"}, "value", "enter a number"),
         ({"value": "nan"}, "value", "finite"),
         ({"value": "1e400"}, "value", "finite"),
-        ({"value": ""}, "value", "required"),
+        ({"value": ""}, "value", "enter a number"),
         ({"value": "1", "scale": "0"}, "scale", "positive"),
-        ({"value": "1", "scale": "x"}, "scale", "expected a number"),
+        ({"value": "1", "scale": "x"}, "scale", "positive number"),
     ],
 )
 def test_float_explorer_bad_input_is_a_form_message(
