@@ -89,6 +89,7 @@ class AnyValueField(serializers.Field):
 
 class ParamSchemaSerializer(serializers.Serializer):
     name = serializers.CharField()
+    label = serializers.CharField(help_text="The parameter in words, for a form.")
     type = serializers.ChoiceField(
         choices=["int", "float", "choice", "multichoice", "bool"]
     )

@@ -20,6 +20,7 @@ from django.http import Http404
 from flashcards import fitting
 from flashcards.models import ReviewLog
 from flashcards.scheduling import DeckOptions
+from lessons.models import LessonSection
 from studysite import permissions
 from workers.demos import DEMOS, Demo, get_demo, matmul_throughput
 from workers.models import DemoRun, SchedulerFit, SchedulerSimulation
@@ -33,9 +34,48 @@ GPU_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+LESSON_SLUG = "why-precision-matters"
+LESSON_TITLE = "Why precision matters"
+
+
 def lesson_url(demo: Demo) -> str:
     """The lesson section the demo illustrates."""
     return f"{LESSON_PATH}#{demo.lesson_anchor}"
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    """The lesson section a demo illustrates, by its title and its address."""
+
+    url: str
+    title: str
+    lesson_title: str
+
+
+def lesson_links(demos: Iterable[Demo]) -> dict[str, LessonLink]:
+    """Each demo's lesson section, titled as the loaded lesson titles it.
+
+    One query for all the demos. Where the lesson is not loaded (a fresh
+    database) the anchor is written out in words instead of shown as a slug.
+
+    Args:
+        demos: The demos to link.
+
+    Returns:
+        ``{demo name: LessonLink}``.
+    """
+    demos = list(demos)
+    rows = LessonSection.objects.filter(
+        lesson__slug=LESSON_SLUG, anchor__in={d.lesson_anchor for d in demos}
+    ).values_list("anchor", "title", "lesson__title")
+    titles = {anchor: (title, lesson) for anchor, title, lesson in rows}
+    links = {}
+    for demo in demos:
+        anchor = demo.lesson_anchor
+        words = anchor.replace("-", " ").capitalize()
+        title, lesson = titles.get(anchor, (words, LESSON_TITLE))
+        links[demo.name] = LessonLink(lesson_url(demo), title, lesson)
+    return links
 
 
 def demo_list() -> list[Demo]:

@@ -25,7 +25,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.timesince import timesince
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -44,9 +43,11 @@ from workers.selectors import (
     demo_run_get,
     demo_run_get_shared,
     demo_runs_recent,
+    lesson_links,
     lesson_url,
 )
 from workers.services import demo_run_request
+from workers.templatetags.demo_tags import ago
 
 
 def _fmt_bound(value: float | None) -> str:
@@ -69,9 +70,8 @@ def _help(param: Param) -> str:
 
 
 def _field(param: Param) -> forms.Field:
-    label = param.name.replace("_", " ")
     common: dict[str, Any] = {
-        "label": label,
+        "label": param.display_label,
         "help_text": _help(param),
         "required": False,
     }
@@ -189,7 +189,11 @@ def _panel_context(
 
 @require_GET
 def demo_list(request: HttpRequest) -> HttpResponse:
-    demos = [{"demo": d, "lesson_url": lesson_url(d)} for d in select_demos()]
+    demos = select_demos()
+    links = lesson_links(demos)
+    demos = [
+        {"demo": d, "lesson_url": lesson_url(d), "lesson": links[d.name]} for d in demos
+    ]
     return render(request, "workers/demo_list.html", {"demos": demos})
 
 
@@ -206,6 +210,7 @@ def _page(
     context = {
         "demo": demo,
         "lesson_url": lesson_url(demo),
+        "lesson": lesson_links([demo])[demo.name],
         "form": form,
         "run": run,
         "error": error,
@@ -257,10 +262,10 @@ def demo_detail(request: HttpRequest, name: str) -> HttpResponse:
             request, demo, form, None, status=exc.status_code, error=str(exc.detail)
         )
     if reused:
-        ago = timesince(run.finished_at) if run.finished_at else "a moment"
+        when = ago(run.finished_at) if run.finished_at else "a moment ago"
         messages.info(
             request,
-            f"The same demo with the same parameters ran {ago} ago on this kind of "
+            f"The same demo with the same parameters ran {when} on this kind of "
             "device; here is that result. Tick “Run again” for a fresh run.",
         )
     return redirect("workers:demo-run", run_id=run.pk)
@@ -276,10 +281,17 @@ def demo_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_GET
 def demo_run_panel(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The polled panel, and the sidebar's recent runs swapped out of band.
+
+    The sidebar is outside the panel and rendered with the page: without
+    the out-of-band copy it would say "Running" after the run finished.
+    """
     run = _run_or_404(request, run_id)
-    return render(
-        request, "workers/_run_panel.html", _panel_context(request, run, shared=False)
-    )
+    context = {
+        **_panel_context(request, run, shared=False),
+        "recent": demo_runs_recent(demo_name=run.demo, user=request.user),
+    }
+    return render(request, "workers/_run_panel_poll.html", context)
 
 
 @require_POST

@@ -31,6 +31,7 @@ def test_demo_list_is_public_with_schemas_and_defaults(api):
     steps = next(p for p in swallow["params"] if p["name"] == "steps")
     assert steps == {
         "name": "steps",
+        "label": "Steps",
         "type": "int",
         "default": 1000,
         "min": 1.0,

@@ -123,3 +123,25 @@ def test_torch_cpu_matmul_marks_tf32_and_fp8_unsupported():
         "fp8_e4m3fn": "unsupported",
     }
     assert all(r["peak_fraction"] is None for r in rows)
+
+
+def test_torch_range_summary_names_this_torch_and_what_its_cast_gave():
+    b = run("range_precision", {"formats": ["fp8_e4m3fn", "fp8_e5m2"]}, "torch")
+    facts = b["data"]["formats"]
+    became = facts["fp8_e4m3fn"]["twice_max_becomes"]
+    said = {"nan": "nan", 448: "448 (it saturates)"}.get(became, str(became))
+    version = torch.__version__.split("+")[0]
+    line = next(s for s in b["summary"] if "on this worker" in s)
+    assert line.startswith(
+        f"torch {version} on this worker: casting 2 × max (896) to fp8 E4M3 "
+        f"gives {said}."
+    )
+    a = run("range_precision", {"formats": ["fp8_e5m2"]}, "numpy")
+    assert (
+        facts["fp8_e5m2"]["near_1000"] == a["data"]["formats"]["fp8_e5m2"]["near_1000"]
+    )
+    assert facts["fp8_e5m2"]["near_1000"] == {
+        "stored": 1024,
+        "below": 896,
+        "above": 1024,
+    }

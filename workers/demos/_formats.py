@@ -179,3 +179,44 @@ def half_spacing_threshold(w: float, name: str, *, upward: bool = True) -> float
         return float(np_thresholds(name)["min_subnormal"]) / 2
     other = np.array(bits + step).astype(_UINT[dtype.itemsize]).view(dtype)
     return abs(float(other.astype(np.float64)[0]) - float(q.astype(np.float64)[0])) / 2
+
+
+def _bracket(x: float, stored: float, lower: float, upper: float) -> dict[str, float]:
+    """The stored value of ``x`` and the two representable values around ``x``."""
+    if stored > x:
+        return {"stored": stored, "below": lower, "above": stored}
+    return {"stored": stored, "below": stored, "above": upper}
+
+
+def np_neighbours(x: float, name: str) -> dict[str, float]:
+    """Return where positive ``x`` is stored and the representable values around it.
+
+    ``below`` is the largest representable value at most ``x`` and ``above``
+    the next one up, so ``above - below`` is the spacing where ``x`` lies
+    (1000 in fp8 E5M2 is stored as 1024, between 896 and 1024). Read from bit
+    patterns, like ``np_spacing``.
+
+    Args:
+        x: A positive magnitude within the format's range.
+        name: Format slug.
+
+    Returns:
+        ``{"stored", "below", "above"}`` as floats.
+    """
+    dtype = np.dtype(FORMATS[name].numpy_dtype)
+    q = np.array([x], np.float32).astype(dtype)
+    bits = q.view(_UINT[dtype.itemsize])
+    lower = (bits - 1).astype(bits.dtype).view(dtype).astype(np.float64)[0]
+    upper = (bits + 1).astype(bits.dtype).view(dtype).astype(np.float64)[0]
+    return _bracket(x, float(q.astype(np.float64)[0]), float(lower), float(upper))
+
+
+def torch_neighbours(torch: Any, x: float, name: str, device: str) -> dict[str, float]:
+    """Return ``np_neighbours``'s answer computed with torch on ``device``."""
+    dtype = torch_dtype(torch, name)
+    q = torch.tensor([x], dtype=torch.float32, device=device).to(dtype)
+    ints = _torch_int(torch, torch.finfo(dtype).bits // 8)
+    bits = q.view(ints)
+    lower = float((bits - 1).to(ints).view(dtype).double().item())
+    upper = float((bits + 1).to(ints).view(dtype).double().item())
+    return _bracket(x, float(q.double().item()), lower, upper)

@@ -46,6 +46,8 @@ class Param:
         max: Largest allowed value (int and float only).
         choices: Allowed values (choice and multichoice only).
         choice_label: What a choice is called in messages, e.g. "dtype".
+        label: What the form calls the field, in words, e.g. "Smallest power
+            of two (2^n)" for ``min_exp2``; the name when left empty.
     """
 
     name: str
@@ -56,11 +58,18 @@ class Param:
     max: float | None = None
     choices: tuple[str, ...] = ()
     choice_label: str = "choice"
+    label: str = ""
+
+    @property
+    def display_label(self) -> str:
+        """The label, or the name in words where a parameter has none."""
+        return self.label or self.name.replace("_", " ")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the schema entry as JSON-safe data."""
         return {
             "name": self.name,
+            "label": self.display_label,
             "type": self.type,
             "default": list(self.default)
             if isinstance(self.default, tuple)

@@ -33,13 +33,61 @@ CAST_FORMATS = ("fp16", "bf16", "fp8_e5m2")
 SCALED_FORMAT = "fp16"
 
 PARAMS: tuple[Param, ...] = (
-    Param("median", "float", 1e-6, "Median gradient magnitude.", 1e-30, 1e4),
-    Param("sigma", "float", 2.5, "Spread: std. dev. of ln |gradient|.", 0, 10),
-    Param("count", "int", 100_000, "Gradients in the distribution.", 10, 2_000_000),
-    Param("seed", "int", 0, "Random seed.", 0, 2**32 - 1),
-    Param("max_scale_exp2", "int", 24, "Sweep scales 2^0 .. 2^this.", 0, 40),
-    Param("steps", "int", 5000, "Steps in the dynamic-scaling run.", 1, 20_000),
-    Param("batch", "int", 256, "Gradients per step in that run.", 1, 10_000),
+    Param(
+        "median",
+        "float",
+        1e-6,
+        "Median gradient magnitude.",
+        1e-30,
+        1e4,
+        label="Median gradient",
+    ),
+    Param(
+        "sigma",
+        "float",
+        2.5,
+        "Spread: std. dev. of ln |gradient|.",
+        0,
+        10,
+        label="Spread (σ of ln |gradient|)",
+    ),
+    Param(
+        "count",
+        "int",
+        100_000,
+        "Gradients in the distribution.",
+        10,
+        2_000_000,
+        label="Number of gradients",
+    ),
+    Param("seed", "int", 0, "Random seed.", 0, 2**32 - 1, label="Random seed"),
+    Param(
+        "max_scale_exp2",
+        "int",
+        24,
+        "The sweep tries the scales 2^0, 2^1, … up to 2^n.",
+        0,
+        40,
+        label="Largest loss scale swept (2^n)",
+    ),
+    Param(
+        "steps",
+        "int",
+        5000,
+        "Steps in the dynamic-scaling run.",
+        1,
+        20_000,
+        label="Steps of dynamic scaling",
+    ),
+    Param(
+        "batch",
+        "int",
+        256,
+        "Gradients per step in that run.",
+        1,
+        10_000,
+        label="Gradients per step",
+    ),
     Param(
         "growth_interval",
         "int",
@@ -47,9 +95,26 @@ PARAMS: tuple[Param, ...] = (
         "Clean steps before the scale doubles (GradScaler default 2000).",
         1,
         100_000,
+        label="Growth interval (clean steps)",
     ),
-    Param("spike_prob", "float", 0.001, "Chance that a step's gradients spike.", 0, 1),
-    Param("spike_factor", "float", 1e4, "How much a spike multiplies them.", 1, 1e12),
+    Param(
+        "spike_prob",
+        "float",
+        0.001,
+        "Chance that a step's gradients spike.",
+        0,
+        1,
+        label="Spike probability",
+    ),
+    Param(
+        "spike_factor",
+        "float",
+        1e4,
+        "How much a spike multiplies them.",
+        1,
+        1e12,
+        label="Spike factor",
+    ),
 )
 
 
@@ -127,7 +192,7 @@ class _NumpyOps:
     def under_over(self, g: np.ndarray, scale: float, name: str) -> dict[str, float]:
         with np.errstate(over="ignore"):
             q = F.np_cast(g * np.float32(scale), name)
-        return {"underflow": float(np.mean(q == 0)), "overflow": _nonfinite(q)}
+        return _sweep_shares(_shares(q, F.np_thresholds(name)["min_normal"]))
 
     def dynamic(self, grads: np.ndarray, interval: int) -> dict[str, Any]:
         state = ScalerState()
@@ -159,10 +224,19 @@ class _TorchOps:
         )
 
     def under_over(self, g: np.ndarray, scale: float, name: str) -> dict[str, float]:
-        q = self._cast(g, scale, name)
+        torch = self.torch
+        q = self._cast(g, scale, name).abs()
+        tiny = F.torch_thresholds(torch, name, self.device)["min_normal"]
+        finite = torch.isfinite(q)
+
+        def share(mask: Any) -> float:
+            return float(mask.double().mean().item())
+
         return {
-            "underflow": float((q == 0).double().mean().item()),
-            "overflow": float((~self.torch.isfinite(q)).double().mean().item()),
+            "underflow": share(q == 0),
+            "subnormal": share(finite & (q > 0) & (q < tiny)),
+            "normal": share(finite & (q >= tiny)),
+            "overflow": share(~finite),
         }
 
     def dynamic(self, grads: np.ndarray, interval: int) -> dict[str, Any]:
@@ -204,8 +278,14 @@ def _shares(q: np.ndarray, min_normal: float) -> dict[str, float]:
     }
 
 
-def _nonfinite(q: np.ndarray) -> float:
-    return float(np.mean(~np.isfinite(q)))
+def _sweep_shares(s: dict[str, float]) -> dict[str, float]:
+    """A sweep entry: "underflow" is the share flushed to zero."""
+    return {
+        "underflow": s["zero"],
+        "subnormal": s["subnormal"],
+        "normal": s["normal"],
+        "overflow": s["overflow"],
+    }
 
 
 def _dynamic_facts(
@@ -281,9 +361,13 @@ def _sweep_chart(sweep: list[dict[str, Any]]) -> dict[str, Any]:
     lines = []
     for f in CAST_FORMATS:
         label = F.FORMATS[f].label
-        for key, word in (("underflow", "flushed to zero"), ("overflow", "overflow")):
-            pts = [(2.0 ** s["scale_exp2"], s[f][key]) for s in sweep]
-            lines.append(series(f"{label} {word}", pts))
+        below = [
+            (2.0 ** s["scale_exp2"], s[f]["underflow"] + s[f]["subnormal"])
+            for s in sweep
+        ]
+        lines.append(series(f"{label} below normal (zero or subnormal)", below))
+        over = [(2.0 ** s["scale_exp2"], s[f]["overflow"]) for s in sweep]
+        lines.append(series(f"{label} overflow", over))
     return chart(
         "Loss scale: underflow against overflow",
         "loss scale",
@@ -325,11 +409,11 @@ def _shares_table(shares: dict[str, dict[str, float]]) -> dict[str, Any]:
 
 def _sweep_table(sweep: list[dict[str, Any]]) -> dict[str, Any]:
     cols = ["loss scale"]
+    keys = (("underflow", "zero"), ("subnormal", "subnormal"), ("overflow", "overflow"))
     for f in CAST_FORMATS:
-        cols += [f"{F.FORMATS[f].label} zero", f"{F.FORMATS[f].label} overflow"]
+        cols += [f"{F.FORMATS[f].label} {word}" for _, word in keys]
     rows = [
-        [f"2^{s['scale_exp2']}"]
-        + [s[f][k] for f in CAST_FORMATS for k in ("underflow", "overflow")]
+        [f"2^{s['scale_exp2']}"] + [s[f][k] for f in CAST_FORMATS for k, _ in keys]
         for s in sweep
     ]
     return table("Loss-scale sweep (shares)", cols, rows)
@@ -349,8 +433,50 @@ def _dynamic_table(d: dict[str, Any]) -> dict[str, Any]:
     return table("Dynamic loss scaling", ["quantity", "value"], rows)
 
 
-def _best(sweep: list[dict[str, Any]], f: str) -> dict[str, Any]:
-    return min(sweep, key=lambda s: s[f]["underflow"] + s[f]["overflow"])
+def best_scale(sweep: list[dict[str, Any]], f: str = SCALED_FORMAT) -> dict[str, Any]:
+    """The sweep entry that keeps the most gradients in ``f``'s normal range.
+
+    Subnormal values are not rescued: they keep only a few bits of precision
+    (the loss-scale problem calls aiming at them a misconception). Among the
+    scales without overflow the one with the largest normal share wins, the
+    smallest such scale on a tie; if every scale overflows, the one with the
+    least overflow, then the largest normal share.
+    """
+    safe = [s for s in sweep if s[f]["overflow"] == 0]
+    if safe:
+        return max(safe, key=lambda s: (s[f]["normal"], -s["scale_exp2"]))
+    return min(
+        sweep, key=lambda s: (s[f]["overflow"], -s[f]["normal"], s["scale_exp2"])
+    )
+
+
+def best_scale_sentence(sweep: list[dict[str, Any]], f: str = SCALED_FORMAT) -> str:
+    """Say which scale keeps the most gradients normal, and what the rest became."""
+    best = best_scale(sweep, f)
+    s, label = best[f], F.FORMATS[f].label
+    rest = (
+        f"{_pct(s['normal'])} normal, {_pct(s['subnormal'])} subnormal (few bits "
+        f"of precision left), {_pct(s['underflow'])} flushed to zero"
+    )
+    if s["overflow"] == 0:
+        said = (
+            f"In {label}, loss scale 2^{best['scale_exp2']} keeps the most gradients "
+            f"in the normal range without overflow: {rest}."
+        )
+    else:
+        said = (
+            f"In {label}, every scale swept overflows some gradients; 2^"
+            f"{best['scale_exp2']} overflows the fewest ({_pct(s['overflow'])}) and "
+            f"keeps the most in the normal range: {rest}."
+        )
+    flushed_only = min(sweep, key=lambda e: e[f]["underflow"] + e[f]["overflow"])
+    if flushed_only["scale_exp2"] < best["scale_exp2"]:
+        sub = flushed_only[f]["subnormal"]
+        said += (
+            f" Counting only the flushed values would stop at 2^"
+            f"{flushed_only['scale_exp2']}, where {_pct(sub)} are still subnormal."
+        )
+    return said
 
 
 def _summary(
@@ -365,12 +491,7 @@ def _summary(
             f"Unscaled, {_pct(s['zero'])} of the gradients flush to zero in "
             f"{F.FORMATS[f].label} and {_pct(s['subnormal'])} are subnormal."
         )
-    best = _best(sweep, SCALED_FORMAT)
-    out.append(
-        f"In fp16 the smallest loss scale that loses the fewest is "
-        f"2^{best['scale_exp2']}: {_pct(best['fp16']['underflow'])} flushed, "
-        f"{_pct(best['fp16']['overflow'])} overflow."
-    )
+    out.append(best_scale_sentence(sweep, SCALED_FORMAT))
     over = [s for s in sweep if s[SCALED_FORMAT]["overflow"] > 0]
     if over:
         out.append(
@@ -386,7 +507,13 @@ def _summary(
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.3g}%"
+    """A share as a percentage, never rounding a part to all or to none."""
+    text = ""
+    for digits in range(3, 9):
+        text = f"{100 * x:.{digits}g}"
+        if (text != "100" or x >= 1) and (text != "0" or x <= 0):
+            break
+    return f"{text}%"
 
 
 def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
@@ -421,10 +548,11 @@ DEMO = Demo(
     name="loss_scaling",
     title="Loss scaling rescues small gradients",
     what_it_shows=(
-        "Gradients are often far smaller than fp16's smallest normal number, "
-        "so many flush to zero. Multiplying the loss by a scale shifts them into "
-        "range until the largest overflow; GradScaler finds the scale by halving "
-        "on overflow and doubling after a run of clean steps."
+        "Gradients are often far smaller than fp16's smallest normal number, so "
+        "many turn subnormal (keeping few bits) or flush to zero. Multiplying the "
+        "loss by a scale lifts them into the normal range until the largest "
+        "overflow; GradScaler finds the scale by halving on overflow and doubling "
+        "after a run of clean steps."
     ),
     lesson_anchor="range-versus-precision",
     params=PARAMS,

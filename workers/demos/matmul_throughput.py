@@ -9,6 +9,7 @@ float32, so fewer bits are not faster there, and the summary says so.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,7 +37,13 @@ GPU_PARAMS: dict[str, Any] = {
 
 PARAMS: tuple[Param, ...] = (
     Param(
-        "min_size", "int", 256, "Smallest n (sizes double up to max_size).", 16, 16384
+        "min_size",
+        "int",
+        256,
+        "Smallest n; the sizes double up to the largest n.",
+        16,
+        16384,
+        label="Smallest matrix size n",
     ),
     Param(
         "max_size",
@@ -45,6 +52,7 @@ PARAMS: tuple[Param, ...] = (
         f"Largest n (at most {CPU_MAX_SIZE} on a CPU).",
         16,
         16384,
+        label="Largest matrix size n",
     ),
     Param(
         "dtypes",
@@ -53,12 +61,29 @@ PARAMS: tuple[Param, ...] = (
         "Precisions to time.",
         choices=DTYPES,
         choice_label="dtype",
+        label="Precisions",
     ),
-    Param("warmup", "int", 1, "Untimed runs before timing.", 0, 50),
     Param(
-        "repeats", "int", 3, "Timed runs (fewer if the time budget runs out).", 1, 100
+        "warmup", "int", 1, "Untimed runs before timing.", 0, 50, label="Warm-up runs"
     ),
-    Param("max_seconds", "float", 0.5, "Time budget per size and dtype.", 0.01, 60),
+    Param(
+        "repeats",
+        "int",
+        3,
+        "Timed runs (fewer if the time budget runs out).",
+        1,
+        100,
+        label="Timed runs",
+    ),
+    Param(
+        "max_seconds",
+        "float",
+        0.5,
+        "Time budget per size and dtype.",
+        0.01,
+        60,
+        label="Time budget (seconds)",
+    ),
 )
 
 
@@ -76,7 +101,7 @@ def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     clean = _validate(PARAMS, params)
     if clean["min_size"] > clean["max_size"]:
-        raise DemoParamError({"max_size": "must be at least min_size"})
+        raise DemoParamError({"max_size": "must be at least the smallest matrix size"})
     return clean
 
 
@@ -477,15 +502,31 @@ def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
     return C.Estimate(total, backend, hint)
 
 
+def _what_it_shows(gpu_key: str = "h100_80gb") -> str:
+    """The demo's description, with the datasheet ratios read from the registry.
+
+    From fp32 to 16 bits the jump is the tensor cores (plain fp32 does not run
+    on them), far more than a doubling; below 16 bits each halving of the
+    bits roughly doubles the peak again.
+    """
+    gpu = GPUS[gpu_key]
+    fp32, bf16, fp8 = (gpu.peak_flops(d) or math.nan for d in ("fp32", "bf16", "fp8"))
+    name = gpu.label.rsplit(" ", 1)[0]  # "NVIDIA H100 SXM", without the memory
+    return (
+        "A matrix product is timed in fp32, TF32, bf16, fp16 and fp8 on the device "
+        f"that runs the demo. On an {name} the big step is the tensor cores: plain "
+        f"fp32 peaks at {fmt(fp32 / 1e12)} TFLOP/s and bf16 on tensor cores at "
+        f"{fmt(bf16 / 1e12)}, about {bf16 / fp32:.0f}×, while below 16 bits each "
+        f"halving of the bits roughly doubles the peak (bf16 to fp8: "
+        f"{fp8 / bf16:.0f}×). On a CPU 16-bit is emulated and slower, and the "
+        "table says so."
+    )
+
+
 DEMO = Demo(
     name="matmul_throughput",
     title="What fewer bits save in compute",
-    what_it_shows=(
-        "A matrix product is timed in fp32, TF32, bf16, fp16 and fp8 on the "
-        "device that runs the demo. On GPUs with tensor cores each halving of "
-        "the bits roughly doubles the peak; on a CPU 16-bit is emulated and "
-        "slower, and the table says so."
-    ),
+    what_it_shows=_what_it_shows(),
     lesson_anchor="what-fewer-bits-save",
     params=PARAMS,
     run=run,

@@ -32,17 +32,36 @@ PARAMS: tuple[Param, ...] = (
         "matrix",
         "A random matrix with outlier rows, or a small MLP trained here.",
         choices=("matrix", "mlp"),
+        label="Weights to quantize",
     ),
-    Param("rows", "int", 256, "Matrix rows (output channels).", 1, 4096),
-    Param("cols", "int", 256, "Matrix columns.", 1, 4096),
+    Param("rows", "int", 256, "Matrix rows (output channels).", 1, 4096, label="Rows"),
+    Param("cols", "int", 256, "Matrix columns.", 1, 4096, label="Columns"),
     Param(
-        "outlier_fraction", "float", 0.01, "Share of rows that are outliers.", 0, 0.5
+        "outlier_fraction",
+        "float",
+        0.01,
+        "Share of rows that are outliers.",
+        0,
+        0.5,
+        label="Share of outlier rows",
     ),
     Param(
-        "outlier_magnitude", "float", 20.0, "How much larger outlier rows are.", 1, 1e4
+        "outlier_magnitude",
+        "float",
+        20.0,
+        "How much larger outlier rows are.",
+        1,
+        1e4,
+        label="Outlier magnitude (times)",
     ),
     Param(
-        "group_size", "int", 64, "Values per scale in the per-group schemes.", 2, 4096
+        "group_size",
+        "int",
+        64,
+        "Values per scale in the per-group schemes.",
+        2,
+        4096,
+        label="Group size",
     ),
     Param(
         "schemes",
@@ -51,12 +70,31 @@ PARAMS: tuple[Param, ...] = (
         "Quantization schemes to compare.",
         choices=tuple(Q.SCHEMES),
         choice_label="scheme",
+        label="Schemes",
     ),
-    Param("seed", "int", 0, "Random seed.", 0, 2**32 - 1),
-    Param("features", "int", 32, "MLP input features.", 2, 512),
-    Param("hidden", "int", 64, "MLP hidden units.", 2, 1024),
-    Param("classes", "int", 4, "MLP classes (2 or 4 make good tasks).", 2, 8),
-    Param("train_steps", "int", 300, "MLP training steps (fp32 SGD).", 1, 5000),
+    Param("seed", "int", 0, "Random seed.", 0, 2**32 - 1, label="Random seed"),
+    Param(
+        "features", "int", 32, "MLP input features.", 2, 512, label="MLP input features"
+    ),
+    Param("hidden", "int", 64, "MLP hidden units.", 2, 1024, label="MLP hidden units"),
+    Param(
+        "classes",
+        "int",
+        4,
+        "MLP classes (2 or 4 make good tasks).",
+        2,
+        8,
+        label="MLP classes",
+    ),
+    Param(
+        "train_steps",
+        "int",
+        300,
+        "MLP training steps (fp32 SGD).",
+        1,
+        5000,
+        label="MLP training steps",
+    ),
 )
 
 

@@ -7,9 +7,11 @@ format's overflow and underflow thresholds from the backend itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 
 from workers.demos import _cost as C
@@ -20,6 +22,11 @@ from workers.demos._schema import Demo, DemoParamError, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
 TORCH_FORMATS = ("fp32", "fp16", "bf16", "fp8_e4m3fn", "fp8_e5m2")
+# Where the summary says how far apart neighbouring values are.
+NEAR = 1000.0
+# Eager float8_e4m3fn casts saturate from this torch release on (pytorch/pytorch
+# PR 178817); before it they gave NaN past the rounding limit, as ml_dtypes does.
+TORCH_SATURATES_FROM = "2.12"
 
 PARAMS: tuple[Param, ...] = (
     Param(
@@ -29,10 +36,35 @@ PARAMS: tuple[Param, ...] = (
         "Formats to compare (fp6 and fp4 exist on the numpy backend only).",
         choices=tuple(F.FORMATS),
         choice_label="dtype",
+        label="Formats",
     ),
-    Param("min_exp2", "int", -30, "Smallest magnitude, as a power of two.", -149, 127),
-    Param("max_exp2", "int", 20, "Largest magnitude, as a power of two.", -149, 127),
-    Param("points_per_octave", "int", 8, "Magnitudes per factor of two.", 1, 64),
+    Param(
+        "min_exp2",
+        "int",
+        -30,
+        "Smallest magnitude as a power of two: -30 means 2^-30.",
+        -149,
+        127,
+        label="Smallest power of two (2^n)",
+    ),
+    Param(
+        "max_exp2",
+        "int",
+        20,
+        "Largest magnitude as a power of two: 20 means 2^20.",
+        -149,
+        127,
+        label="Largest power of two (2^n)",
+    ),
+    Param(
+        "points_per_octave",
+        "int",
+        8,
+        "Magnitudes per factor of two.",
+        1,
+        64,
+        label="Points per factor of two",
+    ),
 )
 
 
@@ -50,7 +82,9 @@ def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     clean = _validate(PARAMS, params)
     if clean["min_exp2"] >= clean["max_exp2"]:
-        raise DemoParamError({"max_exp2": "must be larger than min_exp2"})
+        raise DemoParamError(
+            {"max_exp2": "must be larger than the smallest power of two"}
+        )
     return clean
 
 
@@ -100,25 +134,39 @@ def _measure(target: Target, name: str, x: np.ndarray) -> dict[str, Any]:
         th = F.np_thresholds(name)
         q, gap = F.np_spacing(x, name)
         overflow = F.np_cast(np.array([2 * th["max"]]), name)[0]
-        near_1000 = F.np_spacing(np.array([1000.0]), name)[1][0]
+        near = F.np_neighbours(NEAR, name) if th["max"] >= NEAR else None
     else:
         torch = import_torch()
         th = F.torch_thresholds(torch, name, target.device)
         q, gap = F.torch_spacing(torch, x, name, target.device)
         big = torch.tensor([2 * th["max"]], dtype=torch.float64, device=target.device)
         overflow = float(big.to(F.torch_dtype(torch, name)).double().item())
-        near_1000 = F.torch_spacing(torch, np.array([1000.0]), name, target.device)[1][
-            0
-        ]
+        near = (
+            F.torch_neighbours(torch, NEAR, name, target.device)
+            if th["max"] >= NEAR
+            else None
+        )
+    # Below the largest finite value the gap is the one below it (np_spacing):
+    # values up to half of it above the maximum still round down to it.
+    gap_at_max = F.np_spacing(np.array([th["max"]]), name)[1][0]
     keep = (x <= th["max"]) & (q > 0) & np.isfinite(q)
     return {
         **th,
         "twice_max_becomes": overflow,
-        "gap_near_1000": near_1000 if th["max"] >= 1000.0 else None,
+        "rounds_to_max_up_to": th["max"] + gap_at_max / 2,
+        "near_1000": near,
+        "gap_near_1000": near["above"] - near["below"] if near else None,
         "points": [
             (float(a), float(g)) for a, g in zip(x[keep], gap[keep], strict=True)
         ],
     }
+
+
+def cast_library(target: Target) -> str:
+    """The library that does this run's casts, with its version."""
+    if target.backend == "numpy":
+        return f"ml_dtypes {ml_dtypes.__version__}"
+    return f"torch {import_torch().__version__.split('+', 1)[0]}"
 
 
 def _result(
@@ -135,7 +183,7 @@ def _result(
         "device_label": target.label,
         "charts": _charts(measured),
         "tables": [_table(measured, unsupported)],
-        "summary": _summary(measured, unsupported),
+        "summary": _summary(measured, unsupported, library=cast_library(target)),
         "data": {
             "formats": {
                 n: {k: v for k, v in m.items() if k != "points"}
@@ -212,29 +260,80 @@ def _table(
     )
 
 
+def _near_1000(m: dict[str, Any]) -> str:
+    near = m["near_1000"]
+    if near is None:
+        return f"{fmt(NEAR)} is out of range"
+    gap = near["above"] - near["below"]
+    if near["stored"] == NEAR:
+        return f"{fmt(NEAR)} is exact and the next value up is {fmt(gap)} away"
+    return (
+        f"{fmt(NEAR)} is stored as {fmt(near['stored'])}, between "
+        f"{fmt(near['below'])} and {fmt(near['above'])} ({fmt(gap)} apart)"
+    )
+
+
+def fp8_cast_sentence(m: dict[str, Any], *, library: str) -> str:
+    """Say what casting twice fp8 E4M3's maximum gave with this run's library.
+
+    Libraries differ: ml_dtypes turns values above the rounding limit
+    (halfway from 448 to the next step, 464) into NaN; torch's eager casts
+    did the same before torch 2.12, which saturates to 448 (pytorch/pytorch
+    PR 178817).
+
+    Args:
+        m: The measured facts of fp8_e4m3fn (``max``, ``twice_max_becomes``,
+            ``rounds_to_max_up_to``).
+        library: ``cast_library(target)``, e.g. ``"torch 2.13.0"``.
+
+    Returns:
+        One sentence naming the library, the measured outcome and the advice.
+    """
+    top = float(m["max"])
+    became = float(m["twice_max_becomes"])
+    limit = fmt(float(m["rounds_to_max_up_to"]))
+    if math.isnan(became):
+        outcome = "nan"
+    elif became == top:
+        outcome = f"{fmt(became)} (it saturates)"
+    else:
+        outcome = fmt(became)
+    said = (
+        f"{library} on this worker: casting 2 × max ({fmt(2 * top)}) to fp8 E4M3 "
+        f"gives {outcome}."
+    )
+    if library.startswith("torch"):
+        said += (
+            f" ml_dtypes turns values above {limit} into NaN, as torch's eager casts"
+            f" did before torch {TORCH_SATURATES_FROM}; from {TORCH_SATURATES_FROM}"
+            f" on they saturate to {fmt(top)}"
+        )
+    else:
+        said += (
+            f" It turns values above {limit} (halfway to the next step) into NaN;"
+            f" torch {TORCH_SATURATES_FROM} and later saturate to {fmt(top)} instead"
+            " (their eager casts gave NaN before)"
+        )
+    return said + ": clip before casting so every backend agrees."
+
+
 def _summary(
-    measured: dict[str, dict[str, Any]], unsupported: dict[str, str]
+    measured: dict[str, dict[str, Any]],
+    unsupported: dict[str, str],
+    *,
+    library: str,
 ) -> list[str]:
     out = []
     for name, m in measured.items():
         label = F.FORMATS[name].label
-        near = (
-            f"neighbours near 1000 are {fmt(m['gap_near_1000'])} apart"
-            if m["gap_near_1000"] is not None
-            else "1000 is out of range"
-        )
         out.append(
             f"{label}: largest finite {fmt(m['max'])}, smallest normal "
             f"{fmt(m['min_normal'])}, smallest subnormal {fmt(m['min_subnormal'])}"
-            f" (below half of that, values flush to zero); {near}."
+            f" (values at or below half of it, {fmt(m['min_subnormal'] / 2)}, flush"
+            f" to zero); {_near_1000(m)}."
         )
     if "fp8_e4m3fn" in measured:
-        became = measured["fp8_e4m3fn"]["twice_max_becomes"]
-        out.append(
-            f"Casting 2 x 448 to fp8 E4M3 gave {fmt(became)} here: libraries differ"
-            " (ml_dtypes gives NaN, recent torch saturates to 448), so clip before"
-            " casting."
-        )
+        out.append(fp8_cast_sentence(measured["fp8_e4m3fn"], library=library))
     if unsupported:
         out.append(f"Not measured on this backend: {', '.join(unsupported)}.")
     return out

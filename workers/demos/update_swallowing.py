@@ -48,10 +48,18 @@ LABELS = {
 }
 
 PARAMS: tuple[Param, ...] = (
-    Param("w0", "float", 1.0, "Starting weight.", 0, 60000),
-    Param("lr", "float", 1e-3, "Learning rate.", 0, 1),
-    Param("grad", "float", 0.1, "Gradient, the same every step.", 0, 1000),
-    Param("steps", "int", 1000, "Number of updates.", 1, 100_000),
+    Param("w0", "float", 1.0, "Starting weight.", 0, 60000, label="Starting weight"),
+    Param("lr", "float", 1e-3, "Learning rate.", 0, 1, label="Learning rate"),
+    Param(
+        "grad",
+        "float",
+        0.1,
+        "Gradient, the same every step.",
+        0,
+        1000,
+        label="Gradient",
+    ),
+    Param("steps", "int", 1000, "Number of updates.", 1, 100_000, label="Steps"),
     Param(
         "modes",
         "multichoice",
@@ -59,8 +67,17 @@ PARAMS: tuple[Param, ...] = (
         "Weight storage: plain, or 16-bit with an fp32 master copy.",
         choices=tuple(MODES),
         choice_label="dtype",
+        label="Weight storage",
     ),
-    Param("max_points", "int", 200, "Points per trajectory in the chart.", 2, 2000),
+    Param(
+        "max_points",
+        "int",
+        200,
+        "Points per trajectory in the chart.",
+        2,
+        2000,
+        label="Points in the chart",
+    ),
 )
 
 
