@@ -12,7 +12,9 @@ INTEGRATION = os.environ.get("STUDYSITE_INTEGRATION") == "1"
 # integration tests (``make gpu-check`` runs them so) use a file.
 if INTEGRATION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.mkdtemp(prefix="studysite-test-db-"), "test.sqlite3")
+        "NAME": os.path.join(
+            tempfile.mkdtemp(prefix="studysite-test-db-"), "test.sqlite3"
+        )
     }
 
 CELERY_TASK_ALWAYS_EAGER = True  # integration fixtures switch this off
