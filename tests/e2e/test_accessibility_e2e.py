@@ -152,8 +152,8 @@ def test_a_form_sent_back_puts_focus_on_the_first_invalid_field_linked_to_its_er
     page.fill("#id_password2", "something-else-entirely-7")
     page.click("form button[type=submit]")
     page.wait_for_selector(".field-error")
-    focused = page.evaluate("document.activeElement.id")
-    assert focused == "id_password2"
+    # site.js (deferred) moves focus from the autofocused username once it runs.
+    page.wait_for_function("() => document.activeElement.id === 'id_password2'")
     described = page.evaluate(
         """() => document.activeElement.getAttribute('aria-describedby')
               .split(' ').map((id) => document.getElementById(id).textContent)"""
@@ -170,7 +170,9 @@ def test_a_login_refused_puts_focus_on_the_forms_error(page):
     page.fill("#id_password", "not-the-password")
     page.click("form button[type=submit]")
     page.wait_for_selector(".form-errors")
-    assert page.evaluate("document.activeElement.className") == "form-errors"
+    page.wait_for_function(
+        "() => document.activeElement.classList.contains('form-errors')"
+    )
     axe.check(page, "login refused")
 
 

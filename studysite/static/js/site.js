@@ -138,11 +138,16 @@
     var main = document.getElementById("main");
     if (!main) return;
     var field = main.querySelector("form [aria-invalid='true']");
+    var errors = main.querySelector("form .form-errors");
+    if (field || errors) {
+      // A form sent back: its errors come first, not the field it autofocuses.
+      var auto = main.querySelectorAll("form [autofocus]");
+      for (var i = 0; i < auto.length; i++) auto[i].removeAttribute("autofocus");
+    }
     if (field) {
       field.focus();
       return;
     }
-    var errors = main.querySelector("form .form-errors");
     if (errors) {
       errors.setAttribute("tabindex", "-1");
       errors.focus();
