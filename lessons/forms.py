@@ -10,7 +10,6 @@ The rules themselves stay in the domain: the views hand the domain's
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,7 +19,7 @@ from lessons import precision
 from lessons.precision import memory
 from lessons.precision.validation import Problem
 from lessons.problems.units import read_number
-from lessons.selectors import parse_number
+from lessons.selectors import exact_value, parse_number
 
 _FLOATS = [(f.name, f.label) for f in precision.all_formats() if f.kind == "float"]
 _MINUS = ("-", "\u2212")
@@ -79,28 +78,6 @@ def _is_float_literal(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def exact_value(text: str, number: int | float) -> Fraction | None:
-    """The exact rational the learner typed, or None when not finite.
-
-    "0.1" is 1/10, not the double nearest it; "1/3" is 1/3; "0,1" (a decimal
-    comma) and "7,000" (grouping) are read as :func:`parse_number` reads
-    them. Anything else (``2^-7``) is taken as the number read.
-    """
-    if isinstance(number, int):
-        return Fraction(number)
-    if not math.isfinite(number):
-        return None
-    clean = text.strip().replace("\u2212", "-").replace("_", "")
-    for candidate in (clean, clean.replace(",", "."), clean.replace(",", "")):
-        try:
-            exact = Fraction(candidate)
-        except (ValueError, ZeroDivisionError):
-            continue
-        if float(exact) == number:
-            return exact
-    return Fraction(number)
 
 
 def _typed(form: forms.Form, name: str) -> str:

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from django.apps import apps
@@ -369,7 +370,15 @@ def format_encode(*, name: str, value: Any, scale: Any = None) -> dict[str, Any]
         parser.errors = {**error.errors, **parser.errors}
     parser.done()
     encoding = precision.encode(name, number, scale=factor if factor != "" else None)
-    return _encoding_dict(encoding)
+    data = _encoding_dict(encoding)
+    if isinstance(value, str):
+        # Errors against the decimal typed ("0.1" is 1/10), not its double.
+        fmt = precision.lookup(name)
+        row = {**data, "kind": fmt.kind, "label": fmt.label}
+        row = against_exact(row, exact_value(value, number))
+        data = {k: row[k] for k in data} | {"note": row.get("note", data.get("note"))}
+        data = json_safe(data)
+    return data
 
 
 def _encoding_dict(encoding: precision.Encoding) -> dict[str, Any]:
@@ -411,6 +420,60 @@ def format_encode_all(*, value: Any, scale: Any = None) -> list[dict[str, Any]]:
         }
         for f in precision.all_formats()
     ]
+
+
+def exact_value(text: str, number: int | float) -> Fraction | None:
+    """The exact rational the learner typed, or None when not finite.
+
+    "0.1" is 1/10, not the double nearest it; "1/3" is 1/3; "0,1" (a decimal
+    comma) and "7,000" (grouping) are read as :func:`parse_number` reads
+    them. Anything else (``2^-7``) is taken as the number read.
+    """
+    if isinstance(number, int):
+        return Fraction(number)
+    if not math.isfinite(number):
+        return None
+    clean = text.strip().replace("\u2212", "-").replace("_", "")
+    for candidate in (clean, clean.replace(",", "."), clean.replace(",", "")):
+        try:
+            exact = Fraction(candidate)
+        except (ValueError, ZeroDivisionError):
+            continue
+        if float(exact) == number:
+            return exact
+    return Fraction(number)
+
+
+def against_exact(row: dict[str, Any], exact: Fraction | None) -> dict[str, Any]:
+    """A float format's errors measured against the exact value typed.
+
+    The domain sees the typed text as a double, so 0.1 looked exact in fp64;
+    0.1 is 1/10, and fp64 stores 0.1000000000000000055511151231257827…
+    (an error of about 5.55e-18). Integer formats keep the domain's errors
+    (their grid is the scale times whole levels, both doubles).
+    """
+    stored = row.get("stored")
+    if (
+        exact is None
+        or row.get("kind") != "float"
+        or not isinstance(stored, float)
+        or not math.isfinite(stored)
+    ):
+        return row
+    error = abs(Fraction(stored) - exact)
+    fixed = {
+        **row,
+        "abs_error": float(error),
+        "abs_exact": error,
+        "rel_error": float(error / abs(exact)) if exact else row["rel_error"],
+    }
+    if error and not row.get("abs_error"):  # the domain saw no error
+        fixed["note"] = (
+            f"Below half the smallest {row['label']} subnormal: underflows to zero."
+            if stored == 0
+            else f"Rounded to the nearest {row['label']} value."
+        )
+    return fixed
 
 
 # --------------------------------------------------------------------------

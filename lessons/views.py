@@ -103,7 +103,7 @@ def _explorer(data: dict[str, str] | None) -> dict[str, Any]:
             )
         except PrecisionInputError as error:
             _attach(form, error, {})
-        rows = [_against_exact(row, form.exact_value()) for row in rows]
+        rows = [selectors.against_exact(row, form.exact_value()) for row in rows]
     shown = [_explorer_row(row) for row in rows]
     return {"form": form, "rows": shown, "summary_line": _explorer_summary(form, shown)}
 
@@ -118,38 +118,6 @@ _BIT_GROUPS = {
 }
 #: The formats the explorer's one-line summary names; the table has them all.
 _SUMMARY_FORMATS = ("fp32", "fp16", "bf16")
-
-
-def _against_exact(row: dict[str, Any], exact: Fraction | None) -> dict[str, Any]:
-    """A float format's errors measured against the exact value typed.
-
-    The domain sees the typed text as a double, so 0.1 looked exact in fp64;
-    0.1 is 1/10, and fp64 stores 0.1000000000000000055511151231257827…
-    (an error of about 5.55e-18). Integer formats keep the domain's errors
-    (their grid is the scale times whole levels, both doubles).
-    """
-    stored = row.get("stored")
-    if (
-        exact is None
-        or row.get("kind") != "float"
-        or not isinstance(stored, float)
-        or not math.isfinite(stored)
-    ):
-        return row
-    error = abs(Fraction(stored) - exact)
-    fixed = {
-        **row,
-        "abs_error": float(error),
-        "abs_exact": error,
-        "rel_error": float(error / abs(exact)) if exact else row["rel_error"],
-    }
-    if error and not row.get("abs_error"):  # the domain saw no error
-        fixed["note"] = (
-            f"Below half the smallest {row['label']} subnormal: underflows to zero."
-            if stored == 0
-            else f"Rounded to the nearest {row['label']} value."
-        )
-    return fixed
 
 
 def _explorer_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -207,3 +207,14 @@ def test_encode_reads_minus_zero_with_its_sign(api, typed):
     assert body["bits"] == "1000000000000000"
     plus = strict_json(api.get("/api/v1/formats/fp16/encode", {"value": "0"}))
     assert plus["sign"] == 0
+
+
+def test_encode_measures_the_error_against_the_decimal_typed(api):
+    from fractions import Fraction
+
+    body = strict_json(api.get("/api/v1/formats/fp64/encode", {"value": "0.1"}))
+    assert body["stored"] == 0.1
+    assert body["abs_error"] == float(Fraction(0.1) - Fraction(1, 10))
+    assert body["abs_error"] > 0 and body["note"] != "Exact."
+    half = strict_json(api.get("/api/v1/formats/fp64/encode", {"value": "0.5"}))
+    assert half["abs_error"] == 0 and half["note"] == "Exact."
