@@ -33,9 +33,17 @@
     live.textContent = sentence(job, now.milestone);
   }
   async function poll() {
-    const response = await fetch(box.dataset.progressUrl, {credentials: "same-origin"});
-    if (!response.ok) return;
-    const job = (await response.json()).job;
+    let job;
+    try {
+      const response = await fetch(box.dataset.progressUrl, {credentials: "same-origin"});
+      // A refused or failed poll (throttled, a busy server) is tried again;
+      // only the job's end stops the polling.
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      job = (await response.json()).job;
+    } catch (error) {
+      setTimeout(poll, 2000);
+      return;
+    }
     if (!job) return;
     box.querySelector("[data-role=state]").textContent = job.state;
     box.querySelector("[data-role=done]").textContent = job.done;
