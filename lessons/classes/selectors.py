@@ -210,15 +210,6 @@ def humanize_key(key: str) -> str:
     return " ".join(out)
 
 
-def _registered_misconception_titles() -> dict[str, str]:
-    """The misconceptions' names in words where `lessons.problems` registers
-    them (``MISCONCEPTION_TITLES``); an id it does not name is humanised."""
-    from lessons import problems
-
-    titles = getattr(problems, "MISCONCEPTION_TITLES", None)
-    return dict(titles) if isinstance(titles, dict) else {}
-
-
 @dataclass(frozen=True)
 class ProblemNames:
     """Titles for the keys that quiz answers store, with a humanised fallback.
@@ -279,7 +270,7 @@ def problem_names() -> ProblemNames:
             for part in problems.generate(template.key, seed).parts:
                 labels.setdefault((template.key, part.key), {})[part.label] = None
     parts = {key: _either(list(found)) for key, found in labels.items()}
-    return ProblemNames(templates, parts, _registered_misconception_titles(), params)
+    return ProblemNames(templates, parts, dict(problems.MISCONCEPTION_TITLES), params)
 
 
 def _either(labels: list[str]) -> str:

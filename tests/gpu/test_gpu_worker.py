@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.workers.test_demo_integration import _wait_finished
 from workers import dispatch
 from workers.demos import DEMOS
 from workers.models import DemoRun
@@ -47,16 +48,6 @@ def _wait_for_probe(expect_gpu: bool, timeout: float = 120) -> list[dict]:
         time.sleep(0.5)
 
 
-def _wait_finished(run_id: int, timeout: float = 300) -> DemoRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = DemoRun.objects.get(pk=run_id)
-        if run.is_finished:
-            return run
-        time.sleep(0.2)
-    pytest.fail(f"run {run_id} did not finish: {DemoRun.objects.get(pk=run_id).status}")
-
-
 def test_every_demo_listed_here_has_small_parameters():
     assert set(SMALL) == set(DEMOS)
 
@@ -79,7 +70,7 @@ def test_each_demo_runs_from_the_api_on_the_device_its_placement_chose(
             assert (body["queue"], body["device_kind"]) == ("gpu", "gpu"), body
         else:
             assert (body["queue"], body["device_kind"]) == ("demos", "cpu"), body
-        run = _wait_finished(body["id"])
+        run = _wait_finished(body["id"], timeout=300)
         assert run.status == DemoRun.Status.SUCCEEDED, (name, run.error)
         if gpu:
             assert gpu in run.device_label and run.device.startswith("cuda")
