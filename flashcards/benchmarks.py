@@ -443,4 +443,4 @@ def bench_retrievability(*, out: Any, quick: bool) -> None:
 
 
 # Progress is a package of this app, not an app; its benchmark runs from here.
-from flashcards.progress.benchmarks import bench_progress_dashboard  # noqa: E402, F401
+from lessons.progress.benchmarks import bench_progress_dashboard  # noqa: E402, F401

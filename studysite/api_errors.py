@@ -19,6 +19,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from studysite import errors
+
 
 class FieldError(exceptions.ValidationError):
     """A 400 about named fields, raised by services and selectors."""
@@ -85,7 +87,33 @@ def error_body(status_code: int, code: str, fields: dict[str, list[str]]) -> dic
     }
 
 
+_DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.Invalid: status.HTTP_400_BAD_REQUEST,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Forbidden: status.HTTP_403_FORBIDDEN,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def status_of(error: errors.DomainError) -> int:
+    """The HTTP status a domain error is answered with."""
+    for kind, code in _DOMAIN_STATUS.items():
+        if isinstance(error, kind):
+            return code
+    return status.HTTP_400_BAD_REQUEST
+
+
+def domain_error_body(error: errors.DomainError) -> dict:
+    fields = error.fields if isinstance(error, errors.Invalid) else {}
+    if not fields:
+        return error_body(status_of(error), error.code, {"detail": [error.message]})
+    return error_body(status_of(error), error.code, fields)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, errors.DomainError):
+        return Response(domain_error_body(exc), status=status_of(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

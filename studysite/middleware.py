@@ -4,8 +4,13 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
+
+from studysite import errors
+from studysite.api_errors import status_of
 
 
 class UserTimezoneMiddleware:
@@ -52,3 +57,36 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
         return response
+
+
+class DomainErrorMiddleware:
+    """A page view that lets a domain error escape answers as HTTP would.
+
+    `NotFound` is the 404 page and `Forbidden` the 403 page; an `Invalid`,
+    `Conflict` or `Unavailable` a view did not turn into a form error is a 400,
+    409 or 503 page that says the message. API views never get here: their
+    exception handler answers first (`studysite.api_errors`).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        if not isinstance(exception, errors.DomainError):
+            return None
+        if isinstance(exception, errors.NotFound):
+            raise Http404(exception.message) from exception
+        if isinstance(exception, errors.Forbidden):
+            raise PermissionDenied(exception.message) from exception
+        status = status_of(exception)
+        body = render_to_string(
+            "errors/domain.html",
+            {"status": status, "message": exception.message},
+            request=request,
+        )
+        return HttpResponse(body, status=status)

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studysite.middleware.UserTimezoneMiddleware",
+    "studysite.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "studysite.urls"

@@ -12,7 +12,7 @@ api_v1 = [
     path("", include("lessons.api_urls")),
     path("", include("lessons.quizzes.api_urls")),
     path("", include("lessons.classes.api_urls")),
-    path("", include("flashcards.progress.api_urls")),
+    path("", include("lessons.progress.api_urls")),
     path("", include("flashcards.api_urls")),
     path("", include("workers.api_urls")),
 ]
@@ -47,7 +47,7 @@ urlpatterns = [
     path("", include("lessons.urls")),
     path("", include("lessons.quizzes.urls")),
     path("", include("lessons.classes.urls")),
-    path("", include("flashcards.progress.urls")),
+    path("", include("lessons.progress.urls")),
     path("", include("flashcards.urls")),
     path("", include("workers.urls")),
 ]

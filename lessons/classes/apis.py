@@ -33,9 +33,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flashcards.progress import selectors as progress
 from lessons.classes import dashboard, selectors, services
 from lessons.models import Assignment, SchoolClass
+from lessons.progress import selectors as progress
 from studysite import permissions
 from studysite.serializers import StrictSerializer
 

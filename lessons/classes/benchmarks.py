@@ -20,8 +20,8 @@ from datetime import timedelta
 from random import Random
 from typing import Any
 
-from flashcards.progress.benchmarks import _median_ms, _timed, count_queries
 from flashcards.scheduling import State
+from lessons.progress.benchmarks import _median_ms, _timed, count_queries
 
 
 def _build_class(*, learners: int, now, rng: Random) -> Any:

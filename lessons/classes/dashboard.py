@@ -2,7 +2,7 @@
 class was assigned only.
 
 Per learner: reviews done, true retention over 30 days, due cards (as on the
-learner's own page: `flashcards.progress.selectors.due_q`), quiz
+learner's own page: `lessons.progress.selectors.due_q`), quiz
 scores (best per assigned quiz), mastery per objective, last active. Per
 item: the hardest cards (lapses per review over the class), the quiz parts
 and misconceptions most missed. Everything is grouped in the database by
@@ -24,10 +24,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from flashcards.models import Card, CardMemory, ReviewLog
-from flashcards.progress import selectors as progress
 from flashcards.scheduling import State
 from lessons.classes import selectors
 from lessons.models import AttemptAnswer, QuizAttempt, SchoolClass
+from lessons.progress import selectors as progress
 from studysite.exports import csv_writer
 
 RETENTION_DAYS = 30

@@ -18,8 +18,8 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from flashcards.progress.access import Scope, assigned_items
 from lessons.models import Assignment, Enrollment, QuizAttempt, SchoolClass
+from lessons.progress.access import Scope, assigned_items
 from studysite import permissions
 from studysite.models import User
 

@@ -8,8 +8,6 @@ learner's progress on the class's assignments.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -17,33 +15,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template import engines
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import NotFound, ValidationError
 
 from flashcards.models import Deck, Visibility
-from flashcards.progress import charts
-from flashcards.progress.views import render_dashboard
 from lessons.classes import dashboard, selectors, services
 from lessons.classes.apis import dashboard_csv_response
 from lessons.models import Assignment, Quiz, SchoolClass
+from lessons.progress import charts
+from lessons.progress.views import render_dashboard
 from studysite import permissions
-
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "classes"
-
-
-@cache
-def _compiled(name: str) -> Any:
-    return engines["django"].from_string(
-        (TEMPLATE_DIR / name).read_text(encoding="utf-8")
-    )
-
-
-def render_page(
-    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return HttpResponse(_compiled(name).render(context, request), status=status)
 
 
 def _errors_into(form: forms.Form, exc: ValidationError, default: str) -> None:
@@ -93,9 +75,9 @@ class AssignForm(forms.Form):
 
 def _list_page(request, *, join_form=None, class_form=None, status=200):
     user = request.user
-    return render_page(
+    return render(
         request,
-        "list.html",
+        "classes/list.html",
         {
             "taught": selectors.classes_taught(teacher=user) if user.is_teacher else [],
             "joined": selectors.classes_joined(learner=user),
@@ -160,7 +142,7 @@ def _detail_page(request, school_class: SchoolClass, *, form=None, status=200):
     if teaches:
         context["learners"] = selectors.class_learners(school_class=school_class)
         context["form"] = form or AssignForm(teacher=school_class.teacher)
-    return render_page(request, "detail.html", context, status=status)
+    return render(request, "classes/detail.html", context, status=status)
 
 
 @login_required
@@ -272,9 +254,9 @@ def class_dashboard(request: HttpRequest, class_id: int) -> HttpResponse:
         [o["text"] for o in data["objectives"]],
         [[row["mastery"].get(k) for k in keys] for row in data["learners"]],
     )
-    return render_page(
+    return render(
         request,
-        "dashboard.html",
+        "classes/dashboard.html",
         {"class": school_class, "d": data, "quizzes": quizzes, "grid": grid},
     )
 

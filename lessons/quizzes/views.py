@@ -8,17 +8,12 @@ results with worked solutions, and the teacher's quiz pages with analytics.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template import engines
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,21 +23,6 @@ from lessons.models import Lesson
 from lessons.problems import templates
 from lessons.quizzes import selectors, services
 from lessons.rendering import render_user_markdown
-
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "quizzes"
-
-
-@cache
-def _compiled(name: str) -> Any:
-    return engines["django"].from_string(
-        (TEMPLATE_DIR / name).read_text(encoding="utf-8")
-    )
-
-
-def render_page(
-    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return HttpResponse(_compiled(name).render(context, request), status=status)
 
 
 def _message(exc: APIException) -> str:
@@ -91,9 +71,9 @@ def practice(request: HttpRequest) -> HttpResponse:
         if request.user.is_teacher or services.quiz_is_open(q, now)
     ]
     attempts = selectors.attempts_visible(request.user, now)[:20]
-    return render_page(
+    return render(
         request,
-        "practice.html",
+        "quizzes/practice.html",
         {
             "form": form,
             "quizzes": quizzes,
@@ -164,9 +144,9 @@ def take(request: HttpRequest, attempt_id: int) -> HttpResponse:
     for item in view["items"]:
         item["html"] = render_user_markdown(item["prompt"])
     shown = view["items"] if layout == "all" else view["items"][q - 1 : q]
-    return render_page(
+    return render(
         request,
-        "take.html",
+        "quizzes/take.html",
         {
             "attempt": attempt,
             "view": view,
@@ -189,9 +169,9 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     view = selectors.attempt_view(attempt)
     for item in view["items"]:
         item["html"] = render_user_markdown(item["prompt"])
-    return render_page(
+    return render(
         request,
-        "result.html",
+        "quizzes/result.html",
         {
             "attempt": attempt,
             "view": view,
@@ -226,9 +206,9 @@ class QuizForm(forms.Form):
 @login_required
 def teacher_quiz_list(request: HttpRequest) -> HttpResponse:
     _teacher(request)
-    return render_page(
+    return render(
         request,
-        "teacher_list.html",
+        "quizzes/teacher_list.html",
         {"quizzes": selectors.quizzes_managed(request.user)},
     )
 
@@ -257,7 +237,7 @@ def teacher_quiz_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _message(exc))
         else:
             return redirect("quizzes:teacher-detail", quiz_id=quiz.pk)
-    return render_page(request, "teacher_new.html", {"form": form, "rows": rows})
+    return render(request, "quizzes/teacher_new.html", {"form": form, "rows": rows})
 
 
 @login_required
@@ -274,9 +254,9 @@ def teacher_quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
         except APIException as exc:
             messages.error(request, _message(exc))
         return redirect("quizzes:teacher-detail", quiz_id=quiz.pk)
-    return render_page(
+    return render(
         request,
-        "teacher_detail.html",
+        "quizzes/teacher_detail.html",
         {
             "quiz": quiz,
             "job": quiz.generation_jobs.first(),

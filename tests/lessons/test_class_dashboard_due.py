@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from flashcards.progress import selectors as progress
-from flashcards.progress.access import Scope
+from lessons.progress import selectors as progress
+from lessons.progress.access import Scope
 from flashcards.scheduling import State, day_bounds
 from lessons.classes.dashboard import class_dashboard
 from tests.factories import UserFactory
-from tests.flashcards.progress_factories import make_deck, memory
+from tests.lessons.progress_factories import make_deck, memory
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lessons import problems
 from lessons.classes.dashboard import class_dashboard
-from tests.flashcards.progress_factories import make_deck, memory, quiz_attempt
+from tests.lessons.progress_factories import make_deck, memory, quiz_attempt
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
 from tests.lessons.quiz_factories import QuizFactory
 

@@ -62,7 +62,7 @@ WRITERS = {"private": {TEACHER}, "class": {TEACHER}, "public": {TEACHER}, "own":
 DECK_STATES = tuple(READERS)
 CLASS_TEACHER = frozenset({TEACHER})  # the teacher's own quiz
 # A class: its teacher and staff (lessons/classes/apis.py `_teaches`,
-# flashcards/progress/access.py); for reading also its enrolled learner.
+# lessons/progress/access.py); for reading also its enrolled learner.
 CLASS_STAFF = frozenset({TEACHER, ADMIN})
 IN_CLASS = frozenset({TEACHER, LEARNER, ADMIN})
 # A quiz is for its teacher, admins and the learners of the classes it is

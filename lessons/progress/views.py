@@ -1,40 +1,23 @@
 """Progress pages: the learner's own dashboard, and a learner's dashboard for
 their teacher or an admin (on the classes' assignments only, for a teacher).
 
-``flashcards.progress`` is not an app, so its templates are read from
-``flashcards/progress/templates/progress/`` and compiled by the project's
+``lessons.progress`` is not an app, so its templates are read from
+``lessons/progress/templates/progress/`` and compiled by the project's
 template engine (as ``lessons.quizzes`` does).
 """
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.template import engines
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from flashcards.progress import charts, selectors
-from flashcards.progress.access import Scope, scope_for
-
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "progress"
-
-
-@cache
-def _compiled(name: str) -> Any:
-    return engines["django"].from_string(
-        (TEMPLATE_DIR / name).read_text(encoding="utf-8")
-    )
-
-
-def render_page(
-    request: HttpRequest, name: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return HttpResponse(_compiled(name).render(context, request), status=status)
+from lessons.progress import charts, selectors
+from lessons.progress.access import Scope, scope_for
 
 
 def _percent(value: float | None) -> str:
@@ -95,7 +78,7 @@ def render_dashboard(
             whose="your" if own else "the learner's"
         ),
     }
-    return render_page(request, "dashboard.html", context)
+    return render(request, "progress/dashboard.html", context)
 
 
 @login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flashcards.progress import charts
+from lessons.progress import charts
 
 
 def test_heatmap_ends_today_with_a_cell_per_day_of_the_year():

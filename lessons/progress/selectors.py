@@ -41,10 +41,10 @@ from django.db.models.functions import Coalesce, NullIf, Substr, TruncDate
 from django.utils import timezone
 
 from flashcards.models import Card, CardMemory, Deck, ReviewLog
-from flashcards.progress import charts
-from flashcards.progress.access import Scope
 from flashcards.scheduling import DeckOptions, State, day_bounds, retrievability_many
 from lessons.models import AttemptAnswer, Enrollment, LearningObjective, QuizAttempt
+from lessons.progress import charts
+from lessons.progress.access import Scope
 from studysite.models import User
 
 MATURE_DAYS = 21

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from flashcards.progress import apis
+from lessons.progress import apis
 
 urlpatterns = [
     path(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from flashcards.progress import views
+from lessons.progress import views
 
 app_name = "progress"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 ``manage.py bench`` imports ``<app>.benchmarks`` of installed apps only; this
 package is not an app, so ``flashcards/benchmarks.py`` re-exports
-``bench_progress_dashboard`` (``from flashcards.progress.benchmarks import
+``bench_progress_dashboard`` (``from lessons.progress.benchmarks import
 bench_progress_dashboard``). Run alone::
 
     .venv/bin/python -c "import django, os; ..."   # or, once re-exported:
@@ -146,8 +146,8 @@ def bench_progress_dashboard(*, out: Any, quick: bool) -> None:
     from django.utils import timezone
 
     from flashcards.benchmarks import scratch_database
-    from flashcards.progress import selectors
-    from flashcards.progress.access import Scope
+    from lessons.progress import selectors
+    from lessons.progress.access import Scope
 
     cards, reviews = (1_000, 10_000) if quick else (10_000, 100_000)
     repeat = 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashcards.progress import charts
+from lessons.progress import charts
 
 LEARNERS = ["ana", "ben", "chloe"]
 OBJECTIVES = ["Formats", "Savings", "Mixed precision", "Asymmetry"]

@@ -14,8 +14,8 @@ from django.utils import timezone
 from flashcards import generation, services
 from flashcards.lesson_cards import lesson_deck
 from flashcards.models import Card
-from flashcards.progress import selectors
-from flashcards.progress.access import Scope
+from lessons.progress import selectors
+from lessons.progress.access import Scope
 from lessons.models import Lesson
 
 pytestmark = pytest.mark.django_db

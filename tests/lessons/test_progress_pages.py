@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.flashcards.progress_factories import make_deck, memory, quiz_attempt, review
+from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 
 pytestmark = pytest.mark.django_db
 

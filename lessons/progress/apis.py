@@ -27,8 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flashcards.progress import selectors
-from flashcards.progress.access import Scope, scope_for
+from lessons.progress import selectors
+from lessons.progress.access import Scope, scope_for
 from studysite.serializers import StrictSerializer
 
 LEARNER_PARAM = OpenApiParameter(
