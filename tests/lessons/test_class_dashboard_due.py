@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from lessons.progress import selectors as progress
-from lessons.progress.access import Scope
 from flashcards.scheduling import State, day_bounds
 from lessons.classes.dashboard import class_dashboard
+from lessons.progress import selectors as progress
+from lessons.progress.access import Scope
 from tests.factories import UserFactory
-from tests.lessons.progress_factories import make_deck, memory
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
+from tests.lessons.progress_factories import make_deck, memory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from lessons import problems
 from lessons.classes.dashboard import class_dashboard
-from tests.lessons.progress_factories import make_deck, memory, quiz_attempt
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
+from tests.lessons.progress_factories import make_deck, memory, quiz_attempt
 from tests.lessons.quiz_factories import QuizFactory
 
 pytestmark = pytest.mark.django_db

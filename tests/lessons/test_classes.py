@@ -12,8 +12,8 @@ from flashcards import services as deck_services
 from lessons.classes import services
 from lessons.models import Enrollment, SchoolClass
 from lessons.models.classes import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH
-from tests.lessons.progress_factories import make_deck, quiz_attempt
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
+from tests.lessons.progress_factories import make_deck, quiz_attempt
 from tests.lessons.quiz_factories import QuizFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.utils import timezone
 from flashcards.scheduling import State
 from lessons.classes.dashboard import class_dashboard
 from tests.factories import UserFactory
-from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
+from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 from tests.lessons.quiz_factories import QuizFactory
 
 pytestmark = pytest.mark.django_db

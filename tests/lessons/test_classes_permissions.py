@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from flashcards.selectors import study_day
 from tests.factories import TeacherFactory
-from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 from tests.lessons.classes_factories import SchoolClassFactory, assign, enroll
+from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 from tests.lessons.quiz_factories import QuizFactory
 
 ROLES = ("anonymous", "learner", "other_learner", "teacher", "other_teacher", "admin")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from flashcards import generation, services
 from flashcards.lesson_cards import lesson_deck
 from flashcards.models import Card
+from lessons.models import Lesson
 from lessons.progress import selectors
 from lessons.progress.access import Scope
-from lessons.models import Lesson
 
 pytestmark = pytest.mark.django_db
 

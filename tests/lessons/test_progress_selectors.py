@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import pytest
 
+from flashcards.scheduling import State, retrievability_many
 from lessons.progress import selectors
 from lessons.progress.access import Scope
-from flashcards.scheduling import State, retrievability_many
 from tests.lessons.progress_factories import make_deck, memory, quiz_attempt, review
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

