@@ -30,14 +30,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from lessons.problems import units
-from lessons.problems.core import (
-    Misconception,
-    Part,
-    Problem,
-    ProblemInputError,
-    Tolerance,
-    fmt,
-)
+from lessons.problems.errors import ProblemInputError
+from lessons.problems.generation import Problem
+from lessons.problems.misconceptions import Misconception
+from lessons.problems.parts import Part
+from lessons.problems.tolerance import Tolerance
+from lessons.problems.wording import fmt
 
 Status = Literal["correct", "wrong", "unreadable", "unanswered"]
 

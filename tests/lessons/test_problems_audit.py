@@ -22,8 +22,8 @@ from lessons.problems import (
     templates,
     units,
 )
-from lessons.problems.core import part
 from lessons.problems.models_catalog import MODELS
+from lessons.problems.parts import part
 
 KEYS = [t.key for t in templates()]
 

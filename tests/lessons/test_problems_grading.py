@@ -8,7 +8,7 @@ import pytest
 
 from lessons.precision import Step
 from lessons.problems import Misconception, Part, Tolerance, grade_part, read_answer
-from lessons.problems.core import part as make_part
+from lessons.problems.parts import part as make_part
 from lessons.problems.units import convert
 
 GIB = 2**30

@@ -9,26 +9,39 @@ from __future__ import annotations
 from typing import Any
 
 from lessons.precision import Step, gpu, training_compute, training_days
-from lessons.problems.core import (
-    Built,
-    Misconception,
-    ParamSpec,
-    Template,
-    Tolerance,
-    fmt,
-    part,
-    register,
-)
+from lessons.problems.misconceptions import Misconception
 from lessons.problems.models_catalog import (
     ALL_MODELS,
     MODELS,
     TRAINING_CARDS,
     moe_sentence,
 )
+from lessons.problems.params import ParamSpec
+from lessons.problems.parts import part
+from lessons.problems.registry import Built, problem_template
+from lessons.problems.tolerance import Tolerance
+from lessons.problems.wording import fmt
 
 TOKENS = (300e9, 1e12, 2e12, 15e12)
 
 
+@problem_template(
+    key="training-compute",
+    title="Training compute and days",
+    objective="fewer-bits-save",
+    section="what-fewer-bits-save",
+    summary="6ND FLOPs, then days on N GPUs at a model FLOPs utilization.",
+    params=(
+        ParamSpec("model", "Model", choices=ALL_MODELS),
+        ParamSpec("tokens", "Training tokens", choices=TOKENS),
+        ParamSpec("gpu", "GPU", choices=TRAINING_CARDS),
+        ParamSpec("gpus", "GPUs", choices=(256, 512, 1024, 2048, 4096, 8192, 16384)),
+        ParamSpec(
+            "utilization", "Model FLOPs utilization", low=0.3, high=0.55, step=0.05
+        ),
+    ),
+    inputs=("model", "params", "tokens", "gpu", "peak", "gpus", "utilization"),
+)
 def _compute(p: dict[str, Any]) -> Built:
     m = MODELS[p["model"]]
     card = gpu(p["gpu"])
@@ -159,27 +172,3 @@ def _compute(p: dict[str, Any]) -> Built:
             "peak_flops": peak,
         },
     )
-
-
-register(
-    Template(
-        key="training-compute",
-        title="Training compute and days",
-        objective="fewer-bits-save",
-        section="what-fewer-bits-save",
-        summary="6ND FLOPs, then days on N GPUs at a model FLOPs utilization.",
-        params=(
-            ParamSpec("model", "Model", choices=ALL_MODELS),
-            ParamSpec("tokens", "Training tokens", choices=TOKENS),
-            ParamSpec("gpu", "GPU", choices=TRAINING_CARDS),
-            ParamSpec(
-                "gpus", "GPUs", choices=(256, 512, 1024, 2048, 4096, 8192, 16384)
-            ),
-            ParamSpec(
-                "utilization", "Model FLOPs utilization", low=0.3, high=0.55, step=0.05
-            ),
-        ),
-        inputs=("model", "params", "tokens", "gpu", "peak", "gpus", "utilization"),
-        build=_compute,
-    )
-)
