@@ -47,6 +47,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 
+from studysite.media_tokens import token_valid
+
 PRIVATE, CLASS, PUBLIC = "private", "class", "public"
 VISIBILITIES = (PRIVATE, CLASS, PUBLIC)
 KEPT = "kept"
@@ -238,8 +240,6 @@ def quiz_managed(user: Any) -> Q:
 def media_readable(user: Any, media: Any, token: str) -> bool:
     """An image is served to its uploader, to admins, and to a user holding a
     URL signed for them by a page that showed them a note it is in."""
-    from flashcards.media_access import token_valid
-
     if not _signed_in(user):
         return False
     if is_admin(user) or media.owner_id == user.pk:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -73,11 +75,14 @@ def _start_steps(role: str) -> list[dict[str, str]]:
 
 def home(request: HttpRequest) -> HttpResponse:
     role = request.user.role if request.user.is_authenticated else "learner"
-    context = {"steps": _start_steps(role), "assignments": []}
+    context: dict[str, Any] = {"steps": _start_steps(role), "assignments": []}
     if request.user.is_authenticated:
-        from lessons.classes.selectors import assignments_for_learner
-
-        context["assignments"] = assignments_for_learner(learner=request.user)
+        # What the apps above studysite show on the start page (the classes'
+        # assignments): each app's config may offer `home_context(user)`.
+        for config in apps.get_app_configs():
+            provider = getattr(config, "home_context", None)
+            if callable(provider):
+                context.update(provider(request.user))
     return render(request, "home.html", context)
 
 

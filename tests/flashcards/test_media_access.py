@@ -9,8 +9,9 @@ from django.test import Client
 
 from flashcards import services
 from flashcards.interop import media_create
-from flashcards.media_access import sign_media, token_for, token_valid
+from flashcards.media_access import sign_media
 from lessons.classes import services as classes
+from studysite.media_tokens import token_for, token_valid
 from tests.factories import TeacherFactory, UserFactory
 
 PNG = bytes.fromhex(
