@@ -29,10 +29,13 @@ from flashcards.fitting import (
     fit,
     group_by_card,
     log_loss,
+    metrics,
+    prediction,
     rmse_bins,
     to_fsrs_items,
+    training,
 )
-from flashcards.fitting_bench import (
+from tests.bench.fitting import (
     TRUE_PARAMETERS,
     bench_fit_time,
     synthetic_log,
@@ -173,7 +176,7 @@ def test_bins_follow_srs_benchmark() -> None:
         ReviewRecord(1, at(12), 3),
     ]
     dataset = Dataset.from_records(records, day_of=UTC_DAYS)
-    keys = fitting._bin_keys(dataset, dataset.items)
+    keys = metrics._bin_keys(dataset, dataset.items)
     # delta_t 1, 1, 10 -> 248, 248, 898; reviews 2, 3, 4 -> 4, 4, 7;
     # lapses 0, 1, 1 -> 0, 2, 2 (a lapse is an Again after a day or more).
     assert keys.tolist() == [[248, 4, 0], [248, 4, 2], [898, 7, 2]]
@@ -183,7 +186,7 @@ def test_predictions_match_fsrs_rs_item_by_item(learner_log) -> None:
     dataset = Dataset.from_records(learner_log[:600], day_of=UTC_DAYS)
     items = dataset.items[:50]
     predictions = fitting.predict(dataset, items, DEFAULT_PARAMETERS)
-    recalled = fitting._outcomes(dataset, items)
+    recalled = prediction._outcomes(dataset, items)
     model = fsrs_rs.FSRS(list(DEFAULT_PARAMETERS))
     library = [model.evaluate([item]).log_loss for item in dataset.fsrs_items(items)]
     ours = -(recalled * np.log(predictions) + (1 - recalled) * np.log(1 - predictions))
@@ -296,7 +299,7 @@ def test_a_failing_optimizer_raises_fit_failed(learner_log, monkeypatch) -> None
     def broken(items):
         raise ValueError("InvalidInput")
 
-    monkeypatch.setattr(fitting, "compute_parameters", broken)
+    monkeypatch.setattr(training, "compute_parameters", broken)
     with pytest.raises(FitFailed, match="InvalidInput"):
         fit(learner_log, day_of=UTC_DAYS)
 
@@ -342,7 +345,7 @@ def test_evaluate_needs_a_few_reviews() -> None:
 
 def test_fitting_modules_import_no_django() -> None:
     probe = (
-        "import sys, flashcards.fitting, flashcards.fitting_bench\n"
+        "import sys, flashcards.fitting, tests.bench.fitting\n"
         "print(','.join(sorted(n for n in sys.modules "
         "if n.split('.')[0] in {'django', 'rest_framework', 'celery'})))"
     )

@@ -4,7 +4,8 @@ Times ``n x n @ n x n`` after warm-up (CUDA events on a GPU, perf_counter on
 a CPU), reports TFLOP/s = 2 n^3 / t and, on a GPU whose datasheet peak is
 known, the fraction of peak. On a CPU the table is honest about emulation:
 numpy has no fp16 matrix kernel and ml_dtypes computes bf16 products in
-float32, so fewer bits are not faster there, and the summary says so.
+float32, so fewer bits are not faster there, and the summary says so
+(``_matmul_report`` builds the chart, table and summary).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 from lessons.precision.compute import GPUS
 from workers.demos import _cost as C
 from workers.demos._backend import Target, import_torch, resolve_target
-from workers.demos._results import chart, fmt, json_result, report, series, table
+from workers.demos._matmul_report import measurements_table, summary, throughput_chart
+from workers.demos._results import fmt, json_result, report
 from workers.demos._schema import Demo, DemoParamError, Param, Progress
 from workers.demos._schema import validate_against as _validate
 
@@ -348,119 +350,15 @@ def _result(
         "backend": target.backend,
         "device": target.device,
         "device_label": target.label,
-        "charts": [_chart(rows)],
-        "tables": [_table(rows)],
-        "summary": _summary(target, rows, peaks),
+        "charts": [throughput_chart(rows)],
+        "tables": [measurements_table(rows)],
+        "summary": summary(target, rows, peaks),
         "data": {
             "measurements": rows,
             "peak_source": f"{peaks[0]} datasheet, dense" if peaks else None,
             "emulated": target.backend == "numpy",
         },
     }
-
-
-def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    by_dtype: dict[str, list[tuple[float, float]]] = {}
-    for r in rows:
-        if r["status"] == "ok":
-            by_dtype.setdefault(r["dtype"], []).append((r["size"], r["tflops"]))
-    return chart(
-        "Matrix-product throughput",
-        "matrix size n",
-        "TFLOP/s (2 n^3 / time)",
-        [series(d, pts) for d, pts in by_dtype.items()],
-        x_log=True,
-        y_log=True,
-    )
-
-
-def _table(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    out = [
-        [
-            r["size"],
-            r["dtype"],
-            r["status"],
-            r["seconds"] * 1e3 if r["seconds"] else None,
-            r["tflops"],
-            r["peak_fraction"],
-            r["runs"],
-            r["note"],
-        ]
-        for r in rows
-    ]
-    return table(
-        "Matrix products timed",
-        [
-            "n",
-            "dtype",
-            "status",
-            "ms per product",
-            "TFLOP/s",
-            "share of peak",
-            "runs",
-            "note",
-        ],
-        out,
-    )
-
-
-def _compare(ratio: float) -> str:
-    """Say how a throughput ratio compares, never rounding slower to faster."""
-    if 0.95 <= ratio <= 1.05:
-        return "about as fast as"
-    if ratio > 1:
-        return f"{ratio:.3g}x faster than"
-    return f"{1 / ratio:.3g}x slower than"
-
-
-def _summary(
-    target: Target,
-    rows: list[dict[str, Any]],
-    peaks: tuple[str, dict[str, float]] | None,
-) -> list[str]:
-    ok = [r for r in rows if r["status"] == "ok"]
-    if not ok:
-        return ["Nothing could be timed on this device."]
-    n = max(r["size"] for r in ok)
-    at_n = {r["dtype"]: r for r in ok if r["size"] == n}
-    out = [
-        f"At n = {n}: "
-        + ", ".join(f"{d} {fmt(r['tflops'])} TFLOP/s" for d, r in at_n.items())
-        + "."
-    ]
-    base = at_n.get("fp32")
-    for d, r in at_n.items():
-        if base is None or d == "fp32":
-            continue
-        ratio = r["tflops"] / base["tflops"]
-        out.append(f"{d} was {_compare(ratio)} fp32 here ({r['note']}).")
-    if target.backend == "numpy":
-        out.append(
-            "This is a CPU with numpy: 16-bit values are converted to float32 or "
-            "emulated element by element, so fewer bits do not run faster here. The "
-            "speed-up of 16 and 8 bits comes from GPU tensor cores and halved memory "
-            "traffic, which a CPU measurement cannot show."
-        )
-    elif not target.is_cuda:
-        out.append(
-            "This is a CPU: 16-bit speed depends on the CPU's vector extensions, and "
-            "TF32 and fp8 need NVIDIA tensor cores."
-        )
-    if peaks:
-        best = max(ok, key=lambda r: r["peak_fraction"] or 0)
-        if best["peak_fraction"]:
-            out.append(
-                f"Best: {best['dtype']} at n = {best['size']} reached "
-                f"{100 * best['peak_fraction']:.0f}% of the {peaks[0]}'s dense peak."
-            )
-    elif target.is_cuda:
-        out.append(
-            "This GPU's datasheet peak is not in our table; no share of peak shown."
-        )
-    for r in rows:
-        if r["status"] == "unsupported" and r["size"] == n:
-            out.append(f"{r['dtype']} not measured: {r['note']}.")
-    return out
 
 
 def estimate(params: Mapping[str, Any] | None, *, backend: str) -> C.Estimate:
