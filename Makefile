@@ -39,6 +39,7 @@ check: $(STAMP)
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The benchmarks of tests/bench/ (figures, not tests): BENCH_ARGS="flashcards --quick".
 bench: $(STAMP)
 	$(BIN)/python manage.py bench $(BENCH_ARGS)
 

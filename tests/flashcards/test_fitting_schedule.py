@@ -18,8 +18,8 @@ from flashcards.fitting import (
     simulate_workload,
     workload_to_dict,
 )
-from flashcards.fitting_bench import TRUE_PARAMETERS
 from flashcards.scheduling import fuzz_bounds
+from tests.bench.fitting import TRUE_PARAMETERS
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from lessons.models import GeneratedProblem, Quiz
-from lessons.quizzes import benchmarks
+from tests.bench import quizzes as benchmarks
 
 
 @pytest.mark.django_db

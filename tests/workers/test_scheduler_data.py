@@ -1,7 +1,7 @@
 """Helpers for the scheduler tests: a learner's review history, fast.
 
 `give_history` writes a synthetic FSRS learner's reviews
-(`flashcards.fitting_bench.synthetic_log`) straight into the review log, one
+(`tests.bench.fitting.synthetic_log`) straight into the review log, one
 basic card per card id, and a review-state memory row per card: the same rows
 the review service leaves, without replaying each answer.
 """
@@ -14,9 +14,9 @@ from functools import lru_cache
 import numpy as np
 
 from flashcards import services as fc_services
-from flashcards.fitting_bench import synthetic_log
 from flashcards.models import Card, CardMemory, Note, ReviewLog
 from flashcards.scheduling import State
+from tests.bench.fitting import synthetic_log
 
 
 @lru_cache(maxsize=8)

@@ -1,9 +1,14 @@
 """``manage.py bench`` (``make bench``): run the benchmarks and print figures.
 
-Each app may have a ``benchmarks.py`` whose ``bench_*`` functions take the
-command's ``out`` writer and ``quick`` flag and print their own figures.
-Benchmarks run against whatever database the settings point at; the
-Postgres figures come from running it with ``DATABASE_URL`` set.
+The benchmarks live in ``tests/bench/``, not in the apps: each module there
+holds ``bench_*`` functions that take the command's ``out`` writer and
+``quick`` flag and print their own figures, and ``tests.bench.SUITES`` groups
+the modules under the names a user types (``flashcards``,
+``flashcards.bench_round_trip``). This is a maintainers' command: it imports
+``tests.bench`` lazily, when it runs, so the site itself never imports the
+tests (and an image without ``tests/`` only loses this command). Benchmarks
+run against whatever database the settings point at; the Postgres figures
+come from running it with ``DATABASE_URL`` set.
 """
 
 from __future__ import annotations
@@ -12,15 +17,22 @@ import importlib
 import time
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Run the benchmarks of every app (or those named) and print figures."
+    help = (
+        "Run the benchmarks of tests/bench/ (every group, or those named: "
+        "studysite, lessons, flashcards, workers, or group.bench_name) and "
+        "print figures."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("names", nargs="*", help="app or app.bench_name to run")
+        parser.add_argument(
+            "names",
+            nargs="*",
+            help="group (studysite, lessons, flashcards, workers) or group.bench_name",
+        )
         parser.add_argument("--quick", action="store_true", help="smaller sizes")
 
     def handle(self, *args: Any, names: list[str], quick: bool, **options: Any) -> None:
@@ -40,15 +52,27 @@ class Command(BaseCommand):
             self.stdout.write(f"   ({time.perf_counter() - started:.1f} s)")
 
     def _collect(self) -> list[tuple[str, Any]]:
+        """Every group's ``bench_*`` functions, ``group.bench_name``, in order."""
+        try:
+            from tests.bench import SUITES
+        except ModuleNotFoundError as exc:
+            if exc.name not in {"tests", "tests.bench"}:
+                raise
+            raise CommandError(
+                "The benchmarks live in tests/bench/ of a source checkout; "
+                "run manage.py bench from the repository root."
+            ) from None
         found = []
-        for config in apps.get_app_configs():
-            try:
-                module = importlib.import_module(f"{config.name}.benchmarks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.benchmarks":
-                    raise
-                continue
-            for attr in sorted(dir(module)):
-                if attr.startswith("bench_") and callable(getattr(module, attr)):
-                    found.append((f"{config.name}.{attr}", getattr(module, attr)))
+        for group, module_names in SUITES.items():
+            funcs: dict[str, Any] = {}
+            for module_name in module_names:
+                module = importlib.import_module(module_name)
+                for attr, value in vars(module).items():
+                    if (
+                        attr.startswith("bench_")
+                        and callable(value)
+                        and getattr(value, "__module__", None) == module.__name__
+                    ):
+                        funcs[attr] = value
+            found += [(f"{group}.{attr}", funcs[attr]) for attr in sorted(funcs)]
         return found

@@ -6,9 +6,9 @@ Run::
     DATABASE_URL=postgres://user@127.0.0.1/studysite make bench BENCH_ARGS=flashcards
     FLASHCARDS_BENCH_URL=http://127.0.0.1:8000 make bench BENCH_ARGS=flashcards.bench_round_trip
 
-The database benchmarks never touch the configured database's data: they build
-a scratch test database next to it (``test_<name>``; an in-memory one on
-SQLite), fill it, and drop it. On Postgres the role needs CREATEDB.
+The database benchmarks fill a scratch database (`tests.bench.scratch`), never
+the configured one. ``bench_progress_dashboard`` of the same group lives in
+`tests.bench.progress`.
 
 * ``bench_round_trip``: answer-and-next-card (``POST /api/v1/reviews/`` with
   ``next``: one request per card) through the Django test client, against
@@ -22,7 +22,8 @@ SQLite), fill it, and drop it. On Postgres the role needs CREATEDB.
   learner's queue time must stay flat as the table grows (index-backed); the
   big learner's grows with its own due cards only.
 * ``bench_scheduling_overhead``: `flashcards.scheduling.review` per answer
-  against the bare ``fsrs`` ``Scheduler.review_card`` call.
+  against the bare ``fsrs`` ``Scheduler.review_card`` call (a fresh card every
+  20 answers, so the dates stay in range).
 * ``bench_retrievability``: `retrievability_many` (numpy) over all of a
   learner's cards against a per-card loop of `retrievability`.
 """
@@ -35,8 +36,7 @@ import statistics
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any
@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from flashcards import scheduling
+from tests.bench.scratch import scratch_database
 
 
 def _ms(seconds: float) -> str:
@@ -63,30 +64,6 @@ def _summary(times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
     return f"median {_ms(statistics.median(ordered))}, p95 {_ms(p95)}"
-
-
-@contextmanager
-def scratch_database() -> Iterator[None]:
-    """A fresh, migrated test database for the duration of the block."""
-    from django.db import connection
-    from django.test.utils import (
-        override_settings,
-        setup_test_environment,
-        teardown_test_environment,
-    )
-
-    setup_test_environment(debug=False)
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=True, serialize=False
-    )
-    # A local cache: the throttles' counters need no Redis here.
-    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    try:
-        with override_settings(CACHES=local):
-            yield
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 # --- answer and next card ------------------------------------------------------------
@@ -373,6 +350,12 @@ def bench_due_queue(*, out: Any, quick: bool) -> None:
 # --- pure scheduling --------------------------------------------------------------------
 
 
+# Answers per card before a fresh one: a card's reviews over its life. Without
+# a cap, intervals of up to 100 years carry the dates past year 9999
+# (OverflowError) within the full run's 20k answers.
+_ANSWERS_PER_CARD = 20
+
+
 def bench_scheduling_overhead(*, out: Any, quick: bool) -> None:
     """`scheduling.review` per answer over the bare ``fsrs`` call."""
     import fsrs
@@ -385,18 +368,18 @@ def bench_scheduling_overhead(*, out: Any, quick: bool) -> None:
     start = datetime(2030, 1, 1, tzinfo=UTC)
 
     def bare() -> None:
-        card = fsrs.Card(card_id=1, due=start)
-        now = start
-        for rating in ratings:
+        for i, rating in enumerate(ratings):
+            if i % _ANSWERS_PER_CARD == 0:
+                card, now = fsrs.Card(card_id=1, due=start), start
             card, _ = scheduler.review_card(
                 card, fsrs.Rating(rating), review_datetime=now
             )
             now = max(now, card.due)
 
     def ours() -> None:
-        state = scheduling.CardState(due=start)
-        now = start
-        for rating in ratings:
+        for i, rating in enumerate(ratings):
+            if i % _ANSWERS_PER_CARD == 0:
+                state, now = scheduling.CardState(due=start), start
             state = scheduling.review(
                 state, scheduling.Rating(rating), options=options, now=now, rng=rng
             ).state
@@ -440,7 +423,3 @@ def bench_retrievability(*, out: Any, quick: bool) -> None:
     )
     out.write(f"{cards:,} cards: numpy {_ms(vector)}, per-card loop {_ms(loop)}")
     out.write(f"speed-up: {loop / vector:,.0f}x")
-
-
-# Progress is a package of this app, not an app; its benchmark runs from here.
-from lessons.progress.benchmarks import bench_progress_dashboard  # noqa: E402, F401

@@ -167,7 +167,7 @@ def bench_dispatch(*, out: Any, quick: bool) -> None:
 def bench_scheduler_fit_time(*, out: Any, quick: bool) -> None:
     import io
 
-    from flashcards.fitting_bench import bench_fit_time
+    from tests.bench.fitting import bench_fit_time
 
     buffer = io.StringIO()
     bench_fit_time(out=buffer, quick=quick)
@@ -225,8 +225,8 @@ def bench_scheduler_evaluate_imported(*, out: Any, quick: bool) -> None:
     from django.db import transaction
 
     from flashcards import fitting
-    from flashcards.fitting_bench import TRUE_PARAMETERS, synthetic_log
     from studysite.models import User
+    from tests.bench.fitting import TRUE_PARAMETERS, synthetic_log
 
     size = 3_000 if quick else 10_000
     records = synthetic_log(size, rng=np.random.default_rng(2024))

@@ -1,8 +1,7 @@
 """Benchmarks of generated problems and quizzes (``make bench``).
 
-``manage.py bench`` imports ``<app>.benchmarks`` for installed apps; this
-package is not an app, so ``lessons/benchmarks.py`` should re-export these
-``bench_*`` functions (``from lessons.quizzes.benchmarks import *``).
+They run in the ``lessons`` group (``manage.py bench lessons``; see
+`tests.bench.SUITES`).
 
 * ``bench_problem_generation``: problems generated per second, per template.
 * ``bench_quiz_for_500_learners``: generating a 10-question quiz's variants

@@ -1,5 +1,8 @@
 """Benchmarks for ``manage.py bench lessons``: lesson rendering, the lesson
-page, and the encode and calculator API latency (median and p95)."""
+page, and the encode and calculator API latency (median and p95).
+
+The group's class dashboard and quiz benchmarks live in `tests.bench.classes`
+and `tests.bench.quizzes`."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 
 from rest_framework.test import APIRequestFactory
 
-from lessons import apis, rendering
+from lessons import apis, lessonfiles
 from lessons.services import CONTENT_DIR
 
 
@@ -34,12 +37,12 @@ def _report(out: Any, label: str, runs: int, timings: tuple[float, float]) -> No
 def bench_lesson_render(out: Any, quick: bool) -> None:
     """Load the content, compute the values and render the whole lesson."""
     runs = 3 if quick else 10
-    course = rendering.load_course(CONTENT_DIR)
+    course = lessonfiles.load_course(CONTENT_DIR)
 
     def render() -> None:
-        values = rendering.lesson_values()
+        values = lessonfiles.lesson_values()
         for lesson in course.lessons:
-            rendering.render_lesson(lesson, values)
+            lessonfiles.render_lesson(lesson, values)
 
     _report(out, "lesson_values + render_lesson", runs, _timings(render, runs))
 
@@ -80,12 +83,3 @@ def bench_precision_api(out: Any, quick: bool) -> None:
             assert response.status_code == 200, response.data
 
         _report(out, label, runs, _timings(call, runs))
-
-
-# The quizzes and classes packages are not apps of their own; their
-# benchmarks run from here.
-from lessons.classes.benchmarks import bench_class_dashboard  # noqa: E402, F401
-from lessons.quizzes.benchmarks import (  # noqa: E402, F401
-    bench_problem_generation,
-    bench_quiz_for_500_learners,
-)

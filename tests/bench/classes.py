@@ -1,9 +1,7 @@
 """Benchmark of the teacher's class dashboard (``make bench``).
 
-``manage.py bench`` imports ``<app>.benchmarks`` of installed apps only; this
-package is not an app, so ``lessons/benchmarks.py`` re-exports
-``bench_class_dashboard`` (``from lessons.classes.benchmarks import
-bench_class_dashboard``).
+It runs in the ``lessons`` group (``manage.py bench
+lessons.bench_class_dashboard``; see `tests.bench.SUITES`).
 
 * ``bench_class_dashboard``: a class of 200 learners (``--quick``: 50) with an
   assigned deck of 300 cards (each learner has started 150 and answered 500
@@ -21,7 +19,8 @@ from random import Random
 from typing import Any
 
 from flashcards.scheduling import State
-from lessons.progress.benchmarks import _median_ms, _timed, count_queries
+from tests.bench.progress import _median_ms, _timed, count_queries
+from tests.bench.scratch import scratch_database
 
 
 def _build_class(*, learners: int, now, rng: Random) -> Any:
@@ -146,7 +145,6 @@ def bench_class_dashboard(*, out: Any, quick: bool) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from flashcards.benchmarks import scratch_database
     from lessons.classes.dashboard import class_dashboard
 
     learners = 50 if quick else 200

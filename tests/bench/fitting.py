@@ -4,7 +4,8 @@
 ("true") parameters: each review's interval is what FSRS schedules for the
 desired retention (with some spread), recall is drawn from the true
 retrievability, and a forgotten card is relearned the same day. Pure; used by
-the tests and by `bench_fit_time` (which the app's ``make bench`` imports).
+the tests and by `bench_fit_time` (which ``bench_scheduler_fit_time`` in
+`tests.bench.workers` runs for ``make bench``).
 """
 
 from __future__ import annotations

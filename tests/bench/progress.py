@@ -1,11 +1,7 @@
 """Benchmarks of the learner dashboard (``make bench``; figures, not tests).
 
-``manage.py bench`` imports ``<app>.benchmarks`` of installed apps only; this
-package is not an app, so ``flashcards/benchmarks.py`` re-exports
-``bench_progress_dashboard`` (``from lessons.progress.benchmarks import
-bench_progress_dashboard``). Run alone::
+It runs in the ``flashcards`` group (see `tests.bench.SUITES`); alone::
 
-    .venv/bin/python -c "import django, os; ..."   # or, once re-exported:
     make bench BENCH_ARGS="flashcards.bench_progress_dashboard --quick"
 
 * ``bench_progress_dashboard``: a learner with 10k cards (10 decks, every card
@@ -26,6 +22,7 @@ from random import Random
 from typing import Any
 
 from flashcards.scheduling import State
+from tests.bench.scratch import scratch_database
 
 
 def _timed(func: Callable[[], Any], repeat: int) -> list[float]:
@@ -145,7 +142,6 @@ def bench_progress_dashboard(*, out: Any, quick: bool) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from flashcards.benchmarks import scratch_database
     from lessons.progress import selectors
     from lessons.progress.access import Scope
 
