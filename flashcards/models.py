@@ -403,3 +403,43 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class SchedulerParameters(models.Model):
+    """The FSRS parameters a learner's reviews use, where a fit replaced the deck's.
+
+    One row per learner and scope: ``deck`` null is every deck the learner
+    studies, a deck is that deck's own (used before the learner's general
+    row). Written only by `flashcards.services.scheduler_parameters_set`,
+    which the fitting service (`workers`) calls when a fit wins on held-out
+    reviews; ``fit_id`` names that fit (a plain number: flashcards does not
+    depend on workers). No row: the deck options' parameters.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    deck = models.ForeignKey(
+        Deck, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    parameters = models.JSONField()
+    fit_id = models.BigIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("learner",),
+                condition=Q(deck=None),
+                name="fc_params_one_general",
+            ),
+            models.UniqueConstraint(
+                fields=("learner", "deck"),
+                condition=Q(deck__isnull=False),
+                name="fc_params_one_per_deck",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = "all decks" if self.deck_id is None else f"deck {self.deck_id}"
+        return f"parameters of {self.learner_id} for {scope}"

@@ -11,6 +11,7 @@ from flashcards import selectors, services
 from flashcards.models import Deck
 from flashcards.scheduling import DeckOptions, Rating
 from workers.models import SchedulerFit
+from workers.scheduler_services import scheduler_fit_apply
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def deck(learner):
 
 
 def _fit(learner, parameters):
-    return SchedulerFit.objects.create(
+    fit = SchedulerFit.objects.create(
         learner=learner,
         scope="all",
         status=SchedulerFit.Status.SUCCEEDED,
@@ -33,6 +34,8 @@ def _fit(learner, parameters):
         new_parameters=list(parameters),
         finished_at=timezone.now(),
     )
+    scheduler_fit_apply(fit)
+    return fit
 
 
 def test_reviews_use_the_learners_accepted_parameters(learner, deck):

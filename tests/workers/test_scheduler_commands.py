@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from flashcards import parameters
 from tests.workers.test_scheduler_data import give_history
-from workers import selectors
 from workers.models import SchedulerFit
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_optimize_apply_stores_the_fit_and_uses_it_if_better(learner):
     fit = SchedulerFit.objects.get()
     assert fit.trigger == "command" and fit.accepted
     assert f"fit #{fit.pk} stored" in out and "now used" in out
-    assert selectors.learner_parameters(learner) == fit.new_parameters
+    assert parameters.learner_parameters(learner) == fit.new_parameters
 
 
 def test_optimize_with_too_little_history_says_how_many_are_needed(learner):

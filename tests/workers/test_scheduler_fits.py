@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from flashcards import fitting
+from flashcards import fitting, parameters
+from flashcards.fitting import training
 from flashcards.models import CardMemory
 from flashcards.scheduling import State
 from tests.workers.test_scheduler_data import give_history
@@ -25,7 +26,7 @@ def test_optimize_now_fits_and_the_better_parameters_become_the_learners(
     learner, learner_api
 ):
     give_history(learner, 3000)
-    assert selectors.learner_parameters(learner) is None
+    assert parameters.learner_parameters(learner) is None
     response = learner_api.post(FITS, {}, format="json")
     assert response.status_code == 202, response.content
     body = response.json()
@@ -35,7 +36,7 @@ def test_optimize_now_fits_and_the_better_parameters_become_the_learners(
     assert body["old_parameters"] == list(fitting.DEFAULT_PARAMETERS)
     assert len(body["changes"]) == 21 and body["changes"][20]["index"] == 20
     assert body["train_reviews"] + body["holdout_reviews"] == 1798
-    assert selectors.learner_parameters(learner) == body["new_parameters"]
+    assert parameters.learner_parameters(learner) == body["new_parameters"]
     params = learner_api.get("/api/v1/scheduler/parameters/").json()
     assert params["source"] == "fit" and params["fit"] == body["id"]
     assert params["parameters"] == body["new_parameters"]
@@ -64,35 +65,35 @@ def test_a_fit_returning_non_finite_parameters_fails_and_changes_nothing(
 ):
     give_history(learner, 3000)
     learner_api.post(FITS, {}, format="json")
-    before = selectors.learner_parameters(learner)
+    before = parameters.learner_parameters(learner)
     bad = [float("nan")] * 21
-    with mock.patch.object(fitting, "compute_parameters", return_value=bad):
+    with mock.patch.object(training, "compute_parameters", return_value=bad):
         body = learner_api.post(FITS, {}, format="json").json()
     assert body["status"] == "failed" and body["accepted"] is False
     assert "kept" in body["error"] and "finite" in body["error"]
     assert body["new_parameters"] is None
-    assert selectors.learner_parameters(learner) == before
+    assert parameters.learner_parameters(learner) == before
 
 
 def test_an_optimizer_error_fails_the_fit_and_changes_nothing(learner, learner_api):
     give_history(learner, 3000)
     with mock.patch.object(
-        fitting, "compute_parameters", side_effect=ValueError("boom")
+        training, "compute_parameters", side_effect=ValueError("boom")
     ):
         body = learner_api.post(FITS, {}, format="json").json()
     assert body["status"] == "failed" and "boom" in body["error"]
-    assert selectors.learner_parameters(learner) is None
+    assert parameters.learner_parameters(learner) is None
 
 
 def test_new_parameters_that_predict_worse_are_not_used(learner, learner_api):
     give_history(learner, 3000)
     worse = list(fitting.DEFAULT_PARAMETERS)
     worse[:4] = [0.01, 0.01, 0.01, 0.01]  # forget everything at once
-    with mock.patch.object(fitting, "compute_parameters", return_value=worse):
+    with mock.patch.object(training, "compute_parameters", return_value=worse):
         body = learner_api.post(FITS, {}, format="json").json()
     assert body["status"] == "succeeded" and body["accepted"] is False
     assert body["new_metrics"]["log_loss"] > body["old_metrics"]["log_loss"]
-    assert selectors.learner_parameters(learner) is None
+    assert parameters.learner_parameters(learner) is None
     assert learner_api.get("/api/v1/scheduler/parameters/").json()["source"] == (
         "default"
     )
@@ -169,14 +170,14 @@ def test_a_deck_fit_is_used_for_that_deck_before_the_learners_own(learner):
     first = give_history(learner, 3000, title="First")
     second = give_history(learner, 3000, seed=2, title="Second")
     services.scheduler_fit_request(learner=learner)
-    overall = selectors.learner_parameters(learner)
+    overall = parameters.learner_parameters(learner)
     fit, _ = services.scheduler_fit_request(learner=learner, deck=first)
     fit.refresh_from_db()
     assert fit.scope == f"deck:{first.pk}" and fit.review_count == 3000
     if fit.accepted:
-        assert selectors.learner_parameters(learner, first) == fit.new_parameters
-    assert selectors.learner_parameters(learner, second) == overall
-    options = selectors.deck_options_for(learner=learner, deck=second)
+        assert parameters.learner_parameters(learner, first) == fit.new_parameters
+    assert parameters.learner_parameters(learner, second) == overall
+    options = parameters.deck_options_for(learner=learner, deck=second)
     assert list(options.parameters) == overall
     assert options.desired_retention == second.scheduling_options.desired_retention
 
@@ -254,8 +255,8 @@ def test_deck_options_map_gives_every_deck_the_learners_parameters(learner):
     second = give_history(learner, 3000, seed=2, title="Second")
     services.scheduler_fit_request(learner=learner)
     services.scheduler_fit_request(learner=learner, deck=first)
-    options = selectors.deck_options_map(learner=learner, decks=[first, second])
+    options = parameters.deck_options_map(learner=learner, decks=[first, second])
     for deck in (first, second):
-        expected = selectors.deck_options_for(learner=learner, deck=deck)
+        expected = parameters.deck_options_for(learner=learner, deck=deck)
         assert options[deck.pk] == expected
-    assert list(options[second.pk].parameters) == selectors.learner_parameters(learner)
+    assert list(options[second.pk].parameters) == parameters.learner_parameters(learner)
