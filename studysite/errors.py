@@ -50,7 +50,7 @@ class Invalid(DomainError):
             for name, msgs in fields.items()
         }
         if code is not None:
-            self.code = code
+            self.code = code  # type: ignore[misc]  # one error, its own code
         super().__init__(
             "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in self.fields.items())
         )
@@ -84,9 +84,15 @@ class Unavailable(DomainError):
     default_message = "A background service is unavailable; try again shortly."
 
 
-def add_to_form(form: Any, error: Invalid) -> None:
-    """Put an `Invalid` onto a Django form: known fields by name, the rest on top."""
+def add_to_form(form: Any, error: Invalid, *, prefix: str = "") -> None:
+    """Put an `Invalid` onto a Django form: known fields by name, the rest on top.
+
+    ``prefix`` is taken off each name first (a note's ``fields.front`` is the
+    form's ``front``).
+    """
+    known = getattr(form, "fields", {})
     for name, messages in error.fields.items():
-        target = name if name in getattr(form, "fields", {}) else None
+        bare = name.removeprefix(prefix) if prefix else name
+        target = bare if bare in known else None
         for message in messages:
             form.add_error(target, message)

@@ -27,7 +27,7 @@ class Tolerance:
         if answer == 0:
             return 0.0
         digits = int(self.amount)
-        return 0.5 * 10 ** (math.floor(math.log10(abs(answer))) - digits + 1)
+        return 0.5 * 10.0 ** (math.floor(math.log10(abs(answer))) - digits + 1)
 
     def accepts(self, answer: float, value: float) -> bool:
         """Whether ``value`` is within tolerance of ``answer``."""

@@ -80,7 +80,7 @@ def _kv(p: dict[str, Any]) -> Built:
         layers: int = m.layers,
         batch_: int = batch,
     ) -> float:
-        return factor * layers * heads * m.head_dim * nbytes * seq * batch_
+        return float(factor * layers * heads * m.head_dim * nbytes * seq * batch_)
 
     per_token = part(
         "per_token",
