@@ -7,13 +7,10 @@ domain raises ``PrecisionInputError`` with the fields, mapped to ``FieldError``.
 
 from __future__ import annotations
 
-import math
-import sys
-from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -21,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lessons import selectors
+from lessons import calculator_bodies, selectors
+from lessons.calculator_limits import calculate
 from lessons.models import Lesson
 from lessons.precision.errors import PrecisionInputError
 from studysite.api_errors import FieldError
@@ -151,11 +149,55 @@ class LessonDetailApi(_PublicApi):
 # --------------------------------------------------------------------------
 # Formats
 
+_NONFINITE = ["inf", "-inf", "nan"]
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number"},
+            {"type": "string", "enum": _NONFINITE},
+        ],
+        "description": 'A number; non-finite ones are "inf", "-inf" and "nan".',
+    }
+)
+class NumberField(serializers.Field):
+    """A number as ``json_safe`` writes it (documentation only)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class FormatSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField(help_text="float, int or lookup (NF4).")
+    bits = serializers.IntegerField()
+    exponent_bits = serializers.IntegerField(allow_null=True)
+    mantissa_bits = serializers.IntegerField(allow_null=True)
+    bias = serializers.IntegerField(allow_null=True)
+    min_exponent = serializers.IntegerField(allow_null=True)
+    max_finite = serializers.FloatField()
+    min_finite = serializers.FloatField()
+    min_normal = serializers.FloatField(allow_null=True)
+    min_subnormal = serializers.FloatField(allow_null=True)
+    epsilon = serializers.FloatField(allow_null=True)
+    has_inf = serializers.BooleanField()
+    has_nan = serializers.BooleanField()
+    overflow = serializers.ChoiceField(choices=["inf", "saturate"])
+    bytes_per_value = serializers.FloatField()
+    dtype = serializers.CharField(allow_null=True, help_text="The library dtype.")
+    description = serializers.CharField()
+
 
 class FormatListApi(_PublicApi):
     """Every number format with all its properties."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    class OutputSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        results = FormatSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         formats = selectors.format_list()
         return Response({"count": len(formats), "results": formats})
@@ -167,6 +209,41 @@ class FormatEncodeApi(_PublicApi):
     Non-finite numbers are the strings "inf", "-inf" and "nan". A value that
     overflows the format is an answer (inf, NaN or saturation), not an error.
     """
+
+    class OutputSerializer(serializers.Serializer):
+        format = serializers.CharField()
+        value = NumberField()
+        stored = NumberField()
+        category = serializers.ChoiceField(
+            choices=[
+                "zero",
+                "subnormal",
+                "normal",
+                "inf",
+                "nan",
+                "overflow",
+                "saturated",
+            ]
+        )
+        bits = serializers.CharField(
+            allow_null=True, help_text="null: no pattern (NaN without NaN)."
+        )
+        bit_fields = serializers.ListField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="[name, bits] pairs, most significant first.",
+        )
+        code = serializers.IntegerField(allow_null=True)
+        sign = serializers.IntegerField(allow_null=True)
+        exponent = serializers.IntegerField(allow_null=True)
+        mantissa = serializers.IntegerField(allow_null=True)
+        unbiased_exponent = serializers.IntegerField(allow_null=True)
+        level = serializers.IntegerField(allow_null=True)
+        scale = NumberField(allow_null=True)
+        abs_error = NumberField(allow_null=True)
+        rel_error = NumberField(allow_null=True)
+        below = NumberField(allow_null=True)
+        above = NumberField(allow_null=True)
+        note = serializers.CharField()
 
     @extend_schema(
         parameters=[
@@ -183,7 +260,7 @@ class FormatEncodeApi(_PublicApi):
                 description="int8/int4 step or nf4 block absmax",
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OutputSerializer},
     )
     def get(self, request: Request, name: str) -> Response:
         data = selectors.format_encode(
@@ -212,119 +289,13 @@ def _parameters(calculator: selectors.Calculator) -> list[OpenApiParameter]:
     ]
 
 
-OVERFLOW_MESSAGE = (
-    "Too large: the result overflows (past about 1.8e308, the largest "
-    "floating-point number)."
-)
-
-
-def _overflowed(value: Any) -> bool:
-    """Whether a result holds a number past float range: inf or NaN (which
-    ``json_safe`` spells as strings) or a whole number no float can hold."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif _out_of_range(item):
-            return True
-    return False
-
-
-def _out_of_range(number: Any) -> bool:
-    if isinstance(number, bool):
-        return False
-    if isinstance(number, float):
-        return not math.isfinite(number)
-    if isinstance(number, int):
-        return abs(number) > sys.float_info.max
-    return number in ("inf", "-inf", "nan")
-
-
-def _runs_in_range(name: str, query: Mapping[str, Any]) -> bool:
-    try:
-        return not _overflowed(selectors.calculate(name, query))
-    except (OverflowError, PrecisionInputError):
-        return False
-
-
-def _numeric_inputs(name: str, query: Mapping[str, Any]) -> list[str]:
-    return [
-        p.name
-        for p in selectors.CALCULATORS[name].params
-        if p.kind in ("count", "number") and str(query.get(p.name) or "").strip()
-    ]
-
-
-def _fixed_alone(name: str, query: Mapping[str, Any]) -> list[str]:
-    """The numeric inputs each of which, set to 1, brings the result back in
-    range: the ones to name when it overflows."""
-    return [
-        n
-        for n in _numeric_inputs(name, query)
-        if _runs_in_range(name, {**query, n: "1"})
-    ]
-
-
-def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
-    """Run calculator ``name`` on a query string, refusing inputs so large
-    that a formula overflows (Python raises ``OverflowError`` converting a
-    huge whole number to float, or the result is infinite).
-
-    Raises:
-        PrecisionInputError: naming every bad field (the domain's checks).
-        FieldError: naming each input that makes the result overflow (each
-            one that alone brings it back in range, else every numeric one).
-    """
-    query = {key: query.get(key) for key in query}  # one value each, copyable
-    _refuse_unknown(name, query)
-    try:
-        result = selectors.calculate(name, query)
-    except OverflowError:
-        result = None
-    except PrecisionInputError as error:
-        if set(error.errors) <= {p.name for p in selectors.CALCULATORS[name].params}:
-            raise
-        # The domain refused a derived value (total_bytes: inf): an overflow
-        # when some input alone brings it back in range, else its own answer.
-        if not (culprits := _fixed_alone(name, query)):
-            raise
-        raise FieldError(dict.fromkeys(culprits, OVERFLOW_MESSAGE)) from None
-    if result is not None and not _overflowed(result):
-        return result
-    culprits = _fixed_alone(name, query) or _numeric_inputs(name, query)
-    raise FieldError(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
-
-
-def _refuse_unknown(name: str, query: Mapping[str, Any]) -> None:
-    """A parameter the calculator does not take is a 400 naming it, with the
-    bad known ones (never silently ignored: a misspelt ``optimiser`` would
-    otherwise answer for the default).
-
-    Raises:
-        FieldError: naming every unknown parameter and every bad known one.
-    """
-    params = [p.name for p in selectors.CALCULATORS[name].params]
-    unknown = [key for key in query if key not in params]
-    if not unknown:
-        return
-    message = f"Unknown parameter; {name} takes {', '.join(params)}."
-    errors: dict[str, str | list[str]] = {}
-    try:
-        selectors.calculate(name, {k: v for k, v in query.items() if k in params})
-    except PrecisionInputError as error:
-        errors = dict(error.errors)
-    except OverflowError:
-        pass
-    raise FieldError({**errors, **dict.fromkeys(unknown, message)})
-
-
 def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
     """One APIView per calculator, its query parameters documented from the
     selector's parameter list (each class needs its own ``get`` for that)."""
     calculator = selectors.CALCULATORS[name]
+    output_serializer = calculator_bodies.output_serializer(
+        name, stem=class_name.removesuffix("Api")
+    )
 
     @extend_schema(
         summary=calculator.summary,
@@ -333,7 +304,7 @@ def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
             "parameters are refused: a 400 whose `fields` names each one."
         ),
         parameters=_parameters(calculator),
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: output_serializer},
     )
     def get(self: _PublicApi, request: Request) -> Response:
         return Response(calculate(name, request.query_params))
@@ -341,7 +312,12 @@ def _calculator_api(name: str, class_name: str) -> type[_PublicApi]:
     return type(
         class_name,
         (_PublicApi,),
-        {"get": get, "__doc__": calculator.summary, "__module__": __name__},
+        {
+            "OutputSerializer": output_serializer,
+            "get": get,
+            "__doc__": calculator.summary,
+            "__module__": __name__,
+        },
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -14,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from studysite.api_errors import FieldError
+from studysite import errors
 from studysite.models import User, validate_time_zone
 from studysite.serializers import StrictSerializer
 from studysite.services import user_create
@@ -78,7 +77,7 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None:
-            raise FieldError({"password": "Username or password is wrong."})
+            raise errors.Invalid({"password": "Username or password is wrong."})
         token, _ = Token.objects.get_or_create(user=user)
         return Response(self.OutputSerializer({"token": token.key, "user": user}).data)
 
@@ -105,7 +104,7 @@ class SignupApi(APIView):
     class InputSerializer(StrictSerializer):
         username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
-        email = serializers.EmailField(required=False, default="")
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
         time_zone = serializers.CharField(
             required=False, default="UTC", validators=[validate_time_zone]
         )
@@ -126,10 +125,7 @@ class SignupApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user = user_create(**data.validated_data)
-        except DjangoValidationError as exc:
-            raise FieldError({"password": list(exc.messages)}) from None
+        user = user_create(**data.validated_data)
         token = Token.objects.create(user=user)
         body = self.OutputSerializer({"token": token.key, "user": user}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -151,15 +147,17 @@ class MeApi(APIView):
         )
         keyboard_shortcuts = serializers.BooleanField(required=False)
 
-    @extend_schema(responses={200: UserOutputSerializer})
-    def get(self, request: Request) -> Response:
-        return Response(UserOutputSerializer(request.user).data)
+    OutputSerializer = UserOutputSerializer
 
-    @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def patch(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         for field, value in data.validated_data.items():
             setattr(request.user, field, value)
         request.user.save(update_fields=list(data.validated_data) or None)
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(self.OutputSerializer(request.user).data)

@@ -50,7 +50,12 @@ from workers.selectors import (
     demo_run_get_shared,
     demo_schema,
 )
-from workers.services import demo_run_request, demo_run_share, demo_run_unshare
+from workers.services import (
+    demo_run_expire_stale,
+    demo_run_request,
+    demo_run_share,
+    demo_run_unshare,
+)
 
 
 class DemoRunThrottle(UserRateThrottle):
@@ -213,11 +218,12 @@ class DemoListApi(APIView):
     """The demos, each with its parameter schema and defaults."""
 
     permission_classes = [AllowAny]
+    OutputSerializer = DemoSchemaSerializer
 
-    @extend_schema(responses={200: DemoSchemaSerializer(many=True)})
+    @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         data = [_schema(demo.name) for demo in demo_list()]
-        return Response(DemoSchemaSerializer(data, many=True).data)
+        return Response(self.OutputSerializer(data, many=True).data)
 
 
 class DemoRunCreateApi(APIView):
@@ -226,6 +232,7 @@ class DemoRunCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [UserRateThrottle, DemoRunThrottle]
     parser_classes = [LenientJSONParser]
+    OutputSerializer = DemoRunOutputSerializer
 
     class InputSerializer(StrictSerializer):
         params = serializers.DictField(
@@ -243,9 +250,9 @@ class DemoRunCreateApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            202: OpenApiResponse(DemoRunOutputSerializer, description="Run queued."),
+            202: OpenApiResponse(OutputSerializer, description="Run queued."),
             200: OpenApiResponse(
-                DemoRunOutputSerializer,
+                OutputSerializer,
                 description="An earlier identical result reused (your own run, "
                 "or a copy of another user's result as a run of yours).",
             ),
@@ -273,33 +280,38 @@ class DemoRunCreateApi(APIView):
             user=request.user,
             fresh=data.validated_data["fresh"],
         )
-        body = DemoRunOutputSerializer(run, context={"reused": reused}).data
+        body = self.OutputSerializer(run, context={"reused": reused}).data
         code = status.HTTP_200_OK if reused else status.HTTP_202_ACCEPTED
         return Response(body, status=code)
 
 
 def _own_run(request: Request, run_id: int) -> DemoRun:
     try:
-        return demo_run_get(run_id=run_id, user=request.user)
+        run = demo_run_get(run_id=run_id, user=request.user)
     except DemoRun.DoesNotExist:
         raise exceptions.NotFound("No demo run with this id.") from None
+    return demo_run_expire_stale(run=run)
 
 
 class DemoRunDetailApi(APIView):
     """A run of yours: status, progress, the device it ran on and its result."""
 
-    @extend_schema(responses={200: DemoRunOutputSerializer})
+    OutputSerializer = DemoRunOutputSerializer
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, run_id: int) -> Response:
-        return Response(DemoRunOutputSerializer(_own_run(request, run_id)).data)
+        return Response(self.OutputSerializer(_own_run(request, run_id)).data)
 
 
 class DemoRunShareApi(APIView):
     """Share a run of yours by an unguessable link, or stop sharing it."""
 
-    @extend_schema(request=None, responses={200: DemoRunOutputSerializer})
+    OutputSerializer = DemoRunOutputSerializer
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, run_id: int) -> Response:
         run = demo_run_share(run=_own_run(request, run_id), user=request.user)
-        return Response(DemoRunOutputSerializer(run).data)
+        return Response(self.OutputSerializer(run).data)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, run_id: int) -> Response:
@@ -311,11 +323,13 @@ class DemoRunSharedApi(APIView):
     """A run shared by its owner, for anyone holding the link."""
 
     permission_classes = [AllowAny]
+    OutputSerializer = SharedDemoRunOutputSerializer
 
-    @extend_schema(responses={200: SharedDemoRunOutputSerializer})
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, token: uuid.UUID) -> Response:
         try:
             run = demo_run_get_shared(token=token)
         except DemoRun.DoesNotExist:
             raise exceptions.NotFound("No demo run is shared by this link.") from None
-        return Response(SharedDemoRunOutputSerializer(run).data)
+        run = demo_run_expire_stale(run=run)
+        return Response(self.OutputSerializer(run).data)

@@ -40,6 +40,7 @@ from studysite.api_errors import FieldError, error_response
 from studysite.serializers import StrictSerializer
 from workers import scheduler_services as services
 from workers import selectors
+from workers import simulation_services as simulations
 from workers.models import SchedulerFit, SchedulerSimulation
 
 
@@ -144,6 +145,7 @@ class SchedulerFitCreateApi(APIView):
     """Fit the learner's parameters to their review history (a Celery task)."""
 
     permission_classes = [IsAuthenticated]
+    OutputSerializer = FitOutputSerializer
 
     class InputSerializer(StrictSerializer):
         deck = serializers.IntegerField(
@@ -161,9 +163,9 @@ class SchedulerFitCreateApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            202: OpenApiResponse(FitOutputSerializer, description="Fit queued."),
+            202: OpenApiResponse(OutputSerializer, description="Fit queued."),
             200: OpenApiResponse(
-                FitOutputSerializer, description="A fit of this scope in flight."
+                OutputSerializer, description="A fit of this scope in flight."
             ),
             409: error_response("not_enough_history: how many reviews are needed."),
         },
@@ -176,7 +178,7 @@ class SchedulerFitCreateApi(APIView):
             deck=_deck(request, data.validated_data["deck"]),
             reschedule=data.validated_data["reschedule"],
         )
-        body = FitOutputSerializer(fit, context={"created": created}).data
+        body = self.OutputSerializer(fit, context={"created": created}).data
         code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
         return Response(body, status=code)
 
@@ -185,11 +187,13 @@ class SchedulerFitDetailApi(APIView):
     """One of the learner's fits."""
 
     permission_classes = [IsAuthenticated]
+    OutputSerializer = FitOutputSerializer
 
-    @extend_schema(responses={200: FitOutputSerializer})
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, fit_id: int) -> Response:
         fit = selectors.scheduler_fit_get(learner=request.user, fit_id=fit_id)
-        return Response(FitOutputSerializer(fit).data)
+        fit = services.scheduler_fit_expire_stale(fit=fit)
+        return Response(self.OutputSerializer(fit).data)
 
 
 class SchedulerParametersApi(APIView):
@@ -285,15 +289,17 @@ class SchedulerSimulationCreateApi(APIView):
             help_text="Default: your mean answer time, else FSRS's costs.",
         )
 
-    @extend_schema(request=InputSerializer, responses={202: SimulationOutputSerializer})
+    OutputSerializer = SimulationOutputSerializer
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        sim = services.scheduler_simulation_request(
+        sim = simulations.scheduler_simulation_request(
             learner=request.user, data=dict(data.validated_data)
         )
         return Response(
-            SimulationOutputSerializer(sim).data, status=status.HTTP_202_ACCEPTED
+            self.OutputSerializer(sim).data, status=status.HTTP_202_ACCEPTED
         )
 
 
@@ -301,10 +307,12 @@ class SchedulerSimulationDetailApi(APIView):
     """One of the learner's simulations."""
 
     permission_classes = [IsAuthenticated]
+    OutputSerializer = SimulationOutputSerializer
 
-    @extend_schema(responses={200: SimulationOutputSerializer})
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, simulation_id: int) -> Response:
         sim = selectors.scheduler_simulation_get(
             learner=request.user, simulation_id=simulation_id
         )
-        return Response(SimulationOutputSerializer(sim).data)
+        sim = simulations.scheduler_simulation_expire_stale(sim=sim)
+        return Response(self.OutputSerializer(sim).data)

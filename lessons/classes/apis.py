@@ -35,9 +35,128 @@ from rest_framework.views import APIView
 
 from lessons.classes import dashboard, selectors, services
 from lessons.models import Assignment, SchoolClass
+from lessons.progress import apis as progress_apis
 from lessons.progress import selectors as progress
 from studysite import permissions
 from studysite.serializers import StrictSerializer
+
+# --------------------------------------------------------------------------
+# Bodies shared by several operations
+
+
+class ClassSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    teacher = serializers.CharField(help_text="The teacher's username.")
+    created_at = serializers.DateTimeField()
+
+
+class ClassTeacherSerializer(ClassSerializer):
+    """A class as its teacher sees it: with the join code."""
+
+    join_code = serializers.CharField()
+
+
+class AssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["deck", "quiz"])
+    deck = serializers.IntegerField(allow_null=True)
+    quiz = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClassLearnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class DashboardClassSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DashboardAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["deck", "quiz"])
+    item_id = serializers.IntegerField(help_text="The deck's or the quiz's id.")
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class DashboardObjectiveSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+    cards = serializers.IntegerField()
+
+
+class DashboardLearnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(help_text="Full name; may be empty.")
+    reviews = serializers.IntegerField()
+    retention = serializers.FloatField(allow_null=True)
+    review_seconds = serializers.IntegerField()
+    started_cards = serializers.IntegerField()
+    due = serializers.IntegerField()
+    quiz_scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Best score per assigned quiz id; null: not attempted.",
+    )
+    quiz_mean = serializers.FloatField(allow_null=True)
+    mastery = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Mastery per objective key.",
+    )
+    last_active = serializers.DateTimeField(allow_null=True)
+
+
+class DashboardCardSerializer(serializers.Serializer):
+    card = serializers.IntegerField()
+    deck = serializers.CharField(help_text="The deck's title.")
+    front = serializers.CharField()
+    learners = serializers.IntegerField()
+    reviews = serializers.IntegerField()
+    lapses = serializers.IntegerField()
+    lapse_rate = serializers.FloatField()
+
+
+class DashboardMissedPartSerializer(serializers.Serializer):
+    template = serializers.CharField()
+    template_title = serializers.CharField()
+    part = serializers.CharField()
+    part_label = serializers.CharField()
+    answers = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    miss_rate = serializers.FloatField(allow_null=True)
+
+
+class DashboardMisconceptionSerializer(serializers.Serializer):
+    template = serializers.CharField()
+    template_title = serializers.CharField()
+    part = serializers.CharField()
+    part_label = serializers.CharField()
+    misconception = serializers.CharField()
+    misconception_title = serializers.CharField()
+    count = serializers.IntegerField()
+    learners = serializers.IntegerField()
+
+
+class LearnerAssignmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    class_id = serializers.IntegerField()
+    class_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["deck", "quiz"])
+    item_id = serializers.IntegerField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    opens_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set while the quiz is not open yet."
+    )
+    overdue = serializers.BooleanField()
+    done = serializers.BooleanField()
+    url = serializers.CharField(help_text="Where to start; empty when not open.")
+    post = serializers.BooleanField(help_text="Whether the url takes a POST.")
 
 
 def class_data(school_class: SchoolClass, *, teacher_view: bool) -> dict[str, Any]:
@@ -67,7 +186,15 @@ class ClassListCreateApi(APIView):
     class InputSerializer(StrictSerializer):
         name = serializers.CharField(max_length=200)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_classes_list")
+    class ListOutputSerializer(serializers.Serializer):
+        teaching = ClassTeacherSerializer(many=True)
+        enrolled = ClassSerializer(many=True)
+
+    CreateOutputSerializer = ClassTeacherSerializer
+
+    @extend_schema(
+        responses={200: ListOutputSerializer}, operation_id="v1_classes_list"
+    )
     def get(self, request: Request) -> Response:
         taught = selectors.classes_taught(teacher=request.user).select_related(
             "teacher"
@@ -82,7 +209,7 @@ class ClassListCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: CreateOutputSerializer},
         operation_id="v1_classes_create",
     )
     def post(self, request: Request) -> Response:
@@ -99,7 +226,16 @@ class ClassListCreateApi(APIView):
 
 
 class ClassDetailApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(ClassSerializer):
+        join_code = serializers.CharField(
+            required=False, help_text="Only for the class's teacher."
+        )
+        assignments = AssignmentSerializer(many=True)
+        learners = ClassLearnerSerializer(
+            many=True, required=False, help_text="Only for the class's teacher."
+        )
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_member(user=request.user, class_id=class_id)
         teacher_view = permissions.class_manages(request.user, school_class)
@@ -120,7 +256,14 @@ class ClassJoinApi(APIView):
     class InputSerializer(StrictSerializer):
         code = serializers.CharField(max_length=32)
 
-    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    class OutputSerializer(serializers.Serializer):
+        # "class" is a keyword: declared through the fields mapping below.
+        joined_at = serializers.DateTimeField()
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            return {"class": ClassSerializer(), **super().get_fields()}
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,7 +280,13 @@ class ClassJoinApi(APIView):
 
 
 class ClassLeaveApi(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        left_at = serializers.DateTimeField()
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            return {"class": serializers.IntegerField(), **super().get_fields()}
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_member(user=request.user, class_id=class_id)
         enrollment = services.class_leave(
@@ -147,7 +296,9 @@ class ClassLeaveApi(APIView):
 
 
 class ClassCodeRegenerateApi(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    OutputSerializer = ClassTeacherSerializer
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
         services.class_code_regenerate(school_class=school_class)
@@ -160,8 +311,14 @@ class AssignmentListCreateApi(APIView):
         quiz = serializers.IntegerField(required=False, min_value=1)
         due_at = serializers.DateTimeField(required=False, allow_null=True)
 
+    class ListOutputSerializer(serializers.Serializer):
+        assignments = AssignmentSerializer(many=True)
+
+    CreateOutputSerializer = AssignmentSerializer
+
     @extend_schema(
-        responses=OpenApiTypes.OBJECT, operation_id="v1_classes_assignments_list"
+        responses={200: ListOutputSerializer},
+        operation_id="v1_classes_assignments_list",
     )
     def get(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_member(user=request.user, class_id=class_id)
@@ -176,7 +333,7 @@ class AssignmentListCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: CreateOutputSerializer},
         operation_id="v1_classes_assignments_create",
     )
     def post(self, request: Request, class_id: int) -> Response:
@@ -207,7 +364,20 @@ class AssignmentDeleteApi(APIView):
 
 
 class ClassDashboardApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        generated_at = serializers.DateTimeField()
+        due_definition = serializers.CharField()
+        assignments = DashboardAssignmentSerializer(many=True)
+        objectives = DashboardObjectiveSerializer(many=True)
+        learners = DashboardLearnerSerializer(many=True)
+        hardest_cards = DashboardCardSerializer(many=True)
+        missed_parts = DashboardMissedPartSerializer(many=True)
+        misconceptions = DashboardMisconceptionSerializer(many=True)
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            return {"class": DashboardClassSerializer(), **super().get_fields()}
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, class_id: int) -> Response:
         school_class = selectors.class_for_teacher(user=request.user, class_id=class_id)
         return Response(dashboard.class_dashboard(school_class=school_class))
@@ -239,7 +409,16 @@ def dashboard_csv_response(school_class: SchoolClass) -> HttpResponse:
 
 
 class ClassLearnerProgressApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(progress_apis.ProgressSummarySerializer):
+        retention = progress_apis.ProgressRetentionSerializer()
+        forecast = progress_apis.ProgressForecastSerializer()
+        mastery = progress_apis.ProgressObjectiveSerializer(many=True)
+        quizzes = progress_apis.ProgressQuizHistorySerializer()
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            return {"class": serializers.IntegerField(), **super().get_fields()}
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, class_id: int, learner_id: int) -> Response:
         school_class = selectors.class_for_member(user=request.user, class_id=class_id)
         scope = selectors.class_learner_scope(
@@ -259,7 +438,12 @@ class ClassLearnerProgressApi(APIView):
 
 
 class AssignmentMineApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        assignments = LearnerAssignmentSerializer(
+            many=True, help_text="Soonest due first."
+        )
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         return Response(
             {"assignments": selectors.assignments_for_learner(learner=request.user)}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -32,8 +31,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
-from lessons.problems.core import MAX_SEED
-from lessons.quizzes import selectors, services
+from lessons.problems import MAX_SEED
+from lessons.quizzes import bodies, selectors, services
 from studysite.api_errors import Conflict, FieldError, error_response
 from studysite.serializers import StrictSerializer
 
@@ -88,7 +87,10 @@ def _seed_field() -> serializers.Field:
 class TemplateListApi(APIView):
     """Every problem template, with its objective, section and parameter space."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        templates = bodies.TemplateSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         return Response({"templates": selectors.template_catalog()})
 
@@ -99,7 +101,9 @@ class ProblemCreateApi(APIView):
         seed = serializers.JSONField(required=False, allow_null=True)
         limits = serializers.JSONField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    OutputSerializer = bodies.ProblemSerializer
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -108,7 +112,9 @@ class ProblemCreateApi(APIView):
 
 
 class ProblemDetailApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    OutputSerializer = bodies.ProblemSerializer
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, problem_id: int) -> Response:
         return Response(problem_data(selectors.problem_for(request.user, problem_id)))
 
@@ -119,7 +125,12 @@ class ProblemAnswerApi(APIView):
             child=serializers.CharField(max_length=200, allow_blank=True)
         )
 
-    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        problem = bodies.ProblemSolvedSerializer()
+        grade = bodies.GradeSerializer(help_text="Only the parts answered.")
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request: Request, problem_id: int) -> Response:
         gp = selectors.problem_for(request.user, problem_id)
         data = self.InputSerializer(data=request.data)
@@ -142,7 +153,14 @@ class QuizListCreateApi(APIView):
             required=False, allow_null=True, min_value=0, max_value=MAX_SEED
         )
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="v1_quizzes_list")
+    class ListOutputSerializer(serializers.Serializer):
+        quizzes = bodies.QuizSerializer(many=True)
+
+    CreateOutputSerializer = bodies.QuizSerializer
+
+    @extend_schema(
+        responses={200: ListOutputSerializer}, operation_id="v1_quizzes_list"
+    )
     def get(self, request: Request) -> Response:
         quizzes = list(selectors.quizzes_for(request.user))
         managed = selectors.quizzes_managed_among(request.user, quizzes)
@@ -150,7 +168,7 @@ class QuizListCreateApi(APIView):
             {"quizzes": [quiz_data(q, managed=q.pk in managed) for q in quizzes]}
         )
 
-    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=InputSerializer, responses={201: CreateOutputSerializer})
     def post(self, request: Request) -> Response:
         if not request.user.is_teacher:
             raise PermissionDenied("Only teachers create quizzes.")
@@ -167,17 +185,21 @@ class QuizListCreateApi(APIView):
 
 
 class QuizDetailApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    OutputSerializer = bodies.QuizSerializer
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = selectors.quiz_for(request.user, quiz_id)
         return Response(_quiz_data_for(request.user, quiz))
 
 
 class QuizAttemptStartApi(APIView):
+    OutputSerializer = bodies.AttemptSerializer
+
     @extend_schema(
         request=None,
         responses={
-            201: OpenApiTypes.OBJECT,
+            201: OutputSerializer,
             409: error_response("The quiz is not open, or no attempts are left."),
         },
     )
@@ -199,10 +221,12 @@ class QuizGenerateApi(APIView):
             required=False, allow_null=True, min_value=0, max_value=MAX_SEED
         )
 
+    OutputSerializer = bodies.GenerationJobSerializer
+
     @extend_schema(
         request=InputSerializer,
         responses={
-            202: OpenApiTypes.OBJECT,
+            202: OutputSerializer,
             409: error_response("No learner is in a class the quiz is assigned to."),
             503: error_response("The task queue is unavailable."),
         },
@@ -269,14 +293,21 @@ def dispatch_generation(
 
 
 class QuizGenerationApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    class OutputSerializer(serializers.Serializer):
+        job = bodies.GenerationJobSerializer(
+            allow_null=True, help_text="The latest job; null: none yet."
+        )
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
         return Response({"job": job_data(quiz.generation_jobs.first())})
 
 
 class QuizAnalyticsApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    OutputSerializer = bodies.AnalyticsSerializer
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, quiz_id: int) -> Response:
         quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
         return Response(selectors.quiz_analytics(quiz))
@@ -290,7 +321,9 @@ class PracticeStartApi(APIView):
         )
         seed = serializers.JSONField(required=False, allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses={201: OpenApiTypes.OBJECT})
+    OutputSerializer = bodies.AttemptSerializer
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -305,7 +338,9 @@ class PracticeStartApi(APIView):
 
 
 class AttemptDetailApi(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    OutputSerializer = bodies.AttemptSerializer
+
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, attempt_id: int) -> Response:
         return Response(
             selectors.attempt_view(selectors.attempt_for(request.user, attempt_id))
@@ -320,10 +355,16 @@ class AttemptAnswerApi(APIView):
             max_length=200, allow_blank=True, trim_whitespace=False
         )
 
+    class OutputSerializer(serializers.Serializer):
+        item = serializers.IntegerField()
+        part = serializers.CharField()
+        text = serializers.CharField()
+        saved_at = serializers.DateTimeField()
+
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: OutputSerializer,
             409: error_response("The attempt is submitted."),
         },
     )
@@ -348,7 +389,9 @@ class AttemptAnswerApi(APIView):
 
 
 class AttemptSubmitApi(APIView):
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    OutputSerializer = bodies.AttemptSerializer
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, attempt_id: int) -> Response:
         attempt = services.attempt_submit(
             selectors.attempt_for(request.user, attempt_id)
@@ -357,9 +400,11 @@ class AttemptSubmitApi(APIView):
 
 
 class AttemptResultApi(APIView):
+    OutputSerializer = bodies.AttemptSerializer
+
     @extend_schema(
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: OutputSerializer,
             409: error_response("The attempt is not submitted yet."),
         }
     )

@@ -93,6 +93,17 @@ def test_signup_bad_input_is_a_400_and_creates_nobody(api, payload, field):
     assert not User.objects.filter(username="grace").exists()
 
 
+def test_signup_takes_the_blank_email_its_schema_advertises_as_default(api):
+    # The schema's default for email is ""; a client that sends it gets an account.
+    response = api.post(
+        "/api/v1/auth/signup/",
+        {"username": "noemail", "password": PASSWORD, "email": ""},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["user"]["email"] == ""
+
+
 def test_signup_refuses_a_taken_username(api, learner):
     response = api.post(
         "/api/v1/auth/signup/",
