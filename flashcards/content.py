@@ -2,10 +2,12 @@
 
 No Django code: the services validate a note's fields here, ask how many
 cards (and which ordinals) it makes, and render a card's two sides as
-markdown; the HTML comes from ``lessons.rendering.render_user_markdown``.
-Every text of a note (field names and values, nested ones such as a
-parametric note's limits, tags) must be text a database can store
-(`studysite.text`): imports and pages reach here without the API's parser.
+markdown; the HTML comes from ``lessons.markup.render_user_markdown``.
+Clozes are read by the one cloze parser (`lessons.markup.cloze`), typed
+numbers by `flashcards.numeric_answers`. Every text of a note (field names
+and values, nested ones such as a parametric note's limits, tags) must be
+text a database can store (`studysite.text`): imports and pages reach here
+without the API's parser.
 
 =================  =========================================  ================
 type               fields                                     cards (ordinals)
@@ -28,14 +30,14 @@ type               fields                                     cards (ordinals)
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
+from flashcards.numeric_answers import parse_number
 from lessons import problems
-from lessons.problems import units
+from lessons.markup.cloze import cloze_numbers, cloze_sides
 from studysite import storable
 
 MAX_FIELD_CHARS = 20_000
@@ -43,7 +45,6 @@ MAX_TAGS = 50
 MAX_TAG_CHARS = 64
 MAX_CLOZE_NUMBER = 500
 
-_CLOZE_OPEN = re.compile(r"\{\{c(\d+)::")
 _TAG = re.compile(r"^[^\s,]+$")
 
 
@@ -56,254 +57,12 @@ class NoteContentError(ValueError):
 
 
 @dataclass(frozen=True)
-class Cloze:
-    start: int
-    end: int
-    number: int
-    answer: str
-    hint: str
-
-
-@dataclass(frozen=True)
 class Sides:
     """A card's question and answer as markdown, and how it is answered."""
 
     front: str
     back: str
     typed: bool = False
-
-
-# --- cloze ----------------------------------------------------------------
-
-
-def clozes(text: str) -> list[Cloze]:
-    """Find every ``{{cN::answer}}`` or ``{{cN::answer::hint}}`` in ``text``.
-
-    Braces inside the answer (LaTeX such as ``$\\frac{a}{b}$``) are matched, so
-    ``{{c1::$\\frac{1}{2}$}}`` is one cloze. An unclosed cloze is ignored.
-
-    Args:
-        text: The note's text.
-
-    Returns:
-        The clozes in the order they appear.
-    """
-    found: list[Cloze] = []
-    pos = 0
-    while match := _CLOZE_OPEN.search(text, pos):
-        depth, i = 0, match.end()
-        while i < len(text) and not (depth == 0 and text.startswith("}}", i)):
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        if i >= len(text):
-            break
-        answer, _, hint = text[match.end() : i].partition("::")
-        found.append(Cloze(match.start(), i + 2, int(match[1]), answer, hint))
-        pos = i + 2
-    return found
-
-
-def cloze_numbers(text: str) -> list[int]:
-    """Return the distinct cloze numbers in ``text``, ascending."""
-    return sorted({cloze.number for cloze in clozes(text)})
-
-
-def cloze_sides(text: str, number: int) -> tuple[str, str]:
-    """Return (question, answer) markdown for cloze ``number``.
-
-    The active cloze shows as ``[…]`` (or ``[hint]``) on the question and in bold
-    on the answer; the other clozes show their text on both sides.
-    """
-    question: list[str] = []
-    answer: list[str] = []
-    last = 0
-    for cloze in clozes(text):
-        before = text[last : cloze.start]
-        if cloze.number == number:
-            question += [before, f"**[{cloze.hint or '…'}]**"]
-            answer += [before, f"**{cloze.answer}**"]
-        else:
-            question += [before, cloze.answer]
-            answer += [before, cloze.answer]
-        last = cloze.end
-    return "".join([*question, text[last:]]), "".join([*answer, text[last:]])
-
-
-# --- numeric answers --------------------------------------------------------
-#
-# One reader for every typed number: `lessons.problems.units` (pure, no
-# Django), the same one the problems grade with, so "2^-7", "1/128", "16
-# B/param", "3.67 GiB" and "0,208 TB" mean here what they mean there.
-
-NumericStatus = Literal["correct", "wrong", "unreadable", "unanswered"]
-
-
-def parse_number(text: Any) -> float | None:
-    """Read a typed number with no unit, as the problems read it: ``1500``,
-    ``1,500``, ``1 500``, ``1.5e3``, ``-2.5``, ``2^-7``, ``1/128``, ``0,5``.
-
-    Returns:
-        The number, or None when the text is not a finite number.
-    """
-    return units.read_number(text)
-
-
-@dataclass(frozen=True)
-class NumericGrade:
-    """The verdict on a typed answer to a numeric card.
-
-    Attributes:
-        status: ``correct``, ``wrong``, ``unreadable`` or ``unanswered``.
-        answer_text: The answer as typed.
-        value: The number read (None when unreadable).
-        unit: The canonical symbol of the unit typed (``GB`` for ``gb``).
-        unit_text: The unit as typed, or None.
-        value_in_card_unit: The typed amount in the card's unit, when they
-            measure the same kind of thing.
-        feedback: One sentence about what was typed.
-        expected: The card's answer with its unit.
-    """
-
-    status: NumericStatus
-    answer_text: str
-    value: float | None
-    unit: str | None
-    unit_text: str | None
-    value_in_card_unit: float | None
-    feedback: str
-    expected: str
-
-    @property
-    def correct(self) -> bool:
-        return self.status == "correct"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "correct": self.correct}
-
-
-def _same_kind(typed: units.Unit, card: units.Unit) -> bool:
-    # A card in bytes asks for the bytes of one thing its question names (a
-    # parameter, a value): "16 B/param" answers "how many bytes per
-    # parameter?" in B, and "16 bytes" one in B/param.
-    per_param = {units.BYTES, units.BYTES_PER_PARAM}
-    return (
-        typed.dimension == card.dimension
-        or {
-            typed.dimension,
-            card.dimension,
-        }
-        == per_param
-    )
-
-
-def numeric_grade(fields: Mapping[str, Any], given: Any) -> NumericGrade:
-    """Grade a typed answer to a numeric note, reading it as the problems do.
-
-    The card's ``unit`` (any spelling `lessons.problems.units` knows) is
-    assumed when none is typed; a typed unit of the same kind is converted
-    (``13.04 GiB`` on a card in GB is 14 GB; bytes and bytes per parameter
-    count as one kind). A card whose unit is not a known unit accepts its own
-    label typed after the number. A card with no unit compares the number
-    typed, with ``%`` and ``x`` read as the fractions they are. The allowed
-    error is ``max(tolerance, relative_tolerance * |answer|)`` in the card's
-    unit.
-    """
-    typed = given if isinstance(given, str) else "" if given is None else str(given)
-    card_text = str(fields.get("unit") or "").strip()
-    card_unit = units.find_unit(card_text) if card_text else None
-    answer = parse_number(fields.get("answer"))
-    expected = (
-        f"{fields.get('answer')} {card_text}".strip()
-        if answer is None
-        else f"{_show(answer)} {card_text}".strip()
-    )
-
-    def verdict(status: NumericStatus, feedback: str, **kw: Any) -> NumericGrade:
-        base: dict[str, Any] = {
-            "answer_text": typed,
-            "value": reading.value,
-            "unit": reading.unit.symbol if reading.unit else None,
-            "unit_text": reading.unit_text,
-            "value_in_card_unit": None,
-            "expected": expected,
-        }
-        return NumericGrade(status=status, feedback=feedback, **{**base, **kw})
-
-    reading = units.read_answer(typed)
-    own_label = False
-    if not reading.readable and card_text and card_unit is None:
-        stem = typed.rstrip()
-        if stem.lower().endswith(card_text.lower()):
-            label = stem[len(stem) - len(card_text) :]
-            stripped = units.read_answer(stem[: -len(card_text)])
-            if stripped.readable and stripped.unit is None:
-                reading, own_label = replace(stripped, unit_text=label), True
-    if not typed.strip():
-        return verdict("unanswered", "No answer typed.")
-    if not reading.readable or reading.value is None:
-        return verdict("unreadable", f"Could not read this answer: {reading.error}.")
-    if answer is None:
-        return verdict("wrong", "This card has no readable answer.")
-    value = reading.value
-    if reading.unit is not None and card_unit is not None:
-        if not _same_kind(reading.unit, card_unit):
-            return verdict(
-                "wrong",
-                f"You typed {reading.unit_text}, which measures something else: "
-                f"this card asks in {card_text}.",
-            )
-        value = card_unit.from_base(reading.unit.to_base(value))
-    elif reading.unit is not None and not card_text:
-        if reading.unit.dimension in (units.RATIO, units.NUMBER):
-            value = reading.unit.to_base(value)
-    elif reading.unit is not None and not own_label:
-        return verdict(
-            "wrong",
-            f"You typed {reading.unit_text}; this card asks in {card_text}.",
-        )
-    allowed = max(
-        float(parse_number(fields.get("tolerance")) or 0.0),
-        float(parse_number(fields.get("relative_tolerance")) or 0.0) * abs(answer),
-    )
-    right = abs(value - answer) <= allowed + 1e-12 * max(1.0, abs(answer))
-    in_card = value if math.isfinite(value) else None
-    typed_as = _typed_as(reading, value, card_text)
-    if right:
-        return verdict("correct", f"Right: {typed_as}.", value_in_card_unit=in_card)
-    feedback = f"Not quite: {typed_as}; the answer is {expected}."
-    if reading.note:
-        feedback += f" ({reading.note}.)"
-    return verdict("wrong", feedback, value_in_card_unit=in_card)
-
-
-def _typed_as(reading: units.Reading, value: float, card_text: str) -> str:
-    """What was typed, as typed; the number read when it was written another
-    way ("2^-7 (read as 0.0078125)"); and what it is in the card's unit when
-    that differs."""
-    shown = _show(reading.value or 0.0)
-    text = " ".join(reading.text.split())
-    unit = reading.unit_text or ""
-    number = (
-        text[: len(text) - len(unit)].strip()
-        if unit and text.lower().endswith(unit.lower())
-        else text
-    )
-    typed = f"you typed {text}"
-    if number != shown:
-        typed += f" (read as {shown}{' ' + unit if unit else ''})"
-    if unit and card_text and unit.lower() != card_text.lower():
-        typed += f", which is {_show(value)} {card_text}"
-    return typed
-
-
-def _show(value: float) -> str:
-    return f"{value:.6g}"
-
-
-def grade_numeric(fields: Mapping[str, Any], given: str) -> bool:
-    """Whether a typed answer is within the note's tolerance of its answer
-    (see :func:`numeric_grade`, which also says why)."""
-    return numeric_grade(fields, given).correct
 
 
 # --- note types -------------------------------------------------------------

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lessons import precision, problems
-from lessons.rendering import format_number
+from lessons.markup import format_number
 
 #: The lesson these cards belong to, and its sections and objectives.
 PRECISION_LESSON = "why-precision-matters"

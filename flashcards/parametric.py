@@ -24,7 +24,7 @@ from django.core import signing
 from flashcards import content
 from flashcards.models import Card, ReviewLog
 from lessons import problems
-from lessons.rendering import render_user_markdown
+from lessons.markup import render_user_markdown
 from studysite.api_errors import FieldError
 
 SALT = "flashcards.parametric.variant"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from flashcards import authoring, views
+from flashcards import authoring_views, import_export_views, views
 
 app_name = "flashcards"
 urlpatterns = [
@@ -20,27 +20,31 @@ urlpatterns = [
         views.deck_unsubscribe,
         name="deck-unsubscribe",
     ),
-    path("decks/<int:deck_id>/notes/new/", authoring.note_new, name="note-new"),
-    path("decks/<int:deck_id>/bulk/", authoring.deck_bulk, name="deck-bulk"),
+    path("decks/<int:deck_id>/notes/new/", authoring_views.note_new, name="note-new"),
+    path("decks/<int:deck_id>/bulk/", authoring_views.deck_bulk, name="deck-bulk"),
     path(
         "decks/<int:deck_id>/export.<str:fmt>",
-        authoring.deck_export,
+        import_export_views.deck_export,
         name="deck-export",
     ),
-    path("notes/<int:note_id>/edit/", authoring.note_edit, name="note-edit"),
-    path("notes/<int:note_id>/delete/", authoring.note_delete, name="note-delete"),
-    path("notes/preview/", authoring.note_preview, name="note-preview"),
-    path("flashcards/media/", authoring.media_upload, name="media-upload"),
+    path("notes/<int:note_id>/edit/", authoring_views.note_edit, name="note-edit"),
+    path(
+        "notes/<int:note_id>/delete/", authoring_views.note_delete, name="note-delete"
+    ),
+    path("notes/preview/", authoring_views.note_preview, name="note-preview"),
+    path("flashcards/media/", authoring_views.media_upload, name="media-upload"),
     path(
         "flashcards/media/<str:sha256>.<str:ext>",
-        authoring.media_file,
+        authoring_views.media_file,
         name="media-file",
     ),
-    path("decks/import/", authoring.import_start, name="import-start"),
-    path("imports/<int:job_id>/", authoring.import_detail, name="import-detail"),
+    path("decks/import/", import_export_views.import_start, name="import-start"),
+    path(
+        "imports/<int:job_id>/", import_export_views.import_detail, name="import-detail"
+    ),
     path(
         "imports/<int:job_id>/status/",
-        authoring.import_status,
+        import_export_views.import_status,
         name="import-status",
     ),
 ]

@@ -9,12 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.exceptions import ValidationError
 
-from flashcards import authoring, selectors, services
+from flashcards import authoring_views, selectors, services
 from flashcards.models import Deck, DeckSubscription, NoteType, Visibility
-from flashcards.rendering import card_html
-from studysite import permissions
+from flashcards.payloads import card_html
+from studysite import errors, permissions
 
 
 def _study_page(request: HttpRequest, deck=None) -> HttpResponse:
@@ -73,15 +72,6 @@ class VisibilityForm(forms.Form):
     )
 
 
-def _add_field_errors(form: forms.Form, exc: ValidationError) -> None:
-    detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
-    for key, problems in detail.items():
-        name = str(key).removeprefix("fields.")
-        name = name if name in form.fields else None
-        for problem in problems if isinstance(problems, list) else [problems]:
-            form.add_error(name, str(problem))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def deck_list(request: HttpRequest) -> HttpResponse:
@@ -90,8 +80,8 @@ def deck_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             deck = services.deck_create(owner=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_field_errors(form, exc)
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc, prefix="fields.")
         else:
             messages.success(request, f"Deck “{deck.title}” created.")
             return redirect("flashcards:deck-detail", deck_id=deck.pk)
@@ -116,7 +106,7 @@ def deck_detail(request: HttpRequest, deck_id: int) -> HttpResponse:
     if request.method == "POST":
         if not owner:
             return HttpResponse("Only the deck's owner may add notes.", status=403)
-        return authoring.note_page(request, deck=deck, note=None)
+        return authoring_views.note_page(request, deck=deck, note=None)
     return _deck_page(request, deck, owner=owner)
 
 
@@ -175,15 +165,15 @@ def _deck_page(
 @require_POST
 def deck_visibility(request: HttpRequest, deck_id: int) -> HttpResponse:
     """The owner chooses who sees the deck (private, class, public)."""
-    deck = authoring.owned_deck(request, deck_id)
+    deck = authoring_views.owned_deck(request, deck_id)
     form = VisibilityForm(request.POST)
     if form.is_valid():
         try:
             deck = services.deck_update(
                 deck=deck, visibility=form.cleaned_data["visibility"]
             )
-        except ValidationError as exc:
-            _add_field_errors(form, exc)
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc, prefix="fields.")
         else:
             messages.success(
                 request, f"“{deck.title}” is now {deck.get_visibility_display()}."
@@ -209,7 +199,7 @@ def deck_subscribe(request: HttpRequest, deck_id: int) -> HttpResponse:
     deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
     try:
         services.deck_subscribe(learner=request.user, deck=deck)
-    except ValidationError as exc:
+    except errors.Invalid as exc:
         messages.error(request, _first_message(exc))
         return _back(request, deck)
     messages.success(
@@ -246,10 +236,5 @@ def deck_catalog(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _first_message(exc: ValidationError) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        detail = next(iter(detail.values()), "")
-    if isinstance(detail, list):
-        detail = detail[0] if detail else ""
-    return str(detail)
+def _first_message(exc: errors.Invalid) -> str:
+    return next(iter(exc.fields.values()), [""])[0]

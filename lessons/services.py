@@ -17,7 +17,7 @@ import django.dispatch
 from django.db import transaction
 from django.utils import timezone
 
-from lessons import rendering
+from lessons import lessonfiles
 from lessons.models import (
     Course,
     LearningObjective,
@@ -53,7 +53,7 @@ class LoadReport:
         ]
 
 
-def content_error_line(error: rendering.ContentError) -> str:
+def content_error_line(error: lessonfiles.ContentError) -> str:
     """One line for a content error: the count and every problem, joined."""
     problems = error.problems or (str(error),)
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -67,12 +67,12 @@ def course_load(*, content_dir: str | Path | None = None) -> LoadReport:
     run in one transaction: bad content raises and changes nothing.
 
     Raises:
-        rendering.ContentError: the content is invalid (every problem listed).
+        lessonfiles.ContentError: the content is invalid (every problem listed).
     """
-    course = rendering.load_course(content_dir or CONTENT_DIR)
-    values = rendering.lesson_values()
+    course = lessonfiles.load_course(content_dir or CONTENT_DIR)
+    values = lessonfiles.lesson_values()
     rendered = {
-        lesson.slug: rendering.render_lesson(lesson, values)
+        lesson.slug: lessonfiles.render_lesson(lesson, values)
         for lesson in course.lessons
     }
     report = LoadReport()
@@ -118,7 +118,7 @@ def _upsert(report: LoadReport, model, keys: dict, values: dict, *, label: str):
 
 
 def _lesson_outline(
-    report: LoadReport, phase: Phase, ref: rendering.LessonRef
+    report: LoadReport, phase: Phase, ref: lessonfiles.LessonRef
 ) -> Lesson:
     # (phase, order) is unique: when lessons swap places, park the row whose
     # place this lesson takes; its own turn gives it its new order.
@@ -142,7 +142,7 @@ def _lesson_outline(
     )
 
 
-def source_hash(rendered: rendering.RenderedLesson) -> str:
+def source_hash(rendered: lessonfiles.RenderedLesson) -> str:
     """A hash of what the page shows: metadata, HTML, TOC and cards."""
     lesson = rendered.lesson
     payload = {
@@ -164,7 +164,7 @@ def source_hash(rendered: rendering.RenderedLesson) -> str:
 
 
 def _lesson_content(
-    report: LoadReport, row: Lesson, rendered: rendering.RenderedLesson
+    report: LoadReport, row: Lesson, rendered: lessonfiles.RenderedLesson
 ) -> None:
     digest = source_hash(rendered)
     label = f"lesson {row.slug} text"
@@ -198,7 +198,7 @@ def _lesson_content(
 
 
 def _objectives(
-    report: LoadReport, lesson: Lesson, objectives: tuple[rendering.Objective, ...]
+    report: LoadReport, lesson: Lesson, objectives: tuple[lessonfiles.Objective, ...]
 ) -> None:
     existing = {o.key: o for o in lesson.objectives.all()}
     for order, objective in enumerate(objectives):
@@ -217,7 +217,9 @@ def _objectives(
             report.retired.append(f"objective {lesson.slug}:{row.key}")
 
 
-def _sections(lesson: Lesson, sections: tuple[rendering.RenderedSection, ...]) -> None:
+def _sections(
+    lesson: Lesson, sections: tuple[lessonfiles.RenderedSection, ...]
+) -> None:
     existing = {s.anchor: s for s in lesson.sections.all()}
     for order, section in enumerate(sections):
         row = existing.pop(section.anchor, None) or LessonSection(
@@ -231,7 +233,7 @@ def _sections(lesson: Lesson, sections: tuple[rendering.RenderedSection, ...]) -
 
 
 def _prerequisites(
-    row: Lesson, lesson: rendering.Lesson, lessons: dict[str, Lesson]
+    row: Lesson, lesson: lessonfiles.Lesson, lessons: dict[str, Lesson]
 ) -> None:
     wanted = [lessons[slug] for slug in lesson.prerequisites.lessons]
     row.prerequisites.exclude(required__in=wanted).delete()

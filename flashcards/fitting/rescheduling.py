@@ -50,7 +50,8 @@ def next_intervals(
     factor = 0.9 ** (1 / decay) - 1
     s = np.asarray(stabilities, dtype=np.float64)
     raw = s / factor * (desired_retention ** (1 / decay) - 1)
-    return np.clip(np.round(raw), 1, maximum_interval).astype(np.int64)
+    clipped: np.ndarray = np.clip(np.round(raw), 1, maximum_interval).astype(np.int64)
+    return clipped
 
 
 def fuzz_intervals(
@@ -107,7 +108,7 @@ class Rescheduled:
         ]
 
 
-def _as_datetime64(values: Sequence[datetime] | np.ndarray) -> np.ndarray:
+def _as_datetime64(values: Sequence[datetime | None] | np.ndarray) -> np.ndarray:
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
         return values.astype("datetime64[us]")
     converted = []

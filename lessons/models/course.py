@@ -1,7 +1,7 @@
 """Courses, phases, lessons and their learning objectives.
 
 The text lives in markdown files under ``lessons/content/``; ``manage.py
-load_lessons`` renders it (``lessons.rendering``) and stores the result here,
+load_lessons`` renders it (``lessons.lessonfiles``) and stores the result here,
 so a page view reads one row and never renders markdown. Rows are matched by
 slug (course, phase, lesson), by key (objective) and by anchor (section), so a
 reload updates the text and keeps every id that other apps link to.

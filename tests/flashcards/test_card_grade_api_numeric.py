@@ -1,7 +1,7 @@
 """Numeric cards are graded by the server, with the one number reader.
 
 ``POST /api/v1/cards/{id}/grade/`` takes ``{"answer": text}`` for a numeric
-card and answers with `flashcards.content.numeric_grade`'s verdict and the
+card and answers with `flashcards.numeric_answers.numeric_grade`'s verdict and the
 revealed answer; the study page shows that verdict, and the review that
 follows logs the same one.
 """
@@ -15,7 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flashcards import content, generation, services
+from flashcards import generation, numeric_answers, services
 from flashcards.models import CardMemory, ReviewLog
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_the_grade_is_numeric_grade_with_the_back(learner_api, gb_card):
         body = grade(learner_api, gb_card, {"answer": typed}).json()
         back = body.pop("back")
         assert back
-        expected = content.numeric_grade(gb_card.note.fields, typed).to_dict()
+        expected = numeric_answers.numeric_grade(gb_card.note.fields, typed).to_dict()
         assert body == expected, typed
 
 
@@ -228,9 +228,9 @@ def test_the_schema_describes_the_numeric_grade():
     ]
     numeric = [o for o in outputs if "value_in_card_unit" in o["properties"]]
     assert numeric, outputs
-    assert set(content.numeric_grade({"answer": "1"}, "1").to_dict()) | {"back"} == set(
-        numeric[0]["properties"]
-    )
+    assert set(numeric_answers.numeric_grade({"answer": "1"}, "1").to_dict()) | {
+        "back"
+    } == set(numeric[0]["properties"])
 
 
 def _ref(schema: dict) -> str:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
-from flashcards import content, generation, services
+from flashcards import generation, numeric_answers, services
 from flashcards.lesson_cards import lesson_cards_generate, lesson_deck
 from flashcards.models import Card, Note, ReviewLog
 from lessons import precision, problems
+from lessons.deck_links import flashcard_links
+from lessons.markup import format_number
 from lessons.models import Lesson
-from lessons.rendering import format_number
 from lessons.services import course_load
 
 SLUG = generation.PRECISION_LESSON
@@ -52,7 +52,7 @@ def test_format_cards_state_each_formats_bits_bias_range_and_epsilon():
         )
         eps = notes[f"format:{f.name}:epsilon"].fields
         assert float(eps["answer"]) == f.epsilon == 2.0**-f.mantissa_bits
-        assert content.grade_numeric(eps, repr(f.epsilon))
+        assert numeric_answers.grade_numeric(eps, repr(f.epsilon))
 
 
 def test_training_cards_match_training_memory_for_every_setup():
@@ -61,7 +61,7 @@ def test_training_cards_match_training_memory_for_every_setup():
         result = precision.training_memory(generation.EXAMPLE_PARAMS, **setup.kwargs)
         card = notes[f"training:{setup.key}"].fields
         assert float(card["answer"]) == result.bytes_per_param
-        assert content.grade_numeric(card, f"{result.bytes_per_param:g} B")
+        assert numeric_answers.grade_numeric(card, f"{result.bytes_per_param:g} B")
         parts = notes[f"training:{setup.key}:parts"].fields["text"]
         p = result.per_param
         for value in (p.weights, p.gradients, p.master_weights, p.optimizer_states):
@@ -167,9 +167,7 @@ def test_the_system_deck_is_visible_to_learners_and_read_only(lesson, learner_ap
 
 
 def test_objective_links_point_to_the_generated_cards(lesson):
-    links = apps.get_app_config("flashcards").objective_links(
-        lesson, "fp-representation"
-    )
+    links = flashcard_links(lesson, "fp-representation")
     deck = lesson_deck(lesson_slug=SLUG)
     assert links[0].kind == "cards"
     assert f"/decks/{deck.pk}/?objective=fp-representation" == links[0].url

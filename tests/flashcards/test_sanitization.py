@@ -129,7 +129,7 @@ def test_payloads_in_a_csv_import_are_cleaned_and_reported(learner):
     job = interop.import_job_run(job_id=job.pk)
     assert job.state == "done", job.error
     assert job.warnings and all("unsafe HTML" in w for w in job.warnings)
-    from flashcards.rendering import card_html
+    from flashcards.payloads import card_html
 
     for note in Note.objects.filter(deck=job.deck):
         for card in note.cards.all():

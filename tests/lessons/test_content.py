@@ -16,11 +16,7 @@ from pathlib import Path
 import pytest
 
 from lessons import precision
-from lessons.precision import memory
-from lessons.rendering import (
-    EXAMPLE_INPUTS,
-    EXAMPLE_MODELS,
-    READING_WORDS_PER_MINUTE,
+from lessons.lessonfiles import (
     Course,
     Lesson,
     RenderedLesson,
@@ -29,6 +25,9 @@ from lessons.rendering import (
     placeholders,
     render_lesson,
 )
+from lessons.lessonfiles.examples import EXAMPLE_INPUTS, EXAMPLE_MODELS
+from lessons.markup import READING_WORDS_PER_MINUTE
+from lessons.precision import memory
 
 CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
 SLUG = "why-precision-matters"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons.rendering import (
+from lessons.lessonfiles import (
     ContentError,
     UnknownPlaceholderError,
     lesson_values,
@@ -138,7 +138,7 @@ def test_unknown_placeholders_are_listed_for_the_whole_lesson(content):
 
 def test_rendering_module_imports_no_django():
     code = (
-        "import sys, lessons.rendering as r; r.render_lesson(r.load_course(sys.argv[1])"
+        "import sys, lessons.lessonfiles as r; r.render_lesson(r.load_course(sys.argv[1])"
         ".lesson('why-precision-matters'), r.lesson_values());"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')];"
         "assert not bad, bad"

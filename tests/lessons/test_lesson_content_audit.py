@@ -16,15 +16,11 @@ import numpy as np
 import pytest
 
 from lessons import precision
+from lessons.lessonfiles import lesson_values, load_course, render_lesson
+from lessons.lessonfiles.examples import EXAMPLE_INPUTS
+from lessons.markup import format_number
 from lessons.precision.formats import underflow_threshold
 from lessons.problems import templates
-from lessons.rendering import (
-    EXAMPLE_INPUTS,
-    format_number,
-    lesson_values,
-    load_course,
-    render_lesson,
-)
 
 CONTENT = Path(__file__).resolve().parents[2] / "lessons" / "content"
 

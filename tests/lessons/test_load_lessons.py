@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from lessons.lessonfiles import load_course
 from lessons.models import (
     Course,
     LearningObjective,
@@ -17,7 +18,6 @@ from lessons.models import (
     Phase,
     Prerequisite,
 )
-from lessons.rendering import load_course
 from lessons.services import CONTENT_DIR, lesson_loaded
 
 pytestmark = pytest.mark.django_db

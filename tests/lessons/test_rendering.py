@@ -1,4 +1,5 @@
-"""Tests for lessons.rendering: markdown, math, placeholders, cards, sanitizing."""
+"""Tests for lesson rendering (lessons.lessonfiles) and lessons.markup: markdown,
+math, placeholders, cards, sanitizing."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.rendering import (
+from lessons.lessonfiles import ContentError, UnknownPlaceholderError, render_markdown
+from lessons.markup import (
     READING_WORDS_PER_MINUTE,
-    ContentError,
     TocEntry,
-    UnknownPlaceholderError,
     format_number,
     read_minutes,
-    render_markdown,
     render_user_markdown,
     sanitize_html,
 )

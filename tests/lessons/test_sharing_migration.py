@@ -21,7 +21,9 @@ BEFORE = [
     ("flashcards", "0002_generated_parametric_import"),
     ("lessons", "0003_classes"),
 ]
-AFTER = [("flashcards", "0003_deck_sharing"), ("lessons", "0004_deck_sharing")]
+# Forward as far as the tables today's study queue reads (the learner's
+# fitted parameters came in flashcards 0004).
+AFTER = [("flashcards", "0004_scheduler_parameters"), ("lessons", "0004_deck_sharing")]
 
 SUBSCRIPTION_TABLE = "flashcards_decksubscription"
 DECK_TABLE = "flashcards_deck"

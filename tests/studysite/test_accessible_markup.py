@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.rendering import render_user_markdown, sanitize_html
+from lessons.markup import render_user_markdown, sanitize_html
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lessons import rendering
+from lessons import lessonfiles
 from lessons.services import CONTENT_DIR, content_error_line, course_load
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, content_dir: str, **options: Any) -> None:
         try:
             report = course_load(content_dir=content_dir)
-        except rendering.ContentError as error:
+        except lessonfiles.ContentError as error:
             raise CommandError(content_error_line(error)) from None
         for line in report.lines():
             style = self.style.SUCCESS if line.startswith("created") else None

@@ -1,5 +1,5 @@
-"""Authoring pages: notes of every type with a live preview, images, bulk
-edits, import (upload, column mapping, progress) and export downloads.
+"""Authoring pages: notes of every type with a live preview, images and bulk
+edits (import and export pages: `flashcards.import_export_views`).
 
 Everything written here is shown through ``render_user_markdown`` (nh3), the
 preview included. Only a deck's owner changes it; a teacher's deck is
@@ -18,13 +18,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from flashcards import content, csvio, interop, selectors, services
-from flashcards.models import Deck, ImportJob, MediaFile, Note, NoteType
+from flashcards import content, interop, numeric_answers, selectors, services
+from flashcards.models import Deck, MediaFile, Note, NoteType
 from lessons import problems
-from lessons.rendering import render_user_markdown
+from lessons.markup import render_user_markdown
 from studysite import permissions
+from studysite.errors import Forbidden, Invalid, NotFound, add_to_form
 
 FIELDS = {
     "basic": ("front", "back"),
@@ -124,7 +125,7 @@ def parse_limits(text: str) -> dict[str, Any]:
 
 def _number(text: str) -> Any:
     text = text.strip()
-    value = content.parse_number(text)
+    value = numeric_answers.parse_number(text)
     if value is None:
         return text
     return (
@@ -149,7 +150,8 @@ def format_limits(limits: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's 400 on the form: ``fields.<name>`` on that field."""
     detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
     for key, problems_ in detail.items():
         name = str(key).removeprefix("fields.")
@@ -162,8 +164,8 @@ def owned_deck(request: HttpRequest, deck_id: int) -> Deck:
     """The user's own deck: 404 if invisible, 403 if read-only to them."""
     try:
         return selectors.deck_get_owned(learner=request.user, deck_id=deck_id)
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(str(exc.detail)) from None
+    except Forbidden as exc:
+        raise DjangoPermissionDenied(exc.message) from None
 
 
 def _owned_note(request: HttpRequest, note_id: int) -> Note:
@@ -251,8 +253,10 @@ def note_page(request: HttpRequest, *, deck: Deck, note: Note | None) -> HttpRes
             else:
                 services.note_update(note=note, fields=fields, tags=tags)
                 messages.success(request, "Note saved; every schedule is kept.")
-        except ValidationError as exc:
-            _add_errors(form, exc)
+        except Invalid as exc:
+            add_to_form(form, exc, prefix="fields.")
+        except ValidationError as exc:  # the form's own limits, read above
+            add_errors(form, exc)
         else:
             if "another" in request.POST:
                 return redirect("flashcards:note-new", deck_id=deck.pk)
@@ -292,7 +296,7 @@ def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
     if request.POST.get("target"):
         try:
             target = owned_deck(request, int(request.POST["target"]))
-        except (ValueError, Http404, DjangoPermissionDenied):
+        except (ValueError, NotFound, DjangoPermissionDenied):
             target = None
     try:
         count = services.notes_bulk_update(
@@ -302,11 +306,10 @@ def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
             tags=request.POST.get("tags", "").split(),
             target=target,
         )
-    except ValidationError as exc:
-        detail = exc.detail if isinstance(exc.detail, dict) else {"": exc.detail}
-        for problems_ in detail.values():
-            for problem in problems_ if isinstance(problems_, list) else [problems_]:
-                messages.error(request, str(problem))
+    except Invalid as exc:
+        for problems_ in exc.fields.values():
+            for problem in problems_:
+                messages.error(request, problem)
     else:
         messages.success(request, f"{count} note{'s' if count != 1 else ''} changed.")
     return redirect("flashcards:deck-detail", deck_id=deck.pk)
@@ -371,148 +374,4 @@ def media_file(request: HttpRequest, sha256: str, ext: str) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # A signed URL changes every hour; the bytes behind it never do.
     response["Cache-Control"] = "private, max-age=7200, immutable"
-    return response
-
-
-# --- import and export -------------------------------------------------------------
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="Anki package (.apkg) or CSV/TSV file",
-        help_text="A new deck of yours is made from it.",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_start(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            content = interop.read_upload(upload, limit=interop.max_import_bytes())
-            job = interop.import_job_create(
-                owner=request.user, filename=upload.name, data=content
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            if job.state == ImportJob.State.PENDING:
-                try:
-                    interop.import_job_start(job=job)
-                except APIException as exc:  # the task queue is down: 503
-                    return _import_page(request, job, exc)
-            return redirect("flashcards:import-detail", job_id=job.pk)
-    return render(
-        request,
-        "flashcards/import_start.html",
-        {"form": form, "limit": interop.max_import_bytes()},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _job(request: HttpRequest, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id, owner=request.user).defer("data").first()
-    if job is None:
-        raise Http404("No such import.")
-    return job
-
-
-def _import_page(
-    request: HttpRequest,
-    job: ImportJob,
-    exc: APIException | None = None,
-    *,
-    error: str = "",
-    status: int = 200,
-) -> HttpResponse:
-    """The import page: the column mapping, or the progress (with Retry)."""
-    if exc is not None:
-        job.refresh_from_db()
-        error, status = str(exc.detail), exc.status_code
-    width = job.options.get("width", 0)
-    return render(
-        request,
-        "flashcards/import_detail.html",
-        {
-            "job": job,
-            "error": error,
-            "retryable": interop.import_job_retryable(job),
-            "stuck": interop.import_job_stuck(job),
-            "roles": csvio.ROLES,
-            "columns": list(range(width)),
-            "types": csvio.NOTE_TYPES,
-            "mapping": job.options.get("columns", {}),
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A CSV's column mapping (preview of the first rows), then the progress;
-    posting ``action=retry`` queues again an import the queue refused."""
-    job = _job(request, job_id)
-    if request.method == "POST" and request.POST.get("action") == "retry":
-        try:
-            interop.import_job_retry(job=job)
-        except APIException as exc:  # 409 (not retryable) or 503 (queue down)
-            return _import_page(request, job, exc)
-        return redirect("flashcards:import-detail", job_id=job.pk)
-    if request.method == "POST" and job.state == ImportJob.State.MAPPING:
-        columns = {role: request.POST.get(f"col_{role}", "") for role in csvio.ROLES}
-        try:
-            interop.import_job_map(
-                job=job,
-                columns={k: v for k, v in columns.items() if v != ""},
-                header=request.POST.get("header") == "on",
-                default_type=request.POST.get("default_type", "basic"),
-            )
-        except ValidationError as exc:
-            error = " ".join(
-                str(v[0] if isinstance(v, list) else v) for v in exc.detail.values()
-            )
-            return _import_page(request, job, error=error, status=400)
-        try:
-            interop.import_job_start(job=job)
-        except APIException as exc:  # the task queue is down: 503
-            return _import_page(request, job, exc)
-        return redirect("flashcards:import-detail", job_id=job.pk)
-    return _import_page(request, job)
-
-
-@login_required
-@require_GET
-def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
-    """htmx: the progress fragment; it stops polling when the job is finished."""
-    job = _job(request, job_id)
-    return render(
-        request,
-        "flashcards/_import_status.html",
-        {
-            "job": job,
-            "retryable": interop.import_job_retryable(job),
-            "stuck": interop.import_job_stuck(job),
-        },
-    )
-
-
-@login_required
-@require_GET
-def deck_export(request: HttpRequest, deck_id: int, fmt: str) -> HttpResponse:
-    deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
-    if fmt not in ("apkg", "csv"):
-        raise Http404("Export as .apkg or .csv.")
-    name = re.sub(r"[^\w.-]+", "-", deck.title).strip("-") or f"deck-{deck.pk}"
-    if fmt == "apkg":
-        response = HttpResponse(
-            interop.deck_export_apkg(deck=deck), content_type="application/zip"
-        )
-    else:
-        response = HttpResponse(
-            interop.deck_export_csv(deck=deck), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
