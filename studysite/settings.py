@@ -362,7 +362,7 @@ CONTENT_SECURITY_POLICY = {
     "style-src": ["'self'", "'unsafe-inline'"],
     # No image from another server (one would learn when a page is shown):
     # card images are the site's media, the sanitizer drops any other
-    # (lessons.rendering.USER_IMAGE_SRC). data: is for Swagger UI's icons on
+    # (lessons.markup.sanitize.USER_IMAGE_SRC). data: is for Swagger UI's icons on
     # /api/docs/ (nothing else of ours draws one); it is fetched from nowhere.
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
