@@ -205,7 +205,7 @@ def rows_to_notes(
 def write_csv(notes: Iterable[tuple[str, Mapping[str, Any], list[str]]]) -> str:
     """``type,front,back,tags,fields`` rows (fields: the full JSON)."""
     out = io.StringIO()
-    writer = csv_writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(["type", "front", "back", "tags", "fields"])
     for kind, fields, tags in notes:
         main = MAIN_FIELDS.get(kind, ("front", "back"))

@@ -100,5 +100,12 @@ class SafeWriter:
 
 
 def csv_writer(file: Any, **options: Any) -> SafeWriter:
-    """``csv.writer(file, **options)`` that writes only safe cells."""
+    """The one CSV writer of the site: ``csv.writer(file, **options)`` that
+    writes only safe cells, one ``"\n"`` at the end of each row.
+
+    Every CSV the site offers (deck exports, review logs, class dashboards,
+    demo results) is written through it, so all have the same line ending and
+    the same protection against formulas.
+    """
+    options.setdefault("lineterminator", "\n")
     return SafeWriter(file, **options)

@@ -8,9 +8,10 @@ strings the result holds (``nan``, ``inf``), empty cells as nothing.
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
+
+from studysite.exports import csv_writer
 
 
 def _cell(value: Any) -> Any:
@@ -26,7 +27,7 @@ def _cell(value: Any) -> Any:
 def result_csv(result: dict[str, Any]) -> str:
     """Return the tables and chart points of a demo result as CSV text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     for table in result.get("tables", []):
         writer.writerow([f"# {table.get('title', 'table')}"])
         writer.writerow(table.get("columns", []))

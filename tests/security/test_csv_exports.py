@@ -189,3 +189,22 @@ def test_the_review_log_is_numbers_written_as_before(learner, learner_api):
         )
     assert response.content.decode("utf-8") == expected.getvalue()
     assert csv_cell(-1) == -1
+
+
+def test_a_demo_result_csv_goes_through_the_one_safe_writer():
+    from workers.exports import result_csv
+
+    text = result_csv(
+        {
+            "tables": [
+                {
+                    "title": "t",
+                    "columns": ["a", "b"],
+                    "rows": [["=1+1", -2.5], [3, "x"]],
+                }
+            ]
+        }
+    )
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[2] == ["'=1+1", "-2.5"]  # a formula is text; a number stays a number
+    assert "\r" not in text  # every CSV of the site ends its rows with "\n" alone
