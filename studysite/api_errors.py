@@ -92,6 +92,7 @@ _DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: status.HTTP_404_NOT_FOUND,
     errors.Forbidden: status.HTTP_403_FORBIDDEN,
     errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.TooMany: status.HTTP_429_TOO_MANY_REQUESTS,
     errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 

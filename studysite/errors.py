@@ -77,6 +77,13 @@ class Conflict(DomainError):
     default_message = "The resource changed at the same time; reload and try again."
 
 
+class TooMany(DomainError):
+    """The user already has as much of this under way as one may at once."""
+
+    code = "too_many"
+    default_message = "Too much is under way at once; wait for some of it to finish."
+
+
 class Unavailable(DomainError):
     """A background service (the broker, a worker queue) cannot take the work now."""
 

@@ -17,7 +17,7 @@ class DemoRunAdmin(admin.ModelAdmin):
         "attempts",
     )
     list_filter = ("demo", "status", "device_kind")
-    search_fields = ("demo", "celery_task_id", "requested_by__username")
+    search_fields = ("demo", "task_id", "requested_by__username")
     readonly_fields = (
         "created_at",
         "started_at",

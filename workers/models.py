@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from studysite.jobs.models import BackgroundJob
 
-class DemoRun(models.Model):
+
+class DemoRun(BackgroundJob):
     """A request to run one demo with one set of parameters, and its outcome.
 
-    The row is the source of truth for the web page and the API: the Celery
-    task only carries the id. ``attempts`` counts how many times a worker has
-    claimed the run; a worker writes progress and the result only while the
-    attempt it claimed is still the current one, so a task delivered twice
-    leaves one result.
+    A `BackgroundJob` (status, progress, error, times, task id, attempts;
+    see `studysite.jobs`): the row is the source of truth for the web page and
+    the API, the Celery task only carries the id.
 
     A run is its requester's (and staff's): `studysite.permissions` says so.
     Its owner may share it on purpose by link: ``share_token`` is a random
@@ -22,12 +21,6 @@ class DemoRun(models.Model):
     user's run is a copy of its own (``reused_from``), so no one is shown
     another user's run id.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
 
     class DeviceKind(models.TextChoices):
         CPU = "cpu", "CPU"
@@ -40,13 +33,6 @@ class DemoRun(models.Model):
         max_length=8, choices=DeviceKind.choices, default=DeviceKind.CPU
     )
     queue = models.CharField(max_length=32, default="default")
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED
-    )
-    progress = models.FloatField(
-        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
-    )
-    progress_message = models.CharField(max_length=200, blank=True, default="")
     backend = models.CharField(max_length=16, blank=True, default="")
     device = models.CharField(max_length=32, blank=True, default="")
     device_label = models.CharField(
@@ -56,7 +42,6 @@ class DemoRun(models.Model):
         help_text='The device in words, e.g. "NVIDIA H200, torch 2.9, CUDA 12.8".',
     )
     result = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -64,11 +49,6 @@ class DemoRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="demo_runs",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    celery_task_id = models.CharField(max_length=64, blank=True, default="")
-    attempts = models.PositiveIntegerField(default=0)
     estimated_seconds = models.FloatField(
         null=True,
         blank=True,
@@ -115,12 +95,8 @@ class DemoRun(models.Model):
     def __str__(self) -> str:
         return f"{self.demo} #{self.pk} ({self.status})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 
-
-class SchedulerFit(models.Model):
+class SchedulerFit(BackgroundJob):
     """One fit of the 21 FSRS-6 parameters to a learner's review history.
 
     **Scope.** ``scope`` is ``"all"`` (every review of the learner: the main
@@ -139,12 +115,6 @@ class SchedulerFit(models.Model):
     the fit was asked for: the weekly job fits again only learners with enough
     reviews after it.
     """
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
 
     class Trigger(models.TextChoices):
         ON_DEMAND = "on_demand", "On demand"
@@ -165,13 +135,6 @@ class SchedulerFit(models.Model):
     trigger = models.CharField(
         max_length=16, choices=Trigger.choices, default=Trigger.ON_DEMAND
     )
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED
-    )
-    progress = models.FloatField(
-        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
-    )
-    progress_message = models.CharField(max_length=200, blank=True, default="")
     reschedule = models.BooleanField(
         default=False, help_text="Recompute due dates if the new parameters win."
     )
@@ -190,12 +153,6 @@ class SchedulerFit(models.Model):
     accepted = models.BooleanField(default=False)
     changes = models.JSONField(default=list, blank=True)
     rescheduled_cards = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    celery_task_id = models.CharField(max_length=64, blank=True, default="")
-    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -226,15 +183,11 @@ class SchedulerFit(models.Model):
         return f"fit #{self.pk} of {self.learner_id} ({self.scope}, {self.status})"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
-
-    @property
     def is_current_candidate(self) -> bool:
         return self.status == self.Status.SUCCEEDED and self.accepted
 
 
-class SchedulerSimulation(models.Model):
+class SchedulerSimulation(BackgroundJob):
     """A "help me decide" run: a simulated year for several desired retentions.
 
     ``params`` holds the validated inputs (``desired_retentions``, ``days``,
@@ -243,8 +196,6 @@ class SchedulerSimulation(models.Model):
     ``result`` is `flashcards.fitting.workload_to_dict` plus a summary.
     """
 
-    Status = SchedulerFit.Status
-
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -252,20 +203,7 @@ class SchedulerSimulation(models.Model):
     parameters = models.JSONField()
     parameters_source = models.CharField(max_length=16, default="default")
     seed = models.BigIntegerField(default=0)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.QUEUED
-    )
-    progress = models.FloatField(
-        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
-    )
-    progress_message = models.CharField(max_length=200, blank=True, default="")
     result = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    celery_task_id = models.CharField(max_length=64, blank=True, default="")
-    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -281,7 +219,3 @@ class SchedulerSimulation(models.Model):
 
     def __str__(self) -> str:
         return f"simulation #{self.pk} of {self.learner_id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -1,4 +1,7 @@
-"""Writes for the learner's scheduler: fits, rescheduling, simulations.
+"""Writes for the learner's scheduler: fits and rescheduling.
+
+Simulations ("help me decide") are `workers.simulation_services`; both are
+background jobs on `studysite.jobs`.
 
 Fits
 ----
@@ -34,23 +37,22 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from flashcards import fitting
 from flashcards.models import CardMemory, Deck
-from flashcards.scheduling import MAX_RETENTION, MIN_RETENTION, State
-from studysite.api_errors import Conflict, FieldError, ServiceUnavailable
+from flashcards.parameters import scheduler_parameters_set
+from flashcards.scheduling import State
+from studysite import errors
+from studysite.jobs import services as jobs
 from workers import selectors
-from workers.models import SchedulerFit, SchedulerSimulation
+from workers.models import SchedulerFit
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +63,15 @@ BROKER_DOWN_MESSAGE = (
     "The background queue is unavailable right now, so nothing was started; "
     "try again in a minute."
 )
-DEFAULT_RETENTIONS = (0.75, 0.8, 0.85, 0.9, 0.95)
-MAX_RETENTIONS = 10
 # workers.tasks.SCHEDULER_TIME_LIMIT plus a minute: a row running longer lost
 # its worker.
 SCHEDULER_STALE_SECONDS = 660 + 60
-SIMULATION_LIMITS = {
-    "days": (1, 3650, 365),
-    "deck_size": (1, 20_000, 1000),
-    "learn_per_day": (0, 1000, 20),
-    "review_limit": (1, 9999, 9999),
-}
 
 
-class NotEnoughHistoryError(Conflict):
+class NotEnoughHistoryError(errors.Conflict):
     """409: the learner has too few usable reviews to fit."""
 
-    default_code = "not_enough_history"
+    code = "not_enough_history"
 
 
 def not_enough_message(*, needed: int, available: int) -> str:
@@ -92,126 +86,37 @@ def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
 
-# --- enqueue, claim, progress, finish (fits and simulations alike) -----------------
+# --- runs no worker will finish -------------------------------------------------
 
 
-def _enqueue(row: SchedulerFit | SchedulerSimulation, task: Any) -> None:
-    try:
-        task.apply_async(
-            args=[row.pk],
-            task_id=row.celery_task_id,
-            ignore_result=True,
-            retry=True,
-            retry_policy={
-                "max_retries": 2,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.5,
-            },
-        )
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("%s not queued: %s", row, exc)
-        type(row).objects.filter(pk=row.pk, status=Status.QUEUED).update(
-            status=Status.FAILED,
-            error=BROKER_DOWN_ERROR,
-            progress_message="",
-            finished_at=timezone.now(),
-        )
-        raise ServiceUnavailable(BROKER_DOWN_MESSAGE) from exc
-
-
-def _claim(model: type, row_id: int) -> tuple[Any, int] | None:
-    with transaction.atomic():
-        row = model.objects.select_for_update().filter(pk=row_id).first()
-        if row is None or row.is_finished:
-            return None
-        if row.status == Status.RUNNING and row.attempts >= 3:
-            row.status, row.finished_at = Status.FAILED, timezone.now()
-            row.error = "The worker stopped 3 times before it finished."
-            row.save(update_fields=["status", "finished_at", "error"])
-            return None
-        row.status = Status.RUNNING
-        row.attempts += 1
-        row.started_at = timezone.now()
-        row.progress, row.progress_message = 0.0, "starting"
-        row.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "started_at",
-                "progress",
-                "progress_message",
-            ]
-        )
-        return row, row.attempts
-
-
-class Superseded(Exception):
-    """A newer attempt claimed the row; this one stops and writes nothing."""
-
-
-def _progress(model: type, row_id: int, attempt: int, fraction: float, text: str):
-    updated = model.objects.filter(
-        pk=row_id, attempts=attempt, status=Status.RUNNING
-    ).update(progress=min(max(fraction, 0.0), 1.0), progress_message=text[:200])
-    if not updated:
-        raise Superseded(row_id)
-
-
-def _finish(model: type, row_id: int, attempt: int, **fields: Any) -> bool:
-    fields.setdefault("finished_at", timezone.now())
-    return bool(
-        model.objects.filter(pk=row_id, attempts=attempt, status=Status.RUNNING).update(
-            **fields
-        )
-    )
-
-
-def _mark_failed(model: type, row_id: int, error: str) -> bool:
-    return bool(
-        model.objects.filter(
-            pk=row_id, status__in=(Status.QUEUED, Status.RUNNING)
-        ).update(status=Status.FAILED, error=error, finished_at=timezone.now())
-    )
-
-
-def _expire_stale(row: Any) -> Any:
-    """Fail a row no worker will finish (lost worker, no worker at all)."""
-    now = timezone.now()
-    limit = SCHEDULER_STALE_SECONDS
+def expire_stale(row: Any) -> Any:
+    """Fail a fit or simulation no worker will finish (lost worker, no worker)."""
+    if row.is_finished:
+        return row
     wait = int(_setting("WORKERS_DEMO_QUEUE_TIMEOUT", 15 * 60))
-    if row.status == Status.RUNNING and row.started_at:
-        if row.started_at < now - timedelta(seconds=limit):
-            _mark_failed(
-                type(row), row.pk, "The worker stopped before it finished; try again."
-            )
-            row.refresh_from_db()
-    elif row.status == Status.QUEUED and row.created_at < now - timedelta(seconds=wait):
-        _mark_failed(
-            type(row),
-            row.pk,
-            f"No worker picked this up within {wait // 60} minutes; try again later.",
-        )
-        row.refresh_from_db()
-    return row
+    return jobs.expire_stale(
+        row,
+        running_for=SCHEDULER_STALE_SECONDS,
+        queued_for=wait,
+        running_error="The worker stopped before it finished; try again.",
+        queued_error=(
+            f"No worker picked this up within {wait // 60} minutes; try again later."
+        ),
+    )
 
 
 def scheduler_fit_expire_stale(*, fit: SchedulerFit) -> SchedulerFit:
-    return _expire_stale(fit)
-
-
-def scheduler_simulation_expire_stale(
-    *, sim: SchedulerSimulation
-) -> SchedulerSimulation:
-    return _expire_stale(sim)
+    return expire_stale(fit)
 
 
 def scheduler_fit_mark_failed(*, fit_id: int, error: str) -> bool:
-    return _mark_failed(SchedulerFit, fit_id, error)
+    return jobs.mark_failed(SchedulerFit, fit_id, error)
 
 
-def scheduler_simulation_mark_failed(*, simulation_id: int, error: str) -> bool:
-    return _mark_failed(SchedulerSimulation, simulation_id, error)
+def scheduler_job_enqueue(row: Any, task: Any) -> None:
+    jobs.enqueue(
+        row, task, row.pk, error=BROKER_DOWN_ERROR, message=BROKER_DOWN_MESSAGE
+    )
 
 
 # --- fits -------------------------------------------------------------------------
@@ -235,7 +140,7 @@ def scheduler_fit_create(
     scope = selectors.scope_of(deck)
     running = selectors.scheduler_fit_unfinished(learner=learner, scope=scope)
     if running is not None:
-        running = _expire_stale(running)
+        running = expire_stale(running)
         if not running.is_finished:
             return running, False
     counts = selectors.history_counts(learner=learner, deck=deck)
@@ -255,7 +160,7 @@ def scheduler_fit_create(
                 review_count=counts.reviews,
                 reviews_needed=counts.needed,
                 reviews_available=counts.usable,
-                celery_task_id=str(uuid.uuid4()),
+                task_id=str(uuid.uuid4()),
                 progress_message="waiting for a worker",
             )
     except IntegrityError:  # another request queued one a moment ago
@@ -277,7 +182,7 @@ def scheduler_fit_request(
 
     Raises:
         NotEnoughHistoryError: 409 with how many reviews are needed.
-        ServiceUnavailable: 503, the broker did not take the task (the fit is
+        errors.Unavailable: 503, the broker did not take the task (the fit is
             kept, marked failed).
     """
     from workers import tasks
@@ -286,7 +191,7 @@ def scheduler_fit_request(
         learner=learner, deck=deck, trigger=trigger, reschedule=reschedule
     )
     if created:
-        _enqueue(fit, tasks.scheduler_fit)
+        scheduler_job_enqueue(fit, tasks.scheduler_fit)
         fit.refresh_from_db()
     return fit, created
 
@@ -330,6 +235,16 @@ def scheduler_fit_compute(*, learner: Any, deck: Deck | None = None) -> Any:
     )
 
 
+def scheduler_fit_apply(fit: SchedulerFit) -> None:
+    """Make an accepted fit's parameters the learner's (flashcards owns them)."""
+    fit.refresh_from_db(fields=("new_parameters", "status", "accepted"))
+    if fit.status != Status.SUCCEEDED or not fit.accepted:
+        raise ValueError(f"fit {fit.pk} is not a succeeded, accepted fit")
+    scheduler_parameters_set(
+        learner=fit.learner, deck=fit.deck, parameters=fit.new_parameters, fit_id=fit.pk
+    )
+
+
 def scheduler_fit_execute(fit_id: int) -> str:
     """Run a queued fit and store its outcome; safe to call more than once.
 
@@ -337,14 +252,16 @@ def scheduler_fit_execute(fit_id: int) -> str:
         ``"accepted"``, ``"kept"`` (old parameters were better), ``"failed"``,
         ``"skipped"`` (finished or gone) or ``"superseded"``.
     """
-    claim = _claim(SchedulerFit, fit_id)
+    claim = jobs.claim(SchedulerFit, fit_id)
     if claim is None:
         return "skipped"
     fit, attempt = claim
     try:
-        _progress(SchedulerFit, fit.pk, attempt, 0.1, "reading your review history")
+        jobs.progress(SchedulerFit, fit.pk, attempt, 0.1, "reading your review history")
         records = selectors.review_records(learner=fit.learner, deck=fit.deck)
-        _progress(SchedulerFit, fit.pk, attempt, 0.3, f"fitting {len(records)} reviews")
+        jobs.progress(
+            SchedulerFit, fit.pk, attempt, 0.3, f"fitting {len(records)} reviews"
+        )
         current = selectors.learner_parameters_current(
             learner=fit.learner, deck=fit.deck
         )
@@ -353,40 +270,34 @@ def scheduler_fit_execute(fit_id: int) -> str:
             day_of=selectors.learner_day_of(fit.learner),
             current_parameters=current.parameters,
         )
-    except Superseded:
+    except jobs.Superseded:
         return "superseded"
     except fitting.NotEnoughHistory as exc:
-        stored = _finish(
+        stored = jobs.fail(
             SchedulerFit,
             fit.pk,
             attempt,
-            status=Status.FAILED,
+            not_enough_message(needed=exc.needed, available=exc.available),
             reviews_needed=exc.needed,
             reviews_available=exc.available,
-            error=not_enough_message(needed=exc.needed, available=exc.available),
         )
         return "failed" if stored else "superseded"
     except Exception as exc:  # noqa: BLE001 - FitFailed and anything else: no change
         if not isinstance(exc, fitting.FitFailed):
             logger.exception("fit %s failed", fit.pk)
-        stored = _finish(
+        stored = jobs.fail(
             SchedulerFit,
             fit.pk,
             attempt,
-            status=Status.FAILED,
-            error=f"The fit failed and your parameters were kept: {exc}"[:1000],
+            f"The fit failed and your parameters were kept: {exc}"[:1000],
         )
         return "failed" if stored else "superseded"
-    stored = _finish(
-        SchedulerFit,
-        fit.pk,
-        attempt,
-        status=Status.SUCCEEDED,
-        progress=1.0,
-        progress_message="done",
-        error="",
-        **_fit_fields(result),
-    )
+    with transaction.atomic():
+        stored = jobs.finish(
+            SchedulerFit, fit.pk, attempt, error="", **_fit_fields(result)
+        )
+        if stored and result.accepted:
+            scheduler_fit_apply(fit)
     if not stored:
         return "superseded"
     if result.accepted and fit.reschedule:
@@ -419,7 +330,7 @@ def scheduler_fits_request_weekly() -> dict[str, int]:
         except NotEnoughHistoryError:
             counts["skipped"] += 1
             continue
-        except ServiceUnavailable:
+        except errors.Unavailable:
             counts["failed"] += 1
             break  # the broker is down; next week
         counts["queued" if created else "skipped"] += 1
@@ -497,202 +408,3 @@ def memories_reschedule(
         changed, ["due", "version", "updated_at"], batch_size=1000
     )
     return len(changed)
-
-
-# --- simulations -------------------------------------------------------------------
-
-
-def _number(data: Mapping[str, Any], name: str, errors: dict, *, kind: type) -> Any:
-    low, high, default = SIMULATION_LIMITS[name]
-    value = data.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        errors[name] = "Must be a number."
-        return default
-    if kind is int and float(value) != int(value):
-        errors[name] = "Must be a whole number."
-        return default
-    if not low <= value <= high:
-        errors[name] = f"Must be from {low} to {high}."
-        return default
-    return kind(value)
-
-
-def _retentions(value: Any, errors: dict) -> list[float]:
-    if value is None:
-        return list(DEFAULT_RETENTIONS)
-    if not isinstance(value, list | tuple) or not value:
-        errors["desired_retentions"] = "Must be a non-empty list of numbers."
-        return []
-    if len(value) > MAX_RETENTIONS:
-        errors["desired_retentions"] = f"At most {MAX_RETENTIONS} values."
-        return []
-    good = []
-    for item in value:
-        if (
-            isinstance(item, bool)
-            or not isinstance(item, int | float)
-            or not MIN_RETENTION <= item <= MAX_RETENTION
-        ):
-            errors["desired_retentions"] = (
-                f"Each must be a number from {MIN_RETENTION} to {MAX_RETENTION}."
-            )
-            return []
-        good.append(round(float(item), 4))
-    return sorted(set(good))
-
-
-def learner_seconds_per_review(*, learner: Any) -> float | None:
-    """The learner's mean answer time (last 1000 timed reviews), if known."""
-    rows = (
-        selectors._reviews(learner=learner)
-        .filter(duration_ms__gt=0)
-        .order_by("-id")
-        .values_list("id", flat=True)[:1000]
-    )
-    ids = list(rows)
-    if len(ids) < 20:
-        return None
-    from flashcards.models import ReviewLog
-
-    mean = ReviewLog.objects.filter(pk__in=ids).aggregate(m=Avg("duration_ms"))["m"]
-    return None if not mean else round(min(max(mean / 1000, 1.0), 600.0), 1)
-
-
-def simulation_params_clean(*, learner: Any, data: Mapping[str, Any]) -> dict:
-    """Validate the simulator's inputs; missing ones take their defaults.
-
-    Raises:
-        FieldError: Naming every bad field at once.
-    """
-    errors: dict[str, str] = {}
-    params: dict[str, Any] = {
-        "desired_retentions": _retentions(data.get("desired_retentions"), errors)
-    }
-    for name in SIMULATION_LIMITS:
-        params[name] = _number(data, name, errors, kind=int)
-    seconds = data.get("seconds_per_review")
-    if seconds is None:
-        seconds = learner_seconds_per_review(learner=learner)
-    elif (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, int | float)
-        or not 1 <= seconds <= 600
-    ):
-        errors["seconds_per_review"] = "Must be a number of seconds from 1 to 600."
-    params["seconds_per_review"] = None if seconds is None else float(seconds)
-    if errors:
-        raise FieldError(errors)
-    return params
-
-
-def scheduler_simulation_request(
-    *, learner: Any, data: Mapping[str, Any], seed: int | None = None
-) -> SchedulerSimulation:
-    """Queue a "help me decide" simulation with the learner's parameters.
-
-    Raises:
-        FieldError: Bad inputs (400 naming them).
-        ServiceUnavailable: The broker did not take the task (503).
-    """
-    from workers import tasks
-
-    params = simulation_params_clean(learner=learner, data=data)
-    current = selectors.learner_parameters_current(learner=learner)
-    sim = SchedulerSimulation.objects.create(
-        learner=learner,
-        params=params,
-        parameters=list(current.parameters),
-        parameters_source=current.source,
-        seed=seed if seed is not None else int(np.random.default_rng().integers(2**31)),
-        celery_task_id=str(uuid.uuid4()),
-        progress_message="waiting for a worker",
-    )
-    _enqueue(sim, tasks.scheduler_simulation)
-    sim.refresh_from_db()
-    return sim
-
-
-def _summary(series: list[fitting.WorkloadSeries]) -> list[dict[str, Any]]:
-    rows = []
-    for item in series:
-        reviews = np.asarray(item.reviews_per_day, dtype=np.float64)
-        rate = np.asarray(item.retention_per_day, dtype=np.float64)
-        seen = np.isfinite(rate) & (reviews > 0)
-        recalled = float(np.sum(rate[seen] * reviews[seen]))
-        rows.append(
-            {
-                "desired_retention": item.desired_retention,
-                "average_reviews": item.average_reviews,
-                "average_minutes": item.average_minutes,
-                "retention": recalled / float(np.sum(reviews[seen]))
-                if seen.any()
-                else None,
-                "final_memorized": item.final_memorized,
-                "memorized_per_minute": item.memorized_per_minute,
-            }
-        )
-    return rows
-
-
-def scheduler_simulation_execute(simulation_id: int) -> str:
-    """Run a queued simulation, reporting progress per retention."""
-    claim = _claim(SchedulerSimulation, simulation_id)
-    if claim is None:
-        return "skipped"
-    sim, attempt = claim
-    params = sim.params
-
-    def progress(done: int, total: int) -> None:
-        _progress(
-            SchedulerSimulation,
-            sim.pk,
-            attempt,
-            done / total,
-            f"simulated {done} of {total} retentions",
-        )
-
-    try:
-        series = fitting.simulate_workload(
-            sim.parameters,
-            desired_retentions=params["desired_retentions"],
-            days=params["days"],
-            deck_size=params["deck_size"],
-            learn_per_day=params["learn_per_day"],
-            review_limit=params["review_limit"],
-            seconds_per_review=params.get("seconds_per_review"),
-            seed=sim.seed,
-            progress=progress,
-        )
-    except Superseded:
-        return "superseded"
-    except Exception as exc:  # noqa: BLE001 - stored for the learner
-        logger.exception("simulation %s failed", sim.pk)
-        stored = _finish(
-            SchedulerSimulation,
-            sim.pk,
-            attempt,
-            status=Status.FAILED,
-            error=f"The simulation failed: {type(exc).__name__}: {exc}"[:1000],
-        )
-        return "failed" if stored else "superseded"
-    result = {**fitting.workload_to_dict(series), "summary": _summary(series)}
-    stored = _finish(
-        SchedulerSimulation,
-        sim.pk,
-        attempt,
-        status=Status.SUCCEEDED,
-        progress=1.0,
-        progress_message="done",
-        result=result,
-    )
-    return "succeeded" if stored else "superseded"
-
-
-def _mark_fit_failed(fit_id: int, error: str) -> bool:
-    return scheduler_fit_mark_failed(fit_id=fit_id, error=error)
-
-
-def _mark_simulation_failed(simulation_id: int, error: str) -> bool:
-    return scheduler_simulation_mark_failed(simulation_id=simulation_id, error=error)

@@ -19,12 +19,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import APIException, ValidationError
 
 from flashcards import fitting
+from studysite import errors
 from workers import scheduler_services as services
 from workers import selectors
-from workers.scheduler_services import DEFAULT_RETENTIONS, SIMULATION_LIMITS
+from workers import simulation_services as simulations
+from workers.simulation_services import DEFAULT_RETENTIONS, SIMULATION_LIMITS
 
 
 class SimulationForm(forms.Form):
@@ -115,8 +116,8 @@ def scheduler_fit_start(request: HttpRequest) -> HttpResponse:
         fit, created = services.scheduler_fit_request(
             learner=request.user, reschedule=request.POST.get("reschedule") == "on"
         )
-    except APIException as exc:  # 409 too little history, 503 broker down
-        messages.error(request, str(exc.detail))
+    except errors.DomainError as exc:  # 409 too little history, 503 broker down
+        messages.error(request, exc.message)
         return redirect("workers:scheduler")
     if not created:
         messages.info(request, "An optimization is already running; here it is.")
@@ -127,6 +128,7 @@ def scheduler_fit_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scheduler_fit_panel(request: HttpRequest, fit_id: int) -> HttpResponse:
     fit = selectors.scheduler_fit_get(learner=request.user, fit_id=fit_id)
+    fit = services.scheduler_fit_expire_stale(fit=fit)
     return render(request, "workers/_fit_panel.html", {"fit": fit})
 
 
@@ -148,15 +150,15 @@ def scheduler_simulate(request: HttpRequest) -> HttpResponse:
     form = SimulationForm(request.POST)
     if form.is_valid():
         try:
-            services.scheduler_simulation_request(
+            simulations.scheduler_simulation_request(
                 learner=request.user, data=form.service_data()
             )
-        except ValidationError as exc:
-            for key, text in exc.detail.items():
+        except errors.Invalid as exc:
+            for key, text in exc.fields.items():
                 name = key if key in form.fields else None
-                form.add_error(name, " ".join(str(t) for t in text))
-        except APIException as exc:
-            messages.error(request, str(exc.detail))
+                form.add_error(name, " ".join(text))
+        except errors.DomainError as exc:
+            messages.error(request, exc.message)
             return redirect("workers:scheduler")
         else:
             return redirect(f"{_page_url()}#simulation")
@@ -173,6 +175,7 @@ def scheduler_simulation_panel(
     sim = selectors.scheduler_simulation_get(
         learner=request.user, simulation_id=simulation_id
     )
+    sim = simulations.scheduler_simulation_expire_stale(sim=sim)
     return render(request, "workers/_simulation_panel.html", _simulation_context(sim))
 
 

@@ -9,19 +9,17 @@ simulations (another learner's are a 404).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
-from flashcards import fitting
+from flashcards import fitting, parameters
 from flashcards.models import ReviewLog
-from flashcards.scheduling import DeckOptions
 from lessons.models import LessonSection
-from studysite import permissions
+from studysite import errors, permissions
 from workers.demos import DEMOS, Demo, get_demo, matmul_throughput
 from workers.models import DemoRun, SchedulerFit, SchedulerSimulation
 
@@ -91,25 +89,19 @@ def demo_schema(demo: Demo) -> dict[str, Any]:
     return data
 
 
-def _fresh(run: DemoRun) -> DemoRun:
-    from workers.services import demo_run_expire_stale
-
-    return run if run.is_finished else demo_run_expire_stale(run=run)
-
-
 def demo_run_get(*, run_id: int, user: Any) -> DemoRun:
-    """A run ``user`` may open by id (`permissions.demo_run_visible`), with a
-    stale one failed first.
+    """A run ``user`` may open by id (`permissions.demo_run_visible`).
+
+    Reads only: callers fail a stale one (`services.demo_run_expire_stale`).
 
     Raises:
         DemoRun.DoesNotExist: No such run, or not one ``user`` may see.
     """
-    run = (
+    return (
         DemoRun.objects.filter(permissions.demo_run_visible(user))
         .select_related("requested_by")
         .get(pk=run_id)
     )
-    return _fresh(run)
 
 
 def demo_run_get_shared(*, token: Any) -> DemoRun:
@@ -119,7 +111,7 @@ def demo_run_get_shared(*, token: Any) -> DemoRun:
         DemoRun.DoesNotExist: No run is shared with this token (never was, or
             its owner stopped sharing it).
     """
-    return _fresh(DemoRun.objects.filter(permissions.demo_run_shared(token)).get())
+    return DemoRun.objects.filter(permissions.demo_run_shared(token)).get()
 
 
 def demo_runs_unfinished() -> QuerySet[DemoRun]:
@@ -146,17 +138,6 @@ def scope_of(deck: Any = None) -> str:
     return SCOPE_ALL if deck is None else f"deck:{deck.pk}"
 
 
-def _accepted_fit(*, learner: Any, scope: str) -> SchedulerFit | None:
-    return (
-        SchedulerFit.objects.filter(
-            learner=learner, scope=scope, status=SchedulerFit.Status.SUCCEEDED
-        )
-        .filter(accepted=True)
-        .order_by("-finished_at", "-id")
-        .first()
-    )
-
-
 @dataclass(frozen=True)
 class CurrentParameters:
     """The parameters a learner's reviews use now, and where they come from.
@@ -172,65 +153,21 @@ class CurrentParameters:
 
 
 def learner_parameters_current(*, learner: Any, deck: Any = None) -> CurrentParameters:
-    """The learner's parameters for a deck (or in general), with their source."""
-    if deck is not None:
-        fit = _accepted_fit(learner=learner, scope=scope_of(deck))
-        if fit is not None:
-            return CurrentParameters(tuple(fit.new_parameters), "deck fit", fit)
-    fit = _accepted_fit(learner=learner, scope=SCOPE_ALL)
-    if fit is not None:
-        return CurrentParameters(tuple(fit.new_parameters), "fit", fit)
+    """The learner's parameters for a deck (or in general), with their source.
+
+    The parameters themselves are flashcards' (`flashcards.parameters`); this
+    adds the fit that produced them, for the scheduler pages.
+    """
+    row = parameters.scheduler_parameters_get(learner=learner, deck=deck)
+    if row is not None:
+        fit = SchedulerFit.objects.filter(pk=row.fit_id).first() if row.fit_id else None
+        source = "fit" if row.deck_id is None else "deck fit"
+        return CurrentParameters(tuple(row.parameters), source, fit)
     if deck is not None:
         own = tuple(deck.scheduling_options.parameters)
         if own != fitting.DEFAULT_PARAMETERS:
             return CurrentParameters(own, "deck options")
     return CurrentParameters(fitting.DEFAULT_PARAMETERS, "default")
-
-
-def learner_parameters(learner: Any, deck: Any = None) -> list[float] | None:
-    """The learner's fitted parameters for a deck, or None to use the deck's own.
-
-    The latest accepted fit of the deck's reviews, else the latest accepted fit
-    of all the learner's reviews, else None (the deck options' parameters,
-    FSRS-6's defaults unless the deck sets them). The review service and the
-    interval preview use this.
-    """
-    if deck is not None:
-        fit = _accepted_fit(learner=learner, scope=scope_of(deck))
-        if fit is not None:
-            return list(fit.new_parameters)
-    fit = _accepted_fit(learner=learner, scope=SCOPE_ALL)
-    return None if fit is None else list(fit.new_parameters)
-
-
-def deck_options_for(*, learner: Any, deck: Any) -> DeckOptions:
-    """The deck's scheduling options with the learner's fitted parameters."""
-    options = deck.scheduling_options
-    fitted = learner_parameters(learner, deck)
-    if fitted is None or tuple(fitted) == options.parameters:
-        return options
-    return replace(options, parameters=tuple(fitted))
-
-
-def deck_options_map(*, learner: Any, decks: Iterable[Any]) -> dict[int, DeckOptions]:
-    """`deck_options_for` for many decks in one query (the study queue)."""
-    latest: dict[str, list[float]] = {}
-    for scope, parameters in (
-        SchedulerFit.objects.filter(
-            learner=learner, status=SchedulerFit.Status.SUCCEEDED, accepted=True
-        )
-        .order_by("finished_at", "id")
-        .values_list("scope", "new_parameters")
-    ):
-        latest[scope] = parameters  # the newest of each scope wins
-    result = {}
-    for deck in decks:
-        options = deck.scheduling_options
-        fitted = latest.get(scope_of(deck), latest.get(SCOPE_ALL))
-        if fitted is not None and tuple(fitted) != options.parameters:
-            options = replace(options, parameters=tuple(fitted))
-        result[deck.pk] = options
-    return result
 
 
 def learner_day_of(learner: Any) -> fitting.DayOf:
@@ -302,13 +239,11 @@ def latest_review_id(*, learner: Any, deck: Any = None) -> int:
 
 
 def scheduler_fit_get(*, learner: Any, fit_id: int) -> SchedulerFit:
-    """The learner's own fit (a stale one failed first); 404 for anyone else's."""
-    from workers.scheduler_services import scheduler_fit_expire_stale
-
+    """The learner's own fit; 404 for anyone else's (callers fail a stale one)."""
     fit = SchedulerFit.objects.filter(pk=fit_id, learner=learner).first()
     if fit is None:
-        raise Http404("No such fit.")
-    return fit if fit.is_finished else scheduler_fit_expire_stale(fit=fit)
+        raise errors.NotFound()
+    return fit
 
 
 def scheduler_fits_recent(*, learner: Any, limit: int = 10) -> list[SchedulerFit]:
@@ -334,15 +269,14 @@ def scheduler_fit_unfinished(*, learner: Any, scope: str) -> SchedulerFit | None
 def scheduler_simulation_get(
     *, learner: Any, simulation_id: int
 ) -> SchedulerSimulation:
-    """The learner's own simulation; 404 for anyone else's."""
-    from workers.scheduler_services import scheduler_simulation_expire_stale
-
+    """The learner's own simulation; 404 for anyone else's (callers fail a
+    stale one)."""
     found = SchedulerSimulation.objects.filter(
         pk=simulation_id, learner=learner
     ).first()
     if found is None:
-        raise Http404("No such simulation.")
-    return found if found.is_finished else scheduler_simulation_expire_stale(sim=found)
+        raise errors.NotFound()
+    return found
 
 
 def scheduler_simulation_latest(*, learner: Any) -> SchedulerSimulation | None:

@@ -13,20 +13,14 @@ worker. Neither is wrapped in one long transaction: the request must commit
 its row before a worker can read it, and the worker writes progress as it
 goes.
 
-Idempotence of ``demo_run_execute``: a run that succeeded or failed is never
-redone. A run left ``running`` (its worker was killed, and Celery delivered the
-task again thanks to ``acks_late`` + ``reject_on_worker_lost``) is claimed
-again: ``attempts`` goes up by one, and from then on only the newest attempt
-may write progress or the result (every write filters on ``attempts``). A task
-delivered twice therefore stores one result, whichever delivery finishes.
+The parameters and cost are checked in `workers.demo_params`, the run is
+executed in `workers.demo_execution`; the lifecycle (enqueue on commit,
+claim, progress, finish, expiry) is `studysite.jobs.services`'.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import time
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -35,18 +29,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
-from rest_framework.exceptions import APIException
 
-from studysite import permissions
-from studysite.api_errors import FieldError, ServiceUnavailable
-from workers.demos import DemoParamError, get_demo, json_safe, matmul_throughput
-from workers.demos._cost import Estimate, raised
+from studysite import errors, permissions
+from studysite.jobs import services as jobs
+from workers.demo_params import demo_cost_check, demo_params_clean, params_hash
+from workers.demos import get_demo, json_safe
 from workers.dispatch import GPU_QUEUE, Placement, place
 from workers.models import DemoRun
-from workers.selectors import GPU_DEFAULTS
 
 logger = logging.getLogger(__name__)
 
@@ -66,102 +56,12 @@ def _setting(name: str, default: Any) -> Any:
     return getattr(settings, name, default)
 
 
-def params_hash(params: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of validated parameters."""
-    canonical = json.dumps(
-        json_safe(params), sort_keys=True, separators=(",", ":"), allow_nan=False
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def demo_params_clean(
-    *, demo_name: str, params: Mapping[str, Any] | None, device_kind: str
-) -> dict[str, Any]:
-    """Validate parameters for a run on ``device_kind`` and fill defaults.
-
-    Raises:
-        UnknownDemoError: For a demo that does not exist.
-        FieldError: With keys ``params.<name>`` (or ``params``) for bad input.
-    """
-    demo = get_demo(demo_name)
-    if params is not None and not isinstance(params, Mapping):
-        raise FieldError({"params": "must be an object of parameter values"})
-    given = dict(params or {})
-    gpu_defaults = GPU_DEFAULTS.get(demo_name, {})
-    if device_kind == "gpu" and not set(gpu_defaults) & set(given):
-        given = {**gpu_defaults, **given}
-    try:
-        clean = demo.validate_params(given)
-    except DemoParamError as exc:
-        raise FieldError(_field_errors(exc)) from None
-    if (
-        demo_name == "matmul_throughput"
-        and device_kind == "cpu"
-        and clean["max_size"] > matmul_throughput.CPU_MAX_SIZE
-    ):
-        raise FieldError(
-            {
-                "params.max_size": (
-                    f"must be at most {matmul_throughput.CPU_MAX_SIZE} on a CPU "
-                    "(no GPU worker is available now)"
-                )
-            }
-        )
-    return clean
-
-
-def _field_errors(exc: DemoParamError) -> dict[str, str]:
-    return {
-        ("params" if name == "__all__" else f"params.{name}"): message
-        for name, message in exc.errors.items()
-    }
-
-
-def demo_cost_check(
-    *, demo_name: str, params: Mapping[str, Any], backend: str
-) -> Estimate:
-    """The run's estimated seconds; a 400 when it is over the soft time limit.
-
-    The estimate (`workers.demos._cost`) is multiplied by
-    ``WORKERS_DEMO_COST_FACTOR`` (default 1; raise it for workers slower than
-    CI's CPU) and compared with ``CELERY_TASK_SOFT_TIME_LIMIT``, the time
-    after which the worker stops a run anyway.
-
-    Raises:
-        FieldError: ``params.<name>`` for each parameter the cost grows with
-            that was set above its default (all of them when none was), with
-            the estimate and the limit.
-    """
-    demo = get_demo(demo_name)
-    factor = float(_setting("WORKERS_DEMO_COST_FACTOR", 1.0))
-    estimate = demo.estimate(params, backend=backend).scaled(factor)
-    limit = float(_setting("CELERY_TASK_SOFT_TIME_LIMIT", 120))
-    if estimate.seconds <= limit:
-        return estimate
-    names = raised(params, demo.defaults, demo.cost_params)
-    where = "a GPU worker" if backend == "torch" else "a CPU worker"
-    message = (
-        f"with these parameters the run would take about "
-        f"{_seconds(estimate.seconds)} on {where}, over the {limit:g} s limit of a "
-        f"demo run; ask for less ({', '.join(names)})"
-        + (f"; {estimate.hint}" if estimate.hint else "")
-    )
-    raise FieldError({f"params.{name}": message for name in names})
-
-
-def _seconds(value: float) -> str:
-    if value < 3600:
-        return f"{value:.0f} s"
-    return f"{value / 3600:.1f} hours" if value < 86400 * 2 else "days"
-
-
-class TooManyRunsInFlight(APIException):
+class TooManyRunsInFlight(errors.TooMany):
     """429: the user already has ``WORKERS_DEMO_MAX_IN_FLIGHT`` runs queued or
     running."""
 
-    status_code = 429
-    default_detail = "You have too many demo runs queued or running."
-    default_code = "runs_in_flight"
+    code = "runs_in_flight"
+    default_message = "You have too many demo runs queued or running."
 
 
 def max_in_flight() -> int:
@@ -267,10 +167,10 @@ def demo_run_request(
 
     Raises:
         UnknownDemoError: Unknown demo (the API answers 404).
-        FieldError: Bad parameters, or too costly ones (400, fields
+        errors.Invalid: Bad parameters, or too costly ones (400, fields
             ``params.<name>``).
         TooManyRunsInFlight: The user's limit of unfinished runs (429).
-        ServiceUnavailable: The broker did not take the task (503); the run
+        errors.Unavailable: The broker did not take the task (503); the run
             row is kept and marked failed with ``BROKER_DOWN_ERROR``.
     """
     get_demo(demo_name)  # an unknown demo fails before any broker round trip
@@ -304,7 +204,7 @@ def demo_run_request(
             queue=placement.queue,
             backend=placement.backend,
             requested_by=owner,
-            celery_task_id=str(uuid.uuid4()),
+            task_id=str(uuid.uuid4()),
             progress_message="waiting for a worker",
             estimated_seconds=round(estimate.seconds, 3),
         )
@@ -320,10 +220,11 @@ def demo_run_share(*, run: DemoRun, user: Any) -> DemoRun:
     """Turn on the run's share link (a random UUID); the same link if it is on.
 
     Raises:
-        Http404: ``user`` is not the run's owner (`permissions.demo_run_sharable`).
+        errors.NotFound: ``user`` is not the run's owner
+            (`permissions.demo_run_sharable`).
     """
     if not permissions.demo_run_sharable(user, run):
-        raise Http404("No demo run with this id.")
+        raise errors.NotFound()  # the body of a 404, as Http404 gave
     if run.share_token is None:
         DemoRun.objects.filter(pk=run.pk, share_token__isnull=True).update(
             share_token=uuid.uuid4()
@@ -337,10 +238,10 @@ def demo_run_unshare(*, run: DemoRun, user: Any) -> DemoRun:
     share makes a new one).
 
     Raises:
-        Http404: ``user`` is not the run's owner.
+        errors.NotFound: ``user`` is not the run's owner.
     """
     if not permissions.demo_run_sharable(user, run):
-        raise Http404("No demo run with this id.")
+        raise errors.NotFound()  # the body of a 404, as Http404 gave
     DemoRun.objects.filter(pk=run.pk).update(share_token=None)
     run.share_token = None
     return run
@@ -350,205 +251,22 @@ def _enqueue(run: DemoRun, placement: Placement) -> None:
     from workers import tasks
 
     task = tasks.gpu_demo_run if placement.queue == GPU_QUEUE else tasks.demo_run
-    try:
-        task.apply_async(
-            args=[run.pk],
-            task_id=run.celery_task_id,
-            queue=placement.queue,
-            # The row holds the outcome; not subscribing to a Celery result
-            # also keeps a down broker from stalling the request for seconds.
-            ignore_result=True,
-            retry=True,
-            retry_policy={
-                "max_retries": 2,
-                "interval_start": 0,
-                "interval_step": 0.2,
-                "interval_max": 0.5,
-            },
-        )
-    except (KombuOperationalError, ConnectionError, OSError) as exc:
-        logger.warning("demo run %s not queued: %s", run.pk, exc)
-        DemoRun.objects.filter(pk=run.pk, status=Status.QUEUED).update(
-            status=Status.FAILED,
-            error=BROKER_DOWN_ERROR,
-            progress_message="",
-            finished_at=timezone.now(),
-        )
-        raise ServiceUnavailable(BROKER_DOWN_MESSAGE) from exc
-
-
-# -- execution (in the worker) ------------------------------------------------
-
-
-class Superseded(Exception):
-    """A newer attempt claimed the run; this one stops and writes nothing."""
-
-
-class _ProgressWriter:
-    """Writes progress to the row at most every ``interval`` seconds."""
-
-    def __init__(self, run_id: int, attempt: int, interval: float) -> None:
-        self.run_id = run_id
-        self.attempt = attempt
-        self.interval = interval
-        self.last = float("-inf")
-        self.writes = 0
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - self.last < self.interval:
-            return
-        self.last = now
-        fraction = min(max(float(fraction), 0.0), 1.0)
-        self.writes += 1
-        updated = DemoRun.objects.filter(
-            pk=self.run_id, attempts=self.attempt, status=Status.RUNNING
-        ).update(progress=fraction, progress_message=str(message)[:200])
-        if not updated:
-            raise Superseded(self.run_id)
-
-
-def _claim(run_id: int, *, backend: str) -> tuple[DemoRun, int] | None:
-    max_attempts = int(_setting("WORKERS_DEMO_MAX_ATTEMPTS", 3))
-    with transaction.atomic():
-        run = DemoRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.is_finished:
-            return None
-        now = timezone.now()
-        if run.status == Status.RUNNING and run.attempts >= max_attempts:
-            run.status = Status.FAILED
-            run.error = (
-                f"The worker running this demo stopped {run.attempts} times "
-                "before it finished; try smaller parameters."
-            )
-            run.finished_at = now
-            run.save(update_fields=["status", "error", "finished_at"])
-            return None
-        restarted = run.status == Status.RUNNING
-        run.status = Status.RUNNING
-        run.attempts += 1
-        run.started_at = now
-        run.progress = 0.0
-        run.progress_message = (
-            "restarted after its worker stopped" if restarted else "starting"
-        )
-        run.backend = backend
-        run.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "started_at",
-                "progress",
-                "progress_message",
-                "backend",
-            ]
-        )
-        return run, run.attempts
-
-
-def _finish(run_id: int, attempt: int, **fields: Any) -> bool:
-    fields.setdefault("finished_at", timezone.now())
-    return bool(
-        DemoRun.objects.filter(
-            pk=run_id, attempts=attempt, status=Status.RUNNING
-        ).update(**fields)
-    )
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    name = type(exc).__name__
-    text = str(exc).lower()
-    return name == "OutOfMemoryError" or "out of memory" in text
-
-
-def failure_message(exc: BaseException, *, on_gpu: bool) -> str:
-    """One sentence a learner can act on, for an exception from a demo."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    if isinstance(exc, SoftTimeLimitExceeded):
-        limit = _setting("CELERY_TASK_SOFT_TIME_LIMIT", None)
-        within = f" within the {limit} s limit" if limit else ""
-        return (
-            f"The demo did not finish{within} and was stopped; try smaller parameters."
-        )
-    if _is_out_of_memory(exc):
-        where = "The GPU" if on_gpu else "The worker"
-        return f"{where} ran out of memory running this demo; try smaller sizes."
-    if isinstance(exc, DemoParamError):
-        return "The demo could not run: " + "; ".join(
-            f"{k}: {v}" for k, v in exc.errors.items()
-        )
-    return f"The demo failed: {type(exc).__name__}: {exc}"[:1000]
-
-
-def demo_run_execute(
-    demo_run_id: int,
-    *,
-    backend: str = "numpy",
-    device: str | None = None,
-) -> str:
-    """Run a queued demo and store its result; safe to call more than once.
-
-    Args:
-        demo_run_id: The run's id.
-        backend: ``"numpy"`` or ``"torch"``.
-        device: torch device (``"cuda"``, ``"cpu"``) or None.
-
-    Returns:
-        What happened: ``"succeeded"``, ``"failed"``, ``"skipped"`` (already
-        finished or gone), or ``"superseded"`` (a newer attempt took over).
-    """
-    from workers.demos._backend import resolve_target
-
-    claim = _claim(demo_run_id, backend=backend)
-    if claim is None:
-        return "skipped"
-    run, attempt = claim
-    interval = float(_setting("WORKERS_DEMO_PROGRESS_INTERVAL", 0.5))
-    writer = _ProgressWriter(run.pk, attempt, interval)
-    on_gpu = backend == "torch" and device != "cpu"
-    try:
-        target = resolve_target(backend, device)
-        on_gpu = target.is_cuda
-        DemoRun.objects.filter(pk=run.pk, attempts=attempt).update(
-            device=target.device, device_label=target.label
-        )
-        result = get_demo(run.demo).run(
-            run.params, backend=target.backend, device=target.device, progress=writer
-        )
-    except Superseded:
-        return "superseded"
-    except Exception as exc:  # noqa: BLE001 - every failure is stored for the learner
-        if not _is_out_of_memory(exc) and not isinstance(exc, DemoParamError):
-            logger.exception("demo run %s failed", run.pk)
-        stored = _finish(
-            run.pk,
-            attempt,
-            status=Status.FAILED,
-            error=failure_message(exc, on_gpu=on_gpu),
-        )
-        return "failed" if stored else "superseded"
-    stored = _finish(
+    jobs.enqueue(
+        run,
+        task,
         run.pk,
-        attempt,
-        status=Status.SUCCEEDED,
-        result=json_safe(result),
-        progress=1.0,
-        progress_message="done",
-        device=str(result.get("device", target.device)),
-        device_label=str(result.get("device_label", target.label)),
-        error="",
+        queue=placement.queue,
+        error=BROKER_DOWN_ERROR,
+        message=BROKER_DOWN_MESSAGE,
     )
-    return "succeeded" if stored else "superseded"
+
+
+# -- runs no worker will finish ----------------------------------------------------
 
 
 def demo_run_mark_failed(*, demo_run_id: int, error: str) -> bool:
     """Mark an unfinished run failed (hard time limit, lost worker)."""
-    return bool(
-        DemoRun.objects.filter(
-            pk=demo_run_id, status__in=(Status.QUEUED, Status.RUNNING)
-        ).update(status=Status.FAILED, error=error, finished_at=timezone.now())
-    )
+    return jobs.mark_failed(DemoRun, demo_run_id, error)
 
 
 def demo_run_expire_stale(*, run: DemoRun) -> DemoRun:
@@ -560,28 +278,21 @@ def demo_run_expire_stale(*, run: DemoRun) -> DemoRun:
     minute); a run ``queued`` for
     ``WORKERS_DEMO_QUEUE_TIMEOUT`` (default 15 min) found no worker.
     """
-    now = timezone.now()
-    if run.status == Status.RUNNING and run.started_at:
-        hard = int(_setting("CELERY_TASK_TIME_LIMIT", 180))
-        options = _setting("CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-        redelivery = int(options.get("visibility_timeout", 0)) + 10
-        limit = max(hard, redelivery) + 60
-        if run.started_at < now - timedelta(seconds=limit):
-            demo_run_mark_failed(
-                demo_run_id=run.pk,
-                error=(
-                    "The worker running this demo stopped before it finished "
-                    f"(nothing heard for over {limit} s); run it again."
-                ),
-            )
-            run.refresh_from_db()
-    elif run.status == Status.QUEUED:
-        wait = int(_setting("WORKERS_DEMO_QUEUE_TIMEOUT", 15 * 60))
-        if run.created_at < now - timedelta(seconds=wait):
-            demo_run_mark_failed(
-                demo_run_id=run.pk,
-                error=f"No worker picked this run up within {wait // 60} minutes; "
-                "run it again later.",
-            )
-            run.refresh_from_db()
-    return run
+    if run.is_finished:
+        return run
+    hard = int(_setting("CELERY_TASK_TIME_LIMIT", 180))
+    options = _setting("CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
+    redelivery = int(options.get("visibility_timeout", 0)) + 10
+    limit = max(hard, redelivery) + 60
+    wait = int(_setting("WORKERS_DEMO_QUEUE_TIMEOUT", 15 * 60))
+    return jobs.expire_stale(
+        run,
+        running_for=limit,
+        queued_for=wait,
+        running_error=(
+            "The worker running this demo stopped before it finished "
+            f"(nothing heard for over {limit} s); run it again."
+        ),
+        queued_error=f"No worker picked this run up within {wait // 60} minutes; "
+        "run it again later.",
+    )

@@ -11,7 +11,8 @@ Failure handling of demo runs:
   failed with a sentence for the learner; the task returns normally and the
   worker process carries on;
 - the hard time limit kills the pool process; Celery then calls the task's
-  ``on_failure`` in the worker's main process, which marks the run failed;
+  ``on_failure`` in the worker's main process, which marks the run failed
+  (`studysite.jobs.tasks.JobTask`, the base of every job's task);
 - a worker killed mid-run does not acknowledge the message (``acks_late``,
   ``reject_on_worker_lost``), Celery delivers it again and the next attempt
   re-runs the demo.
@@ -23,11 +24,11 @@ import logging
 import os
 import socket
 import time
-from typing import Any
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import TimeLimitExceeded
 
+from studysite.jobs.tasks import JobTask
 from workers import dispatch  # noqa: F401 - registers the GPU probe and command
 
 logger = logging.getLogger(__name__)
@@ -45,39 +46,25 @@ def dispatch_probe(sent_at: float) -> dict[str, float]:
     return {"sent_at": sent_at, "started_at": time.time()}
 
 
-class DemoRunTask(Task):
+class DemoRunTask(JobTask):
     """Marks the run failed when the hard time limit kills the task."""
 
-    def on_failure(
-        self,
-        exc: Exception,
-        task_id: str,
-        args: Any,
-        kwargs: Any,
-        einfo: Any,
-    ) -> None:
-        from workers.services import demo_run_mark_failed
+    job_model = "workers.DemoRun"
 
-        if not args:
-            return
+    def failure_error(self, exc: BaseException) -> str:
         if isinstance(exc, TimeLimitExceeded):
             limit = self.app.conf.task_time_limit
-            error = (
+            return (
                 f"The demo was stopped at the hard time limit ({limit} s); "
                 "try smaller parameters."
             )
-        else:
-            error = f"The demo failed: {type(exc).__name__}: {exc}"[:1000]
-        try:
-            demo_run_mark_failed(demo_run_id=int(args[0]), error=error)
-        except Exception:  # noqa: BLE001 - never let bookkeeping kill the worker
-            logger.exception("could not mark demo run %s failed", args[0])
+        return f"The demo failed: {type(exc).__name__}: {exc}"[:1000]
 
 
 @shared_task(name="workers.tasks.demo_run", base=DemoRunTask)
 def demo_run(demo_run_id: int) -> dict[str, object]:
     """Run a demo on the CPU with the numpy backend (exact emulation)."""
-    from workers.services import demo_run_execute
+    from workers.demo_execution import demo_run_execute
 
     outcome = demo_run_execute(demo_run_id, backend="numpy", device=None)
     return {"id": demo_run_id, "outcome": outcome, "host": socket.gethostname()}
@@ -90,7 +77,7 @@ def gpu_demo_run(demo_run_id: int) -> dict[str, object]:
     ``device=None`` lets torch pick CUDA, or its CPU if the GPU has gone since
     the run was dispatched (the device label then says so).
     """
-    from workers.services import demo_run_execute
+    from workers.demo_execution import demo_run_execute
 
     try:
         outcome = demo_run_execute(demo_run_id, backend="torch", device=None)
@@ -129,35 +116,16 @@ SCHEDULER_SOFT_TIME_LIMIT = 600
 SCHEDULER_TIME_LIMIT = 660
 
 
-class SchedulerTask(Task):
-    """Marks the fit or simulation failed when the hard time limit kills it."""
+class SchedulerFitTask(JobTask):
+    """Marks the fit failed when the hard time limit kills it."""
 
-    mark_failed_name = ""
-
-    def on_failure(
-        self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any
-    ) -> None:
-        from workers import scheduler_services
-
-        if not args:
-            return
-        if isinstance(exc, TimeLimitExceeded):
-            error = f"Stopped at the time limit ({SCHEDULER_TIME_LIMIT} s)."
-        else:
-            error = f"Failed: {type(exc).__name__}: {exc}"[:1000]
-        mark = getattr(scheduler_services, self.mark_failed_name)
-        try:
-            mark(int(args[0]), error)
-        except Exception:  # noqa: BLE001 - never let bookkeeping kill the worker
-            logger.exception("could not mark %s %s failed", self.name, args[0])
+    job_model = "workers.SchedulerFit"
 
 
-class SchedulerFitTask(SchedulerTask):
-    mark_failed_name = "_mark_fit_failed"
+class SchedulerSimulationTask(JobTask):
+    """Marks the simulation failed when the hard time limit kills it."""
 
-
-class SchedulerSimulationTask(SchedulerTask):
-    mark_failed_name = "_mark_simulation_failed"
+    job_model = "workers.SchedulerSimulation"
 
 
 @shared_task(
@@ -189,6 +157,6 @@ def scheduler_fits_weekly() -> dict[str, int]:
 )
 def scheduler_simulation(simulation_id: int) -> dict[str, object]:
     """Simulate a year for several desired retentions ("help me decide")."""
-    from workers.scheduler_services import scheduler_simulation_execute
+    from workers.simulation_services import scheduler_simulation_execute
 
     return {"id": simulation_id, "outcome": scheduler_simulation_execute(simulation_id)}

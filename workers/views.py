@@ -30,9 +30,9 @@ from django.views.decorators.http import (
     require_http_methods,
     require_POST,
 )
-from rest_framework.exceptions import APIException, ValidationError
 
-from studysite import permissions
+from studysite import errors, permissions
+from studysite.api_errors import status_of
 from workers import services
 from workers.apis import DemoRunThrottle
 from workers.demos import Demo, Param, UnknownDemoError, get_demo
@@ -139,16 +139,18 @@ def _demo_or_404(name: str) -> Demo:
 
 def _run_or_404(request: HttpRequest, run_id: int) -> DemoRun:
     try:
-        return demo_run_get(run_id=run_id, user=request.user)
+        run = demo_run_get(run_id=run_id, user=request.user)
     except DemoRun.DoesNotExist:
         raise Http404("No demo run with this id.") from None
+    return services.demo_run_expire_stale(run=run)
 
 
 def _shared_or_404(token: uuid.UUID) -> DemoRun:
     try:
-        return demo_run_get_shared(token=token)
+        run = demo_run_get_shared(token=token)
     except DemoRun.DoesNotExist:
         raise Http404("No demo run is shared by this link.") from None
+    return services.demo_run_expire_stale(run=run)
 
 
 def _links(run: DemoRun, *, shared: bool) -> dict[str, str]:
@@ -220,12 +222,10 @@ def _page(
     return render(request, "workers/demo_detail.html", context, status=status)
 
 
-def _apply_errors(form: DemoParamsForm, exc: ValidationError) -> None:
-    detail = exc.detail if isinstance(exc.detail, dict) else {"params": exc.detail}
-    for key, msgs in detail.items():
+def _apply_errors(form: DemoParamsForm, exc: errors.Invalid) -> None:
+    for key, msgs in exc.fields.items():
         name = str(key).removeprefix("params.")
-        text = " ".join(str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
-        form.add_error(name if name in form.fields else None, text)
+        form.add_error(name if name in form.fields else None, " ".join(msgs))
 
 
 @require_http_methods(["GET", "POST"])
@@ -254,12 +254,12 @@ def demo_detail(request: HttpRequest, name: str) -> HttpResponse:
             user=request.user,
             fresh=form.cleaned_data.get("fresh", False),
         )
-    except ValidationError as exc:
+    except errors.Invalid as exc:
         _apply_errors(form, exc)
         return _page(request, demo, form, None, status=400)
-    except APIException as exc:  # ServiceUnavailable: the broker is down
+    except errors.DomainError as exc:  # Unavailable (503), TooManyRunsInFlight (429)
         return _page(
-            request, demo, form, None, status=exc.status_code, error=str(exc.detail)
+            request, demo, form, None, status=status_of(exc), error=exc.message
         )
     if reused:
         when = ago(run.finished_at) if run.finished_at else "a moment ago"

@@ -1,6 +1,6 @@
 """Imported by the fault tests' worker (``CELERY_IMPORTS``), never by the suite.
 
-Wraps the demos that ``workers.services.demo_run_execute`` runs so that:
+Wraps the demos that ``workers.demo_execution.demo_run_execute`` runs so that:
 
 - the first attempt of a run sleeps ``FAULTS_SLOW_FIRST_ATTEMPT`` seconds,
   writing progress, before the real demo (a test kills the worker meanwhile);
@@ -15,7 +15,7 @@ import os
 import time
 from typing import Any
 
-from workers import services
+from workers import demo_execution as services
 
 SLOW_SECONDS = float(os.environ.get("FAULTS_SLOW_FIRST_ATTEMPT", "0") or 0)
 LOG = os.environ.get("FAULTS_DEMO_LOG", "")

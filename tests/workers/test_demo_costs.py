@@ -17,13 +17,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from studysite.api_errors import FieldError
+from studysite.api_errors import status_of
+from studysite.errors import Invalid
 from workers import dispatch, services
+from workers.demo_params import demo_cost_check
 from workers.demos import DEMOS, DemoParamError, Param, get_demo
 from workers.demos import _cost as C
 from workers.models import DemoRun
 from workers.selectors import GPU_DEFAULTS
-from workers.services import TooManyRunsInFlight, demo_cost_check, demo_run_request
+from workers.services import TooManyRunsInFlight, demo_run_request
 
 SOFT_LIMIT = 120
 GPU = dispatch.Placement("gpu", "torch", "gpu", "gpu@h", "NVIDIA H200")
@@ -134,12 +136,12 @@ def test_the_probes_matmul_run_is_refused_naming_the_parameter(learner):
     products alone take minutes on a CPU: refused, nothing stored or sent."""
     with (
         mock.patch("workers.tasks.demo_run.apply_async") as sent,
-        pytest.raises(FieldError) as exc,
+        pytest.raises(Invalid) as exc,
     ):
         demo_run_request(
             demo_name="matmul_throughput", params={"max_size": 2048}, user=learner
         )
-    detail = exc.value.detail
+    detail = exc.value.fields
     assert set(detail) == {"params.max_size"}
     message = str(detail["params.max_size"][0])
     assert "on a CPU worker, over the 120 s limit of a demo run" in message
@@ -202,7 +204,7 @@ def test_a_gpu_run_is_bounded_by_the_gpu_estimate(learner):
             demo_name="matmul_throughput", params={}, user=learner
         )
         assert run.params["max_size"] == 8192 and run.estimated_seconds < SOFT_LIMIT
-        with pytest.raises(FieldError) as exc:
+        with pytest.raises(Invalid) as exc:
             demo_run_request(
                 demo_name="matmul_throughput",
                 params={
@@ -213,10 +215,10 @@ def test_a_gpu_run_is_bounded_by_the_gpu_estimate(learner):
                 },
                 user=learner,
             )
-    message = str(exc.value.detail["params.max_size"][0])
+    message = str(exc.value.fields["params.max_size"][0])
     assert "on a GPU worker" in message
     assert {"params.max_size", "params.warmup", "params.repeats"} <= set(
-        exc.value.detail
+        exc.value.fields
     )
 
 
@@ -229,14 +231,14 @@ def test_the_soft_limit_and_the_cost_factor_are_settings(settings):
         < 5
     )
     settings.WORKERS_DEMO_COST_FACTOR = 1000
-    with pytest.raises(FieldError) as exc:
+    with pytest.raises(Invalid) as exc:
         demo_cost_check(demo_name="update_swallowing", params=params, backend="numpy")
     # Nothing was set above its default: every cost parameter is named.
-    assert set(exc.value.detail) == {"params.steps", "params.modes"}
+    assert set(exc.value.fields) == {"params.steps", "params.modes"}
     settings.WORKERS_DEMO_COST_FACTOR = 1
     settings.CELERY_TASK_SOFT_TIME_LIMIT = 1
     heavy = get_demo("update_swallowing").validate_params({"steps": 100_000})
-    with pytest.raises(FieldError, match="over the 1 s limit"):
+    with pytest.raises(Invalid, match="over the 1 s limit"):
         demo_cost_check(demo_name="update_swallowing", params=heavy, backend="numpy")
 
 
@@ -277,8 +279,8 @@ def test_a_third_run_in_flight_is_refused_with_429(learner, other_learner):
         with pytest.raises(TooManyRunsInFlight) as exc:
             _start(learner, 12)
         assert sent.call_count == 2
-        assert exc.value.status_code == 429
-        message = str(exc.value.detail)
+        assert status_of(exc.value) == 429
+        message = exc.value.message
         assert f"#{first.pk}, #{second.pk}" in message and "at most 2" in message
         assert DemoRun.objects.filter(requested_by=learner).count() == 2
         _start(other_learner, 12)  # everyone has their own limit

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from workers.demo_params import params_hash
 from workers.demos import get_demo, json_safe
 from workers.models import DemoRun
-from workers.services import params_hash
 
 pytestmark = [pytest.mark.integration]
 SMALL = {"steps": 300, "max_points": 30}

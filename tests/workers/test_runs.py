@@ -11,17 +11,13 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from studysite.api_errors import FieldError, ServiceUnavailable
-from workers import dispatch, services
+from studysite.errors import Invalid, Unavailable
+from workers import demo_execution, dispatch, services
+from workers.demo_execution import demo_run_execute
+from workers.demo_params import demo_params_clean, params_hash
 from workers.demos import UnknownDemoError, get_demo
 from workers.models import DemoRun
-from workers.services import (
-    demo_params_clean,
-    demo_run_execute,
-    demo_run_expire_stale,
-    demo_run_request,
-    params_hash,
-)
+from workers.services import demo_run_expire_stale, demo_run_request
 
 pytestmark = pytest.mark.django_db
 SMALL = {"steps": 50, "max_points": 20}
@@ -40,7 +36,7 @@ def _queued(demo="update_swallowing", params=None, **extra) -> DemoRun:
 def _demo_running(fn):
     """Patch the demo the service runs so that its run function is ``fn``."""
     demo = dataclasses.replace(get_demo("update_swallowing"), run=fn)
-    return mock.patch.object(services, "get_demo", return_value=demo)
+    return mock.patch.object(demo_execution, "get_demo", return_value=demo)
 
 
 def test_request_runs_the_demo_eagerly_and_stores_result(learner):
@@ -59,7 +55,7 @@ def test_request_runs_the_demo_eagerly_and_stores_result(learner):
     assert run.result["demo"] == "update_swallowing"
     assert run.result["params"]["steps"] == 50
     assert run.started_at <= run.finished_at
-    assert run.celery_task_id
+    assert run.task_id
 
 
 def test_defaults_are_filled_and_hash_is_stable():
@@ -145,19 +141,19 @@ def test_unknown_demo_raises_before_anything_is_stored(learner):
     ],
 )
 def test_bad_parameters_name_the_field(learner, params, field, text):
-    with pytest.raises(FieldError) as exc:
+    with pytest.raises(Invalid) as exc:
         demo_run_request(demo_name="update_swallowing", params=params, user=learner)
-    assert text in str(exc.value.detail[field][0])
+    assert text in str(exc.value.fields[field][0])
     assert not DemoRun.objects.exists()
 
 
 def test_matmul_above_cpu_bound_is_refused_without_a_gpu(learner):
-    with pytest.raises(FieldError) as exc:
+    with pytest.raises(Invalid) as exc:
         demo_run_request(
             demo_name="matmul_throughput", params={"max_size": 4096}, user=learner
         )
     assert "must be at most 2048 on a CPU" in str(
-        exc.value.detail["params.max_size"][0]
+        exc.value.fields["params.max_size"][0]
     )
 
 
@@ -173,7 +169,7 @@ def test_gpu_placement_uses_gpu_defaults_and_gpu_task(learner):
         )
     assert gpu_send.called and not cpu_send.called
     assert gpu_send.call_args.kwargs["queue"] == "gpu"
-    assert gpu_send.call_args.kwargs["task_id"] == run.celery_task_id
+    assert gpu_send.call_args.kwargs["task_id"] == run.task_id
     assert gpu_send.call_args.kwargs["ignore_result"] is True  # the row is the result
     assert run.device_kind == "gpu" and run.queue == "gpu"
     assert run.params["max_size"] == 8192 and run.params["min_size"] == 1024
@@ -186,7 +182,7 @@ def test_broker_down_answers_503_and_marks_the_run_failed(learner):
             "workers.tasks.demo_run.apply_async",
             side_effect=OperationalError("Error 111 connecting to redis"),
         ),
-        pytest.raises(ServiceUnavailable, match="queue is unavailable"),
+        pytest.raises(Unavailable, match="queue is unavailable"),
     ):
         demo_run_request(demo_name="update_swallowing", params=SMALL, user=learner)
     run = DemoRun.objects.get()

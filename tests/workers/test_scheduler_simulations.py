@@ -61,7 +61,7 @@ def test_bad_simulation_input_is_a_400_naming_the_field(learner_api, data, field
 
 
 def test_another_learners_simulation_is_a_404(other_learner, learner_api):
-    from workers.scheduler_services import scheduler_simulation_request
+    from workers.simulation_services import scheduler_simulation_request
 
     sim = scheduler_simulation_request(learner=other_learner, data=SMALL)
     assert learner_api.get(f"{SIMS}{sim.pk}/").status_code == 404

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                 reschedule=reschedule,
             )
         except services.NotEnoughHistoryError as exc:
-            raise CommandError(str(exc.detail)) from None
+            raise CommandError(exc.message) from None
         if not created:
             raise CommandError(f"Fit #{fit.pk} of this scope is still {fit.status}.")
         services.scheduler_fit_execute(fit.pk)
