@@ -69,6 +69,13 @@ def _signed_in(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
+def can_teach(user: Any) -> bool:
+    """``user`` may open classes, write quizzes and assign them: a signed-in
+    member of the teachers group. The one teacher check: APIs, pages,
+    services and templates (``user.is_teacher`` for display) all ask it."""
+    return _signed_in(user) and bool(getattr(user, "is_teacher", False))
+
+
 def _nothing() -> Q:
     return Q(pk__in=[])
 

@@ -213,7 +213,7 @@ class ClassListCreateApi(APIView):
         operation_id="v1_classes_create",
     )
     def post(self, request: Request) -> Response:
-        if not request.user.is_teacher:
+        if not permissions.can_teach(request.user):
             raise PermissionDenied("Only teachers open classes.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -7,6 +7,7 @@ idea and is split by what it holds.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -59,3 +60,39 @@ def test_the_product_holds_no_benchmarks():
         if "bench" in path.stem and path.parent.name != "commands"
     ]
     assert found == []
+
+
+WRITES = {
+    "save",
+    "update",
+    "create",
+    "delete",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+}
+
+
+def _selector_modules() -> list[Path]:
+    return [
+        path
+        for path in _product_modules()
+        if path.stem.startswith("selectors") or path.parent.name == "selectors"
+    ]
+
+
+def test_selectors_never_write():
+    found = []
+    for path in _selector_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in WRITES
+            ):
+                found.append(
+                    f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()"
+                )
+    assert _selector_modules(), "no selector modules found"
+    assert found == [], "selectors read; services write: " + ", ".join(found)
