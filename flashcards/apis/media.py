@@ -1,0 +1,55 @@
+"""Media API: upload an image for notes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flashcards import interop
+from studysite.api_errors import error_response
+from studysite.parsers import MultiPartParser
+from studysite.serializers import StrictSerializer
+
+
+class MediaCreateApi(APIView):
+    """Upload an image (PNG, JPEG, GIF, WebP; checked by content) for notes."""
+
+    parser_classes = (MultiPartParser,)
+
+    class InputSerializer(StrictSerializer):
+        file = serializers.FileField()
+
+    class OutputSerializer(serializers.Serializer):
+        url = serializers.CharField(help_text="Where notes link to the image.")
+        markdown = serializers.CharField(help_text="An image link for a field.")
+        size = serializers.IntegerField(help_text="Bytes.")
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            201: OutputSerializer,
+            503: error_response(
+                "An .apkg could not be queued; the import is kept (its id is in "
+                "the message) and may be retried."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        content = interop.read_upload(
+            upload, limit=interop.max_image_bytes(), noun="image"
+        )
+        image = interop.media_create(owner=request.user, name=upload.name, data=content)
+        body = {
+            "url": image.url,
+            "markdown": f"![{image.name}]({image.url})",
+            "size": image.size,
+        }
+        return Response(
+            self.OutputSerializer(body).data, status=status.HTTP_201_CREATED
+        )
