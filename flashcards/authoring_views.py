@@ -344,8 +344,8 @@ def media_upload(request: HttpRequest) -> HttpResponse:
             image = interop.media_create(
                 owner=request.user, name=upload.name, data=content
             )
-        except ValidationError as exc:
-            error = str(exc.detail["file"][0])
+        except Invalid as exc:  # `flashcards.interop.uploads` names the file
+            error = exc.fields["file"][0]
     else:
         error = "Choose an image file."
     return render(

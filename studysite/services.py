@@ -1,11 +1,17 @@
-"""Writes for accounts."""
+"""Writes for accounts.
+
+A password the validators refuse, or a user the model refuses, is
+`studysite.errors.Invalid` naming the field.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from studysite import errors
 from studysite.models import TEACHER_GROUP, User
 
 
@@ -26,9 +32,15 @@ def user_create(
         time_zone=time_zone,
         day_start_hour=day_start_hour,
     )
-    password_validation.validate_password(password, user)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise errors.Invalid({"password": list(exc.messages)}) from None
     user.set_password(password)
-    user.full_clean()
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        raise errors.Invalid(exc.message_dict) from None
     user.save()
     if teacher:
         user_set_teacher(user=user, teacher=True)

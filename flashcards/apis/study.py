@@ -21,7 +21,13 @@ from flashcards.apis.bodies import (
 from flashcards.models import CardMemory
 from flashcards.payloads import memory_data, queue_data, review_data
 from flashcards.scheduling import Rating
-from studysite.api_errors import FieldError, error_body, error_response
+from studysite.api_errors import (
+    FieldError,
+    domain_error_body,
+    error_body,
+    error_response,
+    status_of,
+)
 from studysite.serializers import StrictSerializer
 from studysite.storable import MAX_INT
 
@@ -204,19 +210,7 @@ class ReviewCreateApi(APIView):
                 results[index] = {"status": code, **review_data(item.result.log)}
             else:
                 exc = item.error
-                detail = exc.detail
-                fields = (
-                    {
-                        k: [str(m) for m in (v if isinstance(v, list) else [v])]
-                        for k, v in detail.items()
-                    }
-                    if isinstance(detail, dict)
-                    else {"detail": [str(detail)]}
-                )
-                results[index] = {
-                    "status": exc.status_code,
-                    **error_body(exc.status_code, exc.default_code, fields),
-                }
+                results[index] = {"status": status_of(exc), **domain_error_body(exc)}
         return Response(self.BatchOutputSerializer({"results": results}).data)
 
 

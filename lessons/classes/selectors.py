@@ -14,13 +14,12 @@ from functools import cache
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from lessons.models import Assignment, Enrollment, QuizAttempt, SchoolClass
 from lessons.progress.access import Scope, assigned_items
-from studysite import permissions
+from studysite import errors, permissions
 from studysite.models import User
 
 
@@ -47,7 +46,7 @@ def class_for_teacher(*, user: User, class_id: int) -> SchoolClass:
         .first()
     )
     if found is None:
-        raise Http404("No such class.")
+        raise errors.NotFound("No such class.")
     return found
 
 
@@ -59,7 +58,7 @@ def class_for_member(*, user: User, class_id: int) -> SchoolClass:
         .first()
     )
     if found is None:
-        raise Http404("No such class.")
+        raise errors.NotFound("No such class.")
     return found
 
 
@@ -108,7 +107,7 @@ def class_learner_scope(
         else None
     )
     if learner is None:
-        raise Http404("No such learner in this class.")
+        raise errors.NotFound("No such learner in this class.")
     decks, quizzes = assigned_items(class_ids=[school_class.pk])
     return Scope(learner=learner, deck_ids=decks, quiz_ids=quizzes)
 

@@ -7,13 +7,12 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from flashcards.models import Deck
 from flashcards.services import deck_share_with_class
 from lessons.models import Assignment, Enrollment, Quiz, SchoolClass
 from lessons.models.classes import JOIN_CODE_LENGTH, new_join_code
-from studysite.api_errors import Conflict, FieldError
+from studysite import errors
 from studysite.models import User
 
 _CODE_NOISE = re.compile(r"[\s\-_.]")
@@ -29,22 +28,22 @@ def _fresh_code() -> str:
         code = new_join_code()
         if not SchoolClass.objects.filter(join_code=code).exists():
             return code
-    raise Conflict("Could not find a free join code; try again.")
+    raise errors.Conflict("Could not find a free join code; try again.")
 
 
 def _clean_name(name: str) -> str:
     name = str(name or "").strip()
     if not name:
-        raise FieldError({"name": "Give the class a name."})
+        raise errors.Invalid({"name": "Give the class a name."})
     if len(name) > 200:
-        raise FieldError({"name": "At most 200 characters."})
+        raise errors.Invalid({"name": "At most 200 characters."})
     return name
 
 
 @transaction.atomic
 def class_create(*, teacher: User, name: str) -> SchoolClass:
     if not teacher.is_teacher:
-        raise FieldError({"teacher": "Only teachers open classes."})
+        raise errors.Invalid({"teacher": "Only teachers open classes."})
     return SchoolClass.objects.create(
         teacher=teacher, name=_clean_name(name), join_code=_fresh_code()
     )
@@ -63,14 +62,14 @@ def class_join(*, learner: User, code: str, now: datetime | None = None) -> Enro
     """Enroll with a join code (again after leaving); a bad code is a 400."""
     code = normalise_code(code)
     if len(code) != JOIN_CODE_LENGTH:
-        raise FieldError(
+        raise errors.Invalid(
             {"code": f"A join code has {JOIN_CODE_LENGTH} letters and digits."}
         )
     school_class = SchoolClass.objects.filter(join_code=code).first()
     if school_class is None:
-        raise FieldError({"code": "No class has this join code."})
+        raise errors.Invalid({"code": "No class has this join code."})
     if school_class.teacher_id == learner.pk:
-        raise FieldError({"code": "You teach this class."})
+        raise errors.Invalid({"code": "You teach this class."})
     now = now or timezone.now()
     enrollment, created = Enrollment.objects.select_for_update().get_or_create(
         school_class=school_class, learner=learner, defaults={"joined_at": now}
@@ -92,7 +91,7 @@ def class_leave(
         .first()
     )
     if enrollment is None:
-        raise FieldError({"class": "You are not in this class."})
+        raise errors.Invalid({"class": "You are not in this class."})
     enrollment.left_at = now or timezone.now()
     enrollment.save(update_fields=["left_at"])
     return enrollment
@@ -102,7 +101,7 @@ def _assignable_deck(teacher: User, deck_id: int) -> Deck:
     """The teacher's own deck; anyone else's is not found (404)."""
     deck = Deck.objects.filter(pk=deck_id, owner=teacher, is_system=False).first()
     if deck is None:
-        raise NotFound("No such deck among your decks.")
+        raise errors.NotFound("No such deck among your decks.")
     return deck
 
 
@@ -110,7 +109,7 @@ def _assignable_quiz(teacher: User, quiz_id: int) -> Quiz:
     """The teacher's own quiz; anyone else's is not found (404)."""
     quiz = Quiz.objects.filter(pk=quiz_id, teacher=teacher).first()
     if quiz is None:
-        raise NotFound("No such quiz among your quizzes.")
+        raise errors.NotFound("No such quiz among your quizzes.")
     return quiz
 
 
@@ -128,7 +127,7 @@ def assignment_create(
     now on, read-only. A public deck stays public.
     """
     if (deck_id is None) == (quiz_id is None):
-        raise FieldError({"deck": "Give a deck or a quiz (one of them)."})
+        raise errors.Invalid({"deck": "Give a deck or a quiz (one of them)."})
     teacher = school_class.teacher
     deck = _assignable_deck(teacher, deck_id) if deck_id is not None else None
     quiz = _assignable_quiz(teacher, quiz_id) if quiz_id is not None else None
@@ -139,7 +138,7 @@ def assignment_create(
             )
     except IntegrityError:
         field = "deck" if deck else "quiz"
-        raise FieldError({field: "This class already has it assigned."}) from None
+        raise errors.Invalid({field: "This class already has it assigned."}) from None
     if deck is not None:
         deck_share_with_class(deck=deck)
     return assignment

@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import NotFound, ValidationError
 
 from flashcards.models import Deck, Visibility
 from lessons.classes import dashboard, selectors, services
@@ -25,15 +24,7 @@ from lessons.classes.apis import dashboard_csv_response
 from lessons.models import Assignment, Quiz, SchoolClass
 from lessons.progress import charts
 from lessons.progress.views import render_dashboard
-from studysite import permissions
-
-
-def _errors_into(form: forms.Form, exc: ValidationError, default: str) -> None:
-    detail = exc.detail if isinstance(exc.detail, dict) else {default: exc.detail}
-    for field, messages_ in detail.items():
-        target = field if field in form.fields else None
-        for message in messages_ if isinstance(messages_, list) else [messages_]:
-            form.add_error(target, str(message))
+from studysite import errors, permissions
 
 
 class JoinForm(forms.Form):
@@ -105,8 +96,8 @@ def class_create(request: HttpRequest) -> HttpResponse:
             school_class = services.class_create(
                 teacher=request.user, name=form.cleaned_data["name"]
             )
-        except ValidationError as exc:
-            _errors_into(form, exc, "name")
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc)
         else:
             messages.success(
                 request, f"Class opened. Its join code is {school_class.join_code}."
@@ -124,8 +115,8 @@ def class_join(request: HttpRequest) -> HttpResponse:
             enrollment = services.class_join(
                 learner=request.user, code=form.cleaned_data["code"]
             )
-        except ValidationError as exc:
-            _errors_into(form, exc, "code")
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc)
         else:
             messages.success(request, f"You joined {enrollment.school_class.name}.")
             return redirect("classes:detail", class_id=enrollment.school_class_id)
@@ -158,7 +149,7 @@ def class_leave(request: HttpRequest, class_id: int) -> HttpResponse:
     school_class = selectors.class_for_member(user=request.user, class_id=class_id)
     try:
         services.class_leave(learner=request.user, school_class=school_class)
-    except ValidationError:
+    except errors.Invalid:
         raise Http404("You are not in this class.") from None
     messages.success(
         request,
@@ -191,10 +182,8 @@ def assignment_create(request: HttpRequest, class_id: int) -> HttpResponse:
                 quiz_id=int(pk) if kind == "quiz" else None,
                 due_at=form.cleaned_data["due_at"],
             )
-        except NotFound as exc:
-            raise Http404(str(exc.detail)) from None
-        except ValidationError as exc:
-            _errors_into(form, exc, "item")
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc)
         else:
             messages.success(request, _assigned_message(assignment))
             return redirect("classes:detail", class_id=school_class.pk)

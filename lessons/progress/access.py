@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import Http404
-
 from lessons.models import Assignment, Enrollment
-from studysite import permissions
+from studysite import errors, permissions
 from studysite.models import User
 
 
@@ -65,13 +63,13 @@ def scope_for(*, viewer: User, learner_id: int | None = None) -> Scope:
         permissions.learners_visible(viewer), pk=learner_id
     ).first()
     if learner is None:
-        raise Http404("No such learner.")
+        raise errors.NotFound("No such learner.")
     if permissions.is_admin(viewer):
         return Scope(learner=learner)
     class_ids = teacher_class_ids(teacher=viewer, learner_id=learner_id)
     # A teacher sees the learners of their own classes only
     # (`studysite.permissions.learners_visible`), on what those were assigned.
     if not class_ids:
-        raise Http404("No such learner.")
+        raise errors.NotFound("No such learner.")
     decks, quizzes = assigned_items(class_ids=class_ids)
     return Scope(learner=learner, deck_ids=decks, quiz_ids=quizzes)

@@ -367,6 +367,30 @@ def test_an_offline_batch_is_applied_in_time_order(learner_api, card):
     assert ratings == [1, 3, 3]
 
 
+def test_an_offline_batch_item_the_service_refuses_gets_its_own_error_body(
+    learner_api, card
+):
+    future = (timezone.now() + timedelta(days=2)).isoformat()
+    items = [
+        {"card": card.pk, "rating": 3, "client_review_id": new_id()},
+        {"card": 10**9, "rating": 3, "client_review_id": new_id()},
+        {
+            "card": card.pk,
+            "rating": 3,
+            "client_review_id": new_id(),
+            "reviewed_at": future,
+        },
+    ]
+    response = learner_api.post("/api/v1/reviews/", items, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [item["status"] for item in results] == [201, 404, 400]
+    assert results[1]["error"]["code"] == "not_found"
+    assert results[2]["error"]["code"] == "invalid"
+    assert "reviewed_at" in results[2]["error"]["fields"]
+    assert ReviewLog.objects.count() == 1
+
+
 def test_export_csv_is_in_the_fsrs_optimizer_layout(learner_api, learner, card):
     post_review(learner_api, card.pk, 3, duration_ms=2500)
     log = ReviewLog.objects.get()

@@ -8,7 +8,7 @@ answer is the first result for every copy: 201 for the one that wrote it, 200
 with the same review for the others, and one log.
 
 The unit tests replay that interleaving deterministically: the copy's first
-look for an earlier log (``services._existing``) is made to miss, as it does
+look for an earlier log (``reviews._existing``) is made to miss, as it does
 when the twin commits just after it. The integration test races real threads
 on PostgreSQL.
 """
@@ -27,7 +27,8 @@ from django.db import IntegrityError, connection, connections
 from flashcards import services
 from flashcards.models import CardMemory, ReviewLog
 from flashcards.scheduling import Rating
-from studysite.api_errors import Conflict
+from flashcards.services import reviews
+from studysite import errors
 
 NOW = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def _answer(learner, card, *, client_id, rating=Rating.GOOD, now=NOW, **kwargs):
 def _late_twin(monkeypatch, *, misses: int = 1):
     """Make the next ``misses`` looks for an earlier log find nothing, as when
     the twin that wrote it commits just after the look."""
-    real = services._existing
+    real = reviews._existing
     left = {"misses": misses}
 
     def existing(**kwargs):
@@ -56,7 +57,7 @@ def _late_twin(monkeypatch, *, misses: int = 1):
             return None
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "_existing", existing)
+    monkeypatch.setattr(reviews, "_existing", existing)
 
 
 @pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_a_copy_hitting_the_unique_constraint_replays_the_first(
 def test_a_version_conflict_without_a_twin_is_still_409(learner, card, monkeypatch):
     _answer(learner, card, client_id=uuid.uuid4(), expected_version=0)
     _late_twin(monkeypatch)
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         _answer(learner, card, client_id=uuid.uuid4(), expected_version=0)
     assert ReviewLog.objects.count() == 1
 
@@ -126,8 +127,8 @@ def test_an_integrity_error_without_a_twin_is_a_conflict(learner, card, monkeypa
     def broken(**kwargs):
         raise IntegrityError("duplicate key")
 
-    monkeypatch.setattr(services.ReviewLog.objects, "create", broken)
-    with pytest.raises(Conflict):
+    monkeypatch.setattr(ReviewLog.objects, "create", broken)
+    with pytest.raises(errors.Conflict):
         _answer(learner, card, client_id=uuid.uuid4())
 
 
@@ -141,7 +142,7 @@ def test_the_same_id_for_another_card_racing_is_still_409(
     client_id = uuid.uuid4()
     _answer(learner, card, client_id=client_id)
     _late_twin(monkeypatch)
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         _answer(learner, other, client_id=client_id)
 
 

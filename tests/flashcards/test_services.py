@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from random import Random
 
 import pytest
-from django.http import Http404
-from rest_framework.exceptions import NotFound
 
 from flashcards import selectors, services
 from flashcards.models import CardMemory, ReviewLog
 from flashcards.scheduling import CardState, DeckOptions, Rating, State, review
-from studysite.api_errors import Conflict, FieldError
+from flashcards.services import memory as memory_rows
+from studysite import errors
 from tests.flashcards.conftest import add_basic, new_id
 from tests.lessons.classes_factories import class_with
 
@@ -67,9 +66,9 @@ def test_note_types_make_their_cards(deck):
 
 
 def test_a_bad_note_is_refused_naming_the_field_and_makes_nothing(deck):
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         services.note_create(deck=deck, type="cloze", fields={"text": "no cloze"})
-    assert "fields.text" in info.value.detail
+    assert "fields.text" in info.value.fields
     assert not deck.notes.exists() and not deck.cards.exists()
 
 
@@ -144,7 +143,7 @@ def test_a_client_review_id_reused_for_another_card_is_a_conflict(learner, deck,
     other = add_basic(deck).cards.get()
     client_id = new_id()
     answer(learner, card, client_review_id=client_id)
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         answer(learner, other, client_review_id=client_id)
 
 
@@ -154,7 +153,7 @@ def test_a_second_tab_answering_a_stale_card_gets_409_and_changes_nothing(
     shown = 0  # both tabs were shown the card at version 0
     answer(learner, card, Rating.GOOD, expected_version=shown)
     state = memory(learner, card).card_state()
-    with pytest.raises(Conflict):
+    with pytest.raises(errors.Conflict):
         answer(learner, card, Rating.AGAIN, expected_version=shown)
     assert ReviewLog.objects.count() == 1
     assert memory(learner, card).card_state() == state
@@ -164,37 +163,37 @@ def test_a_racing_write_is_refused_by_the_version_check(learner, card):
     answer(learner, card)
     stale = memory(learner, card)
     answer(learner, card, at=NOW + timedelta(minutes=10))  # the other request wins
-    with pytest.raises(Conflict):
-        services._save_memory(stale, expected_version=stale.version)
+    with pytest.raises(errors.Conflict):
+        memory_rows._save_memory(stale, expected_version=stale.version)
     assert memory(learner, card).version == 2
 
 
 def test_another_learners_private_card_is_404(learner, other_deck):
     card = add_basic(other_deck).cards.get()
-    with pytest.raises(Http404):
+    with pytest.raises(errors.NotFound):
         answer(learner, card)
     assert not CardMemory.objects.exists()
 
 
 def test_a_suspended_card_cannot_be_answered(learner, card):
     services.card_suspend(learner=learner, card_id=card.pk, now=NOW)
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         answer(learner, card)
-    assert "card" in info.value.detail
+    assert "card" in info.value.fields
     assert not ReviewLog.objects.exists()
 
 
 @pytest.mark.parametrize("rating", [0, 5, "3", None, True])
 def test_a_rating_outside_1_to_4_is_refused(learner, card, rating):
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         answer(learner, card, rating)
-    assert "rating" in info.value.detail
+    assert "rating" in info.value.fields
 
 
 def test_a_malformed_uuid_is_refused(learner, card):
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         answer(learner, card, client_review_id="not-a-uuid")
-    assert "client_review_id" in info.value.detail
+    assert "client_review_id" in info.value.fields
 
 
 @pytest.mark.parametrize(
@@ -202,24 +201,24 @@ def test_a_malformed_uuid_is_refused(learner, card):
     [(timedelta(hours=1), "future"), (-timedelta(days=91), "older")],
 )
 def test_reviewed_at_in_the_future_or_too_old_is_refused(learner, card, offset, why):
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         answer(learner, card, at=NOW + offset, now=NOW)
-    assert why in str(info.value.detail["reviewed_at"][0])
+    assert why in str(info.value.fields["reviewed_at"][0])
     assert not ReviewLog.objects.exists()
 
 
 def test_the_offline_age_limit_is_a_setting(learner, card, settings):
     settings.FLASHCARDS_MAX_OFFLINE_AGE_DAYS = 3
-    with pytest.raises(FieldError):
+    with pytest.raises(errors.Invalid):
         answer(learner, card, at=NOW - timedelta(days=4), now=NOW)
     assert answer(learner, card, at=NOW - timedelta(days=2), now=NOW).created
 
 
 def test_a_review_before_the_cards_last_review_is_refused(learner, card):
     answer(learner, card, at=NOW - timedelta(hours=1), now=NOW)
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         answer(learner, card, at=NOW - timedelta(hours=2), now=NOW)
-    assert "last review" in str(info.value.detail["reviewed_at"][0])
+    assert "last review" in str(info.value.fields["reviewed_at"][0])
 
 
 def test_offline_reviews_arriving_late_are_applied_in_time_order(learner, card):
@@ -258,7 +257,7 @@ def test_undo_restores_the_memory_and_marks_the_log(learner, card):
     assert ReviewLog.objects.count() == 2  # append-only: marked, not deleted
     services.review_undo(learner=learner)
     assert memory(learner, card).state == State.NEW
-    with pytest.raises(NotFound):
+    with pytest.raises(errors.NotFound):
         services.review_undo(learner=learner)
     # the new card is new again in the queue and today's counts forget it
     queue = selectors.study_queue(learner=learner, now=NOW + timedelta(minutes=12))

@@ -181,38 +181,38 @@ def test_an_inactive_user_is_not_subscribed(db):
 
 
 def test_an_unknown_visibility_is_refused_naming_the_field(school):
-    from studysite.api_errors import FieldError
+    from studysite import errors
 
     deck = services.deck_create(owner=school["teacher"], title="Fractions")
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         services.deck_update(deck=deck, visibility="everyone")
-    assert "visibility" in info.value.detail
+    assert "visibility" in info.value.fields
     deck.refresh_from_db()
     assert deck.visibility == Visibility.PRIVATE
 
 
 def test_an_assigned_deck_cannot_be_made_private(school):
-    from studysite.api_errors import FieldError
+    from studysite import errors
 
     deck = services.deck_create(owner=school["teacher"], title="Fractions")
     classes.assignment_create(school_class=school["class"], deck_id=deck.pk)
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(errors.Invalid) as info:
         services.deck_update(deck=deck, visibility="private")
-    assert "7b" in str(info.value.detail["visibility"])
+    assert "7b" in str(info.value.fields["visibility"])
     deck.refresh_from_db()
     assert deck.visibility == Visibility.CLASS
     assert deck.pk in _study_all(school["member"])
 
 
 def test_only_public_decks_take_subscriptions(school):
-    from studysite.api_errors import FieldError
+    from studysite import errors
 
     deck = services.deck_create(owner=school["teacher"], title="Fractions")
     classes.assignment_create(school_class=school["class"], deck_id=deck.pk)
     deck.refresh_from_db()
-    with pytest.raises(FieldError):
+    with pytest.raises(errors.Invalid):
         services.deck_subscribe(learner=school["member"], deck=deck)
-    with pytest.raises(FieldError):
+    with pytest.raises(errors.Invalid):
         services.deck_subscribe(learner=school["teacher"], deck=deck)
     assert not DeckSubscription.objects.exists()
 

@@ -175,16 +175,16 @@ def test_editing_a_note_with_bad_text_is_a_400_and_changes_nothing(
 @pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"])
 def test_bad_text_in_the_service_is_refused_without_the_api(note, bad):
     """Imports and pages reach the note services without the JSON parser."""
-    from studysite.api_errors import FieldError
+    from studysite import errors
 
-    with pytest.raises(FieldError) as caught:
+    with pytest.raises(errors.Invalid) as caught:
         cards.note_create(
             deck=note.deck, type="basic", fields={"front": bad, "back": "A"}
         )
-    assert "fields.front" in caught.value.detail
-    with pytest.raises(FieldError) as caught:
+    assert "fields.front" in caught.value.fields
+    with pytest.raises(errors.Invalid) as caught:
         cards.note_update(note=note, tags=["fine", bad])
-    assert "tags[1]" in caught.value.detail
+    assert "tags[1]" in caught.value.fields
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\ud800"])

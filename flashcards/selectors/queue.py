@@ -1,7 +1,4 @@
-"""Reads of the flashcards app: visible decks and cards, the due queue.
-
-Who may read and study which deck is `studysite.permissions`' rule; these
-functions apply it. A deck the user may not see is a 404, never a 403.
+"""The study day and the due queue.
 
 The due queue is built from bounded, index-backed queries: the learner's
 learning and review rows due before the end of their study day (only the
@@ -21,29 +18,23 @@ from random import Random, SystemRandom
 
 import numpy as np
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
 from flashcards.models import (
     Card,
     CardMemory,
     Deck,
-    DeckSubscription,
-    Note,
     ReviewLog,
-    Visibility,
 )
+from flashcards.parameters import deck_options_map
 from flashcards.scheduling import (
     CardState,
     DeckOptions,
@@ -55,7 +46,7 @@ from flashcards.scheduling import (
     day_bounds,
     preview,
 )
-from studysite import permissions
+from flashcards.selectors.decks import decks_studied
 from studysite.models import User
 
 MAX_QUEUE_LIMIT = 50
@@ -64,187 +55,6 @@ MAX_QUEUE_LIMIT = 50
 def fresh_rng() -> Random:
     """A new ``Random`` seeded from the system's entropy source."""
     return Random(SystemRandom().getrandbits(64))
-
-
-# --- decks and cards ----------------------------------------------------------
-
-
-def decks_studied(*, learner: User) -> QuerySet[Deck]:
-    """Decks in the learner's daily review: their own, their subscriptions and
-    their classes' (`studysite.permissions.deck_studied`)."""
-    return Deck.objects.filter(permissions.deck_studied(learner))
-
-
-def decks_readable(*, user: User) -> QuerySet[Deck]:
-    """Decks the user may open, read and export (studied ones and the catalog)."""
-    return Deck.objects.filter(permissions.deck_readable(user))
-
-
-def deck_get_readable(*, user: User, deck_id: int) -> Deck:
-    """The deck, or 404 if the user may not see it."""
-    deck = decks_readable(user=user).filter(pk=deck_id).select_related("owner").first()
-    if deck is None:
-        raise Http404("No such deck.")
-    return deck
-
-
-def deck_get_studied(*, learner: User, deck_id: int) -> Deck:
-    """A deck the learner studies; 404 otherwise (a catalog deck is studied
-    once subscribed)."""
-    deck = decks_studied(learner=learner).filter(pk=deck_id).first()
-    if deck is None:
-        raise Http404("No such deck among the decks you study.")
-    return deck
-
-
-def deck_get_owned(*, learner: User, deck_id: int) -> Deck:
-    """The learner's own deck; 404 if unreadable, 403 if readable but not theirs."""
-    deck = deck_get_readable(user=learner, deck_id=deck_id)
-    if not permissions.deck_writable(learner, deck):
-        if deck.is_system:
-            raise PermissionDenied(
-                "This deck is generated from a lesson; it is read-only "
-                "(regenerate it with manage.py generate_cards)."
-            )
-        raise PermissionDenied("Only the deck's owner may change it.")
-    return deck
-
-
-def card_get_readable(*, user: User, card_id: int) -> Card:
-    """The card with its note and deck, or 404 if the user may not see it."""
-    card = (
-        Card.objects.select_related("note", "deck")
-        .filter(pk=card_id, deck__in=decks_readable(user=user))
-        .first()
-    )
-    if card is None:
-        raise Http404("No such card.")
-    return card
-
-
-def note_get_readable(*, user: User, note_id: int) -> Note:
-    note = (
-        Note.objects.select_related("deck")
-        .filter(pk=note_id, deck__in=decks_readable(user=user))
-        .first()
-    )
-    if note is None:
-        raise Http404("No such note.")
-    return note
-
-
-class StudySource:
-    """Why a learner studies a deck (``Deck.source`` in the summaries)."""
-
-    OWN = "own"
-    SUBSCRIBED = "subscribed"
-    CLASS = "class"
-
-
-def _annotate_source(decks: QuerySet[Deck], *, learner: User) -> QuerySet[Deck]:
-    return decks.annotate(
-        is_own=ExpressionWrapper(Q(owner=learner), output_field=BooleanField()),
-        via_class=ExpressionWrapper(
-            permissions.deck_assigned_to_user(learner), output_field=BooleanField()
-        ),
-        via_subscription=ExpressionWrapper(
-            permissions.deck_subscribed(learner), output_field=BooleanField()
-        ),
-    )
-
-
-def deck_source(deck: Deck) -> str:
-    if getattr(deck, "is_own", False):
-        return StudySource.OWN
-    if getattr(deck, "via_class", False):
-        return StudySource.CLASS
-    return StudySource.SUBSCRIBED
-
-
-def deck_summaries(*, learner: User) -> list[Deck]:
-    """Studied decks with ``note_count``, ``card_count`` and why they are
-    studied (`deck_source`), plus ``class_names`` for class decks."""
-    decks = list(
-        _annotate_source(decks_studied(learner=learner), learner=learner)
-        .select_related("owner")
-        .annotate(
-            note_count=Count("notes", distinct=True),
-            card_count=Count("cards", distinct=True),
-        )
-        .order_by("title", "id")
-    )
-    names = deck_class_names(learner=learner, deck_ids=[d.pk for d in decks])
-    for deck in decks:
-        deck.source = deck_source(deck)
-        deck.class_names = names.get(deck.pk, [])
-    return decks
-
-
-def deck_class_names(*, learner: User, deck_ids: list[int]) -> dict[int, list[str]]:
-    """The classes (enrolled now) through which each deck comes to the learner."""
-    if not deck_ids:
-        return {}
-    rows = (
-        Deck.objects.filter(pk__in=deck_ids)
-        .filter(permissions.deck_assigned_to_user(learner))
-        .filter(
-            assignments__school_class__enrollments__learner=learner,
-            assignments__school_class__enrollments__left_at__isnull=True,
-        )
-        .values_list("pk", "assignments__school_class__name")
-        .order_by("assignments__school_class__name")
-    )
-    names: dict[int, list[str]] = defaultdict(list)
-    for deck_id, name in rows:
-        if name not in names[deck_id]:
-            names[deck_id].append(name)
-    return names
-
-
-def deck_catalog(*, user: User) -> list[Deck]:
-    """Public decks, with ``subscribed`` (for ``user``), counts and owners."""
-    subscribed = DeckSubscription.objects.filter(deck=OuterRef("pk"), learner=user)
-    return list(
-        Deck.objects.filter(visibility=Visibility.PUBLIC)
-        .select_related("owner")
-        .annotate(
-            subscribed=Exists(subscribed),
-            note_count=Count("notes", distinct=True),
-            card_count=Count("cards", distinct=True),
-        )
-        .order_by("-is_system", "title", "id")
-    )
-
-
-def deck_is_studied(*, learner: User, deck: Deck) -> bool:
-    return decks_studied(learner=learner).filter(pk=deck.pk).exists()
-
-
-def deck_sharing(*, deck: Deck) -> dict[str, object]:
-    """What the owner sees of a deck's sharing: the classes it is assigned to
-    (with their learner counts) and how many subscribe to it."""
-    classes = list(
-        deck.assignments.select_related("school_class")
-        .annotate(
-            learners=Count(
-                "school_class__enrollments",
-                filter=Q(school_class__enrollments__left_at__isnull=True),
-            )
-        )
-        .order_by("school_class__name")
-        .values("school_class_id", "school_class__name", "learners")
-    )
-    return {
-        "classes": [
-            {
-                "id": row["school_class_id"],
-                "name": row["school_class__name"],
-                "learners": row["learners"],
-            }
-            for row in classes
-        ],
-        "subscribers": deck.subscriptions.count(),
-    }
 
 
 # --- the study day --------------------------------------------------------------
@@ -473,8 +283,6 @@ def study_queue(
     rng = rng or fresh_rng()
     decks = [deck] if deck is not None else list(decks_studied(learner=learner))
     by_id = {d.pk: d for d in decks}
-    from workers.selectors import deck_options_map  # the learner's fitted FSRS
-
     options_of = deck_options_map(learner=learner, decks=decks)
     _, day_end = study_day(learner=learner, now=now)
     done = done_today(

@@ -1,0 +1,64 @@
+"""Reads of the flashcards app, one module per idea; this package's public API.
+
+- `decks`: the decks, notes and cards a user may see (a deck the user may not
+  see is `studysite.errors.NotFound`, never `Forbidden`), summaries, catalog,
+  sharing.
+- `queue`: the learner's study day, what they did today, the due queue.
+
+Callers write ``from flashcards import selectors`` and ``selectors.study_queue``:
+the names below are the selectors pages, APIs, services and other apps use.
+"""
+
+from flashcards.selectors.decks import (
+    StudySource,
+    card_get_readable,
+    deck_catalog,
+    deck_class_names,
+    deck_get_owned,
+    deck_get_readable,
+    deck_get_studied,
+    deck_is_studied,
+    deck_sharing,
+    deck_source,
+    deck_summaries,
+    decks_readable,
+    decks_studied,
+    note_get_readable,
+)
+from flashcards.selectors.queue import (
+    MAX_QUEUE_LIMIT,
+    DoneToday,
+    QueuedCard,
+    StudyQueue,
+    done_today,
+    fresh_rng,
+    review_order_label,
+    study_day,
+    study_queue,
+)
+
+__all__ = [
+    "MAX_QUEUE_LIMIT",
+    "DoneToday",
+    "QueuedCard",
+    "StudyQueue",
+    "StudySource",
+    "card_get_readable",
+    "deck_catalog",
+    "deck_class_names",
+    "deck_get_owned",
+    "deck_get_readable",
+    "deck_get_studied",
+    "deck_is_studied",
+    "deck_sharing",
+    "deck_source",
+    "deck_summaries",
+    "decks_readable",
+    "decks_studied",
+    "done_today",
+    "fresh_rng",
+    "note_get_readable",
+    "review_order_label",
+    "study_day",
+    "study_queue",
+]
