@@ -25,7 +25,7 @@ from flashcards import content
 from flashcards.models import Card, ReviewLog
 from lessons import problems
 from lessons.markup import render_user_markdown
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 
 SALT = "flashcards.parametric.variant"
 #: A shown variant may be answered for this long (offline reviews included).
@@ -54,22 +54,22 @@ def seed_from_token(token: Any, *, card_id: int, learner_id: int | None) -> int:
     """The seed a token was issued with, for this card and learner.
 
     Raises:
-        FieldError: ``variant`` is missing, forged, expired or not this card's.
+        Invalid: ``variant`` is missing, forged, expired or not this card's.
     """
     if not isinstance(token, str) or not token:
-        raise FieldError(
+        raise Invalid(
             {"variant": "A parametric card is answered with its variant token."}
         )
     try:
         data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE_S)
     except signing.SignatureExpired:
-        raise FieldError(
+        raise Invalid(
             {"variant": "This variant has expired; load the card again."}
         ) from None
     except signing.BadSignature:
-        raise FieldError({"variant": "Not a valid variant token."}) from None
+        raise Invalid({"variant": "Not a valid variant token."}) from None
     if data.get("c") != card_id or data.get("u") != learner_id:
-        raise FieldError({"variant": "This variant token belongs to another card."})
+        raise Invalid({"variant": "This variant token belongs to another card."})
     return int(data["s"])
 
 
@@ -100,16 +100,14 @@ def clean_answers(answers: Any) -> dict[str, str]:
     if answers is None:
         return {}
     if not isinstance(answers, Mapping):
-        raise FieldError({"answers": "Must map part keys to typed answers."})
+        raise Invalid({"answers": "Must map part keys to typed answers."})
     clean: dict[str, str] = {}
     for key, value in answers.items():
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise FieldError({f"answers.{key}": "Must be text."})
+            raise Invalid({f"answers.{key}": "Must be text."})
         text = str(value)
         if len(text) > MAX_ANSWER_CHARS:
-            raise FieldError(
-                {f"answers.{key}": f"At most {MAX_ANSWER_CHARS} characters."}
-            )
+            raise Invalid({f"answers.{key}": f"At most {MAX_ANSWER_CHARS} characters."})
         clean[str(key)] = text
     return clean
 
@@ -123,7 +121,7 @@ def check(*, card: Card, learner_id: int | None, token: Any, answers: Any) -> Ch
     keys = {p.key for p in parts}
     unknown = sorted(set(clean) - keys)
     if unknown:
-        raise FieldError(
+        raise Invalid(
             {
                 f"answers.{k}": f"Not a part of this problem ({sorted(keys)})."
                 for k in unknown

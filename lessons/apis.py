@@ -2,7 +2,7 @@
 
 Everything here is public and read-only (throttled like any anonymous
 request). Bad input is a 400 whose body names each field: the precision
-domain raises ``PrecisionInputError`` with the fields, mapped to ``FieldError``.
+domain raises ``PrecisionInputError`` with the fields, mapped to ``Invalid``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from lessons import calculator_bodies, selectors
 from lessons.calculator_limits import calculate
 from lessons.models import Lesson
 from lessons.precision.errors import PrecisionInputError
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 
 
 class _PublicApi(APIView):
@@ -30,7 +30,7 @@ class _PublicApi(APIView):
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, PrecisionInputError):
-            exc = FieldError(dict(exc.errors))
+            exc = Invalid(dict(exc.errors))
         return super().handle_exception(exc)
 
 

@@ -1,7 +1,7 @@
 """What the calculators API refuses before answering: parameters a
 calculator does not take, and inputs so large that a formula overflows.
 
-Each refusal is a 400 (``FieldError``) naming the offending parameters, so a
+Each refusal is a 400 (``Invalid``) naming the offending parameters, so a
 client learns which input to change.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from lessons import selectors
 from lessons.precision.errors import PrecisionInputError
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 
 OVERFLOW_MESSAGE = (
     "Too large: the result overflows (past about 1.8e308, the largest "
@@ -79,7 +79,7 @@ def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises:
         PrecisionInputError: naming every bad field (the domain's checks).
-        FieldError: naming each input that makes the result overflow (each
+        Invalid: naming each input that makes the result overflow (each
             one that alone brings it back in range, else every numeric one).
     """
     query = {key: query.get(key) for key in query}  # one value each, copyable
@@ -95,11 +95,11 @@ def calculate(name: str, query: Mapping[str, Any]) -> dict[str, Any]:
         # when some input alone brings it back in range, else its own answer.
         if not (culprits := _fixed_alone(name, query)):
             raise
-        raise FieldError(dict.fromkeys(culprits, OVERFLOW_MESSAGE)) from None
+        raise Invalid(dict.fromkeys(culprits, OVERFLOW_MESSAGE)) from None
     if result is not None and not _overflowed(result):
         return result
     culprits = _fixed_alone(name, query) or _numeric_inputs(name, query)
-    raise FieldError(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
+    raise Invalid(dict.fromkeys(culprits or ["detail"], OVERFLOW_MESSAGE))
 
 
 def _refuse_unknown(name: str, query: Mapping[str, Any]) -> None:
@@ -108,7 +108,7 @@ def _refuse_unknown(name: str, query: Mapping[str, Any]) -> None:
     otherwise answer for the default).
 
     Raises:
-        FieldError: naming every unknown parameter and every bad known one.
+        Invalid: naming every unknown parameter and every bad known one.
     """
     params = [p.name for p in selectors.CALCULATORS[name].params]
     unknown = [key for key in query if key not in params]
@@ -122,4 +122,4 @@ def _refuse_unknown(name: str, query: Mapping[str, Any]) -> None:
         errors = dict(error.errors)
     except OverflowError:
         pass
-    raise FieldError({**errors, **dict.fromkeys(unknown, message)})
+    raise Invalid({**errors, **dict.fromkeys(unknown, message)})

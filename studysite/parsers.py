@@ -31,8 +31,8 @@ MAX_DEPTH = 32
 
 
 def _refuse(errors: Mapping[str, str]) -> ValidationError:
-    """A 400 naming the fields: ``studysite.api_errors.FieldError``'s body.
-    (FieldError itself cannot be imported here: DRF imports the parsers while
+    """A 400 naming the fields, with the body an ``errors.Invalid`` gets.
+    (A parser must raise DRF's own error: DRF imports the parsers while
     ``api_errors`` is still importing DRF.)"""
     return ValidationError({name: [message] for name, message in errors.items()})
 

@@ -36,7 +36,8 @@ from rest_framework.views import APIView
 
 from flashcards import fitting
 from flashcards.selectors import deck_get_studied
-from studysite.api_errors import FieldError, error_response
+from studysite.api_errors import error_response
+from studysite.errors import Invalid
 from studysite.serializers import StrictSerializer
 from workers import scheduler_services as services
 from workers import selectors
@@ -225,7 +226,7 @@ class SchedulerParametersApi(APIView):
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("deck")
         if raw is not None and not raw.isdigit():
-            raise FieldError({"deck": "Must be a deck id."})
+            raise Invalid({"deck": "Must be a deck id."})
         deck = _deck(request, int(raw) if raw is not None else None)
         current = selectors.learner_parameters_current(learner=request.user, deck=deck)
         counts = selectors.history_counts(learner=request.user, deck=deck)

@@ -19,7 +19,7 @@ from flashcards.apis.bodies import (
 )
 from flashcards.models import Card, ReviewLog
 from flashcards.payloads import card_html
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 from studysite.serializers import StrictSerializer
 
 
@@ -96,7 +96,7 @@ class CardGradeApi(APIView):
         if card.note.type == "numeric":
             return self._numeric(request, card)
         if card.note.type != "parametric":
-            raise FieldError(
+            raise Invalid(
                 {"card": "Only parametric and numeric cards are graded here."}
             )
         data = self.InputSerializer(data=request.data)

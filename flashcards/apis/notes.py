@@ -12,7 +12,7 @@ from flashcards import authoring_views, content, selectors, services
 from flashcards.apis.bodies import NoteSerializer
 from flashcards.models import Note
 from flashcards.payloads import note_data
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 from studysite.serializers import StrictSerializer
 from studysite.storable import MAX_INT
 
@@ -132,6 +132,6 @@ class NotePreviewApi(APIView):
         try:
             fields, _ = content.validate_note(kind, data.validated_data["fields"])
         except content.NoteContentError as exc:
-            raise FieldError(dict(exc.errors)) from None
+            raise Invalid(dict(exc.errors)) from None
         body = {"cards": authoring_views.preview_cards(kind, fields)}
         return Response(self.OutputSerializer(body).data)

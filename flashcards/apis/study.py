@@ -22,12 +22,12 @@ from flashcards.models import CardMemory
 from flashcards.payloads import memory_data, queue_data, review_data
 from flashcards.scheduling import Rating
 from studysite.api_errors import (
-    FieldError,
     domain_error_body,
     error_body,
     error_response,
     status_of,
 )
+from studysite.errors import Invalid
 from studysite.serializers import StrictSerializer
 from studysite.storable import MAX_INT
 
@@ -186,7 +186,7 @@ class ReviewCreateApi(APIView):
 
     def _batch(self, request: Request) -> Response:
         if len(request.data) > 1000:
-            raise FieldError({"reviews": "At most 1000 reviews at once."})
+            raise Invalid({"reviews": "At most 1000 reviews at once."})
         parsed: list[dict[str, Any]] = []
         invalid: dict[int, dict] = {}
         for index, item in enumerate(request.data):
