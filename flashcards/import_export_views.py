@@ -10,14 +10,14 @@ import re
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from rest_framework.exceptions import APIException, ValidationError
 
 from flashcards import csvio, interop, selectors
-from flashcards.authoring_views import add_errors
 from flashcards.models import ImportJob
+from studysite import errors
+from studysite.api_errors import status_of
 
 
 class ImportForm(forms.Form):
@@ -38,13 +38,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
             job = interop.import_job_create(
                 owner=request.user, filename=upload.name, data=content
             )
-        except ValidationError as exc:
-            add_errors(form, exc)
+        except errors.Invalid as exc:
+            errors.add_to_form(form, exc)
         else:
-            if job.state == ImportJob.State.PENDING:
+            if job.status == ImportJob.Status.QUEUED:
                 try:
                     interop.import_job_start(job=job)
-                except APIException as exc:  # the task queue is down: 503
+                except errors.DomainError as exc:  # the task queue is down: 503
                     return _import_page(request, job, exc)
             return redirect("flashcards:import-detail", job_id=job.pk)
     return render(
@@ -56,16 +56,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id, owner=request.user).defer("data").first()
-    if job is None:
-        raise Http404("No such import.")
-    return job
+    return interop.import_job_get(owner=request.user, job_id=job_id)
 
 
 def _import_page(
     request: HttpRequest,
     job: ImportJob,
-    exc: APIException | None = None,
+    exc: errors.DomainError | None = None,
     *,
     error: str = "",
     status: int = 200,
@@ -73,7 +70,7 @@ def _import_page(
     """The import page: the column mapping, or the progress (with Retry)."""
     if exc is not None:
         job.refresh_from_db()
-        error, status = str(exc.detail), exc.status_code
+        error, status = exc.message, status_of(exc)
     width = job.options.get("width", 0)
     return render(
         request,
@@ -101,10 +98,10 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "retry":
         try:
             interop.import_job_retry(job=job)
-        except APIException as exc:  # 409 (not retryable) or 503 (queue down)
+        except errors.DomainError as exc:  # 409 (not retryable), 503 (queue down)
             return _import_page(request, job, exc)
         return redirect("flashcards:import-detail", job_id=job.pk)
-    if request.method == "POST" and job.state == ImportJob.State.MAPPING:
+    if request.method == "POST" and job.status == ImportJob.Status.MAPPING:
         columns = {role: request.POST.get(f"col_{role}", "") for role in csvio.ROLES}
         try:
             interop.import_job_map(
@@ -113,14 +110,12 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
                 header=request.POST.get("header") == "on",
                 default_type=request.POST.get("default_type", "basic"),
             )
-        except ValidationError as exc:
-            error = " ".join(
-                str(v[0] if isinstance(v, list) else v) for v in exc.detail.values()
-            )
+        except errors.Invalid as exc:
+            error = " ".join(messages[0] for messages in exc.fields.values())
             return _import_page(request, job, error=error, status=400)
         try:
             interop.import_job_start(job=job)
-        except APIException as exc:  # the task queue is down: 503
+        except errors.DomainError as exc:  # the task queue is down: 503
             return _import_page(request, job, exc)
         return redirect("flashcards:import-detail", job_id=job.pk)
     return _import_page(request, job)
@@ -147,7 +142,7 @@ def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
 def deck_export(request: HttpRequest, deck_id: int, fmt: str) -> HttpResponse:
     deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
     if fmt not in ("apkg", "csv"):
-        raise Http404("Export as .apkg or .csv.")
+        raise errors.NotFound("Export as .apkg or .csv.")
     name = re.sub(r"[^\w.-]+", "-", deck.title).strip("-") or f"deck-{deck.pk}"
     if fmt == "apkg":
         response = HttpResponse(

@@ -29,6 +29,7 @@ from flashcards.scheduling import (
     SchedulingOptionsError,
     State,
 )
+from studysite.jobs.models import BackgroundJob
 
 
 class NoteType(models.TextChoices):
@@ -351,22 +352,28 @@ class MediaFile(models.Model):
         return f"/flashcards/media/{self.sha256}.{self.extension}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """An Anki or CSV import: the uploaded file, its mapping and its progress.
 
-    The page polls this row. ``phase`` says what the task is doing (reading
-    is reported note by note; the write is one transaction, all or nothing).
+    A `BackgroundJob` (status, progress, error, times, task id, attempts; see
+    `studysite.jobs`). The page polls this row. ``phase`` says what the task is
+    doing (reading is reported note by note in ``done`` of ``total``; the write
+    is one transaction, all or nothing).
+
+    ``Status`` keeps the values imports always stored and published
+    (``"pending"``, ``"done"``) under the lifecycle's names, and adds
+    ``MAPPING``: a CSV waiting for its column mapping, which no worker claims.
     """
 
     class Kind(models.TextChoices):
         APKG = "apkg", "Anki package"
         CSV = "csv", "CSV/TSV"
 
-    class State(models.TextChoices):
+    class Status(models.TextChoices):
         MAPPING = "mapping", "Waiting for the column mapping"
-        PENDING = "pending", "Queued"
+        QUEUED = "pending", "Queued"
         RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        SUCCEEDED = "done", "Done"
         FAILED = "failed", "Failed"
 
     owner = models.ForeignKey(
@@ -376,7 +383,7 @@ class ImportJob(models.Model):
         Deck, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    state = models.CharField(max_length=10, choices=State.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
     phase = models.CharField(max_length=40, blank=True, default="")
     filename = models.CharField(max_length=200)
     size = models.PositiveIntegerField(default=0)
@@ -386,23 +393,14 @@ class ImportJob(models.Model):
     preview = models.JSONField(default=list, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
     warnings = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
-    task_id = models.CharField(max_length=64, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
-        return f"import {self.pk} ({self.kind}): {self.state}"
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return f"import {self.pk} ({self.kind}): {self.status}"
 
 
 class SchedulerParameters(models.Model):

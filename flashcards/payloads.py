@@ -171,7 +171,7 @@ def import_data(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.pk,
         "kind": job.kind,
-        "state": job.state,
+        "state": job.status,  # the API's name for the job's status
         "phase": job.phase,
         "filename": job.filename,
         "size": job.size,
@@ -181,7 +181,7 @@ def import_data(job: ImportJob) -> dict[str, Any]:
         "error": job.error,
         "warnings": job.warnings,
         "result": job.result,
-        "preview": job.preview if job.state == ImportJob.State.MAPPING else None,
+        "preview": job.preview if job.status == ImportJob.Status.MAPPING else None,
         "mapping": job.options.get("columns")
         if job.kind == ImportJob.Kind.CSV
         else None,

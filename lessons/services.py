@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import django.dispatch
 from django.db import transaction
@@ -103,7 +104,14 @@ def course_load(*, content_dir: str | Path | None = None) -> LoadReport:
     return report
 
 
-def _upsert(report: LoadReport, model, keys: dict, values: dict, *, label: str):
+def _upsert(
+    report: LoadReport,
+    model: type[Any],
+    keys: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    label: str,
+) -> Any:
     row = model.objects.filter(**keys).first()
     if row is None:
         report.created.append(label)
@@ -133,13 +141,14 @@ def _lesson_outline(
         "published": ref.published,
         "phase_closer": ref.phase_closer,
     }
-    return _upsert(
+    lesson: Lesson = _upsert(
         report,
         Lesson,
         {"slug": ref.slug},
         values,
         label=f"lesson {ref.slug} ({status})",
     )
+    return lesson
 
 
 def source_hash(rendered: lessonfiles.RenderedLesson) -> str:

@@ -89,7 +89,7 @@ def _setting(name: str, default: Any) -> Any:
 # --- runs no worker will finish -------------------------------------------------
 
 
-def expire_stale(row: Any) -> Any:
+def expire_stale(row: jobs.Job) -> jobs.Job:
     """Fail a fit or simulation no worker will finish (lost worker, no worker)."""
     if row.is_finished:
         return row
@@ -240,6 +240,8 @@ def scheduler_fit_apply(fit: SchedulerFit) -> None:
     fit.refresh_from_db(fields=("new_parameters", "status", "accepted"))
     if fit.status != Status.SUCCEEDED or not fit.accepted:
         raise ValueError(f"fit {fit.pk} is not a succeeded, accepted fit")
+    if not fit.new_parameters:
+        raise ValueError(f"fit {fit.pk} has no parameters")
     scheduler_parameters_set(
         learner=fit.learner, deck=fit.deck, parameters=fit.new_parameters, fit_id=fit.pk
     )
@@ -367,8 +369,8 @@ def memories_reschedule(
             "id", "deck", "due", "stability", "last_review", "version"
         )
     )
-    keys: dict[int, tuple] = {}
-    groups: dict[tuple, list[CardMemory]] = defaultdict(list)
+    keys: dict[int, tuple[Any, ...]] = {}
+    groups: dict[tuple[Any, ...], list[CardMemory]] = defaultdict(list)
     for memory in memories:
         if memory.deck_id not in keys:
             options = memory.deck.scheduling_options

@@ -47,7 +47,9 @@ def scheduler_simulation_mark_failed(*, simulation_id: int, error: str) -> bool:
     return jobs.mark_failed(SchedulerSimulation, simulation_id, error)
 
 
-def _number(data: Mapping[str, Any], name: str, errors: dict, *, kind: type) -> Any:
+def _number(
+    data: Mapping[str, Any], name: str, errors: dict[str, str], *, kind: type
+) -> Any:
     low, high, default = SIMULATION_LIMITS[name]
     value = data.get(name)
     if value is None:
@@ -64,7 +66,7 @@ def _number(data: Mapping[str, Any], name: str, errors: dict, *, kind: type) -> 
     return kind(value)
 
 
-def _retentions(value: Any, errors: dict) -> list[float]:
+def _retentions(value: Any, errors: dict[str, str]) -> list[float]:
     if value is None:
         return list(DEFAULT_RETENTIONS)
     if not isinstance(value, list | tuple) or not value:
@@ -105,7 +107,9 @@ def learner_seconds_per_review(*, learner: Any) -> float | None:
     return None if not mean else round(min(max(mean / 1000, 1.0), 600.0), 1)
 
 
-def simulation_params_clean(*, learner: Any, data: Mapping[str, Any]) -> dict:
+def simulation_params_clean(
+    *, learner: Any, data: Mapping[str, Any]
+) -> dict[str, Any]:
     """Validate the simulator's inputs; missing ones take their defaults.
 
     Raises:

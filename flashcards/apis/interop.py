@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -24,10 +24,7 @@ from studysite.serializers import StrictSerializer
 
 
 def _own_job(request: Request, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id, owner=request.user).defer("data").first()
-    if job is None:
-        raise Http404("No such import.")
-    return job
+    return interop.import_job_get(owner=request.user, job_id=job_id)
 
 
 class ImportCreateApi(APIView):
@@ -58,7 +55,7 @@ class ImportCreateApi(APIView):
         job = interop.import_job_create(
             owner=request.user, filename=upload.name, data=content
         )
-        if job.state == ImportJob.State.PENDING:
+        if job.status == ImportJob.Status.QUEUED:
             interop.import_job_start(job=job)
         body = self.OutputSerializer(import_data(job)).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -54,7 +54,7 @@ def _clean_text(name: str, value: Any, *, max_length: int, required: bool) -> st
         raise errors.Invalid({name: "This field is required."})
     if len(value) > max_length:
         raise errors.Invalid({name: f"At most {max_length} characters."})
-    return value
+    return str(value)
 
 
 def clean_visibility(value: Any) -> str:
@@ -62,7 +62,7 @@ def clean_visibility(value: Any) -> str:
         raise errors.Invalid(
             {"visibility": "One of: " + ", ".join(Visibility.values) + "."}
         )
-    return value
+    return str(value)
 
 
 def deck_create(

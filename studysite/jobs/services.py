@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from studysite import errors
+from studysite.jobs.models import BackgroundJob
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def enqueue(
 
 
 def claim(
-    model: type,
+    model: type[Any],
     job_id: int,
     *,
     task_id: str | None = None,
@@ -177,14 +178,14 @@ def claim(
         return job, job.attempts
 
 
-def _current(model: type, job_id: int, attempt: int) -> Any:
+def _current(model: type[Any], job_id: int, attempt: int) -> Any:
     return model.objects.filter(
         pk=job_id, attempts=attempt, status=model.Status.RUNNING
     )
 
 
 def progress(
-    model: type,
+    model: type[Any],
     job_id: int,
     attempt: int,
     fraction: float,
@@ -205,13 +206,13 @@ def progress(
         raise Superseded(job_id)
 
 
-def update(model: type, job_id: int, attempt: int, **fields: Any) -> bool:
+def update(model: type[Any], job_id: int, attempt: int, **fields: Any) -> bool:
     """Write fields of the current attempt's job; False if it is not current."""
     return bool(_current(model, job_id, attempt).update(**fields))
 
 
 def finish(
-    model: type, job_id: int, attempt: int, *, message: str = "done", **fields: Any
+    model: type[Any], job_id: int, attempt: int, *, message: str = "done", **fields: Any
 ) -> bool:
     """Store success for the current attempt; False if a newer one took over."""
     fields.setdefault("finished_at", timezone.now())
@@ -226,7 +227,9 @@ def finish(
     )
 
 
-def fail(model: type, job_id: int, attempt: int, error: str, **fields: Any) -> bool:
+def fail(
+    model: type[Any], job_id: int, attempt: int, error: str, **fields: Any
+) -> bool:
     """Store failure for the current attempt; False if a newer one took over."""
     fields.setdefault("finished_at", timezone.now())
     return update(
@@ -234,7 +237,7 @@ def fail(model: type, job_id: int, attempt: int, error: str, **fields: Any) -> b
     )
 
 
-def mark_failed(model: type, job_id: int, error: str, **fields: Any) -> bool:
+def mark_failed(model: type[Any], job_id: int, error: str, **fields: Any) -> bool:
     """Fail a job that is not finished, whichever attempt holds it (a task
     killed at its hard time limit, a lost worker)."""
     Status = model.Status
@@ -247,14 +250,17 @@ def mark_failed(model: type, job_id: int, error: str, **fields: Any) -> bool:
     )
 
 
+Job = TypeVar("Job", bound=BackgroundJob)
+
+
 def expire_stale(
-    job: Any,
+    job: Job,
     *,
     running_for: int,
     queued_for: int,
     running_error: str,
     queued_error: str,
-) -> Any:
+) -> Job:
     """Fail a job no worker will finish, so that a page never waits forever.
 
     A job ``running`` for more than ``running_for`` seconds lost its worker

@@ -15,7 +15,7 @@ from studysite.jobs import services
 logger = logging.getLogger(__name__)
 
 
-class JobTask(Task):
+class JobTask(Task):  # type: ignore[misc]  # celery ships no types
     """A task whose first argument is a job's id.
 
     The shared retry policy: a database that is briefly away
@@ -43,7 +43,7 @@ class JobTask(Task):
         """The job's id among the task's arguments (the first, by default)."""
         return args[0] if args else kwargs.get("job_id")
 
-    def model(self) -> type:
+    def model(self) -> type[Any]:
         return apps.get_model(self.job_model)
 
     def failure_error(self, exc: BaseException) -> str:

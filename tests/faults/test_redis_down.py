@@ -142,7 +142,7 @@ def test_with_redis_down_study_goes_on_and_queued_work_survives(
     )
     assert generation.status == 503, generation.body
     assert generation.seconds < 5, generation.seconds
-    assert GenerationJob.objects.get(quiz=quiz).state == GenerationJob.State.FAILED
+    assert GenerationJob.objects.get(quiz=quiz).status == GenerationJob.Status.FAILED
 
     private_redis.start()
 
@@ -173,15 +173,13 @@ def test_with_redis_down_study_goes_on_and_queued_work_survives(
         assert run.attempts == 1
     job = wait_for(
         lambda: (
-            (j := GenerationJob.objects.get(pk=generation.body["id"])).state
-            in (GenerationJob.State.DONE, GenerationJob.State.FAILED)
-            and j
+            (j := GenerationJob.objects.get(pk=generation.body["id"])).is_finished and j
         ),
         timeout=30,
         what="the generation job queued after the outage",
         every=0.2,
     )
-    assert job.state == GenerationJob.State.DONE, job.error
+    assert job.status == GenerationJob.Status.SUCCEEDED, job.error
     assert not DemoRun.objects.filter(
         status__in=(DemoRun.Status.QUEUED, DemoRun.Status.RUNNING)
     ).exists()
@@ -231,11 +229,11 @@ def test_with_redis_down_an_import_is_kept_and_its_owner_retries_it(
     assert retried.body["state"] == "pending"
     services.worker(env, name="import-after-outage", redis_url=private_redis.url)
     done = wait_for(
-        lambda: (j := ImportJob.objects.get(pk=job.pk)).finished and j,
+        lambda: (j := ImportJob.objects.get(pk=job.pk)).is_finished and j,
         timeout=30,
         what="the retried import",
         every=0.2,
     )
-    assert done.state == ImportJob.State.DONE, done.error
+    assert done.status == ImportJob.Status.SUCCEEDED, done.error
     assert done.result["notes"] == 2
     assert Deck.objects.filter(owner=owner).count() == 1

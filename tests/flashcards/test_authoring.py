@@ -217,7 +217,7 @@ def test_import_through_the_api_and_the_pages(
             {"col_front": "0", "col_back": "1", "default_type": "basic"},
         )
     job.refresh_from_db()
-    assert job.state == "done" and job.deck.notes.count() == 2  # no header row
+    assert job.status == "done" and job.deck.notes.count() == 2  # no header row
     not_zip = io.BytesIO(b"hello")
     not_zip.name = "x.apkg"
     response = learner_api.post(

@@ -15,7 +15,7 @@ def running(learner) -> ImportJob:
     return ImportJob.objects.create(
         owner=learner,
         kind=ImportJob.Kind.CSV,
-        state=ImportJob.State.RUNNING,
+        status=ImportJob.Status.RUNNING,
         filename="cards.csv",
         data=b"q,a\n",
         total=200,

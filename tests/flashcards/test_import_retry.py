@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError
 
 from flashcards import interop
 from flashcards.models import Deck, ImportJob
-from studysite.api_errors import ServiceUnavailable
+from studysite.errors import Unavailable
 from tests.flashcards.test_interop import genanki_deck
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def _csv_job(owner) -> ImportJob:
 
 def _not_queued(job: ImportJob) -> None:
     interop.import_job_map(job=job, columns={"front": 0, "back": 1}, header=False)
-    with broker_down(), pytest.raises(ServiceUnavailable, match="import queue"):
+    with broker_down(), pytest.raises(Unavailable, match="import queue"):
         interop.import_job_start(job=job)
 
 
@@ -71,7 +71,7 @@ def test_mapping_with_the_queue_down_is_503_and_the_job_is_marked_not_queued(
     assert "import queue is unavailable" in message
     assert f"/api/v1/imports/{job.pk}/retry/" in message
     job.refresh_from_db()
-    assert job.state == ImportJob.State.FAILED and job.phase == "not_queued"
+    assert job.status == ImportJob.Status.FAILED and job.phase == "not_queued"
     assert "could not be queued" in job.error and "retry" in job.error
     assert job.finished_at is not None
     assert job.options["columns"] == {"front": 0, "back": 1}  # the mapping is kept
@@ -108,7 +108,7 @@ def test_an_upload_with_the_queue_down_is_503_naming_the_kept_job(learner_api):
         )
     assert response.status_code == 503
     job = ImportJob.objects.get()
-    assert job.state == ImportJob.State.FAILED and job.phase == "not_queued"
+    assert job.status == ImportJob.Status.FAILED and job.phase == "not_queued"
     assert f"import {job.pk} is kept" in _message(response)
     retried = learner_api.post(f"/api/v1/imports/{job.pk}/retry/")
     assert retried.status_code == 202
@@ -130,7 +130,7 @@ def test_retry_is_refused_for_jobs_that_were_queued_or_failed_otherwise(
     bad = ImportJob.objects.create(
         owner=learner,
         kind="csv",
-        state=ImportJob.State.FAILED,
+        status=ImportJob.Status.FAILED,
         filename="x.csv",
         data=b"",
         error="Nothing was imported. Row 2: no front.",
@@ -185,10 +185,10 @@ def test_a_message_superseded_by_a_retry_imports_nothing(learner):
     second_id = resent.call_args.kwargs["task_id"]
     assert second_id != first_id
     late = interop.import_job_run(job_id=job.pk, task_id=first_id)
-    assert late.state == ImportJob.State.PENDING
+    assert late.status == ImportJob.Status.QUEUED
     assert not Deck.objects.filter(owner=learner).exists()
     done = interop.import_job_run(job_id=job.pk, task_id=second_id)
-    assert done.state == ImportJob.State.DONE
+    assert done.status == ImportJob.Status.SUCCEEDED
     assert interop.import_job_run(job_id=job.pk, task_id=second_id).deck == done.deck
     assert Deck.objects.filter(owner=learner).count() == 1
 
@@ -200,9 +200,9 @@ def test_a_redelivered_message_runs_a_job_its_worker_lost(learner):
         interop.import_job_start(job=job)
     task_id = sent.call_args.kwargs["task_id"]
     ImportJob.objects.filter(pk=job.pk).update(
-        state=ImportJob.State.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
     )
-    assert interop.import_job_run(job_id=job.pk, task_id=task_id).state == "done"
+    assert interop.import_job_run(job_id=job.pk, task_id=task_id).status == "done"
 
 
 # --- the pages --------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_the_mapping_page_with_the_queue_down_is_503_with_a_retry_button(
     retried = client.post(url, {"action": "retry"})
     assert retried.status_code == 302 and retried["Location"] == url
     job.refresh_from_db()
-    assert job.state == ImportJob.State.DONE and job.deck.notes.count() == 3
+    assert job.status == ImportJob.Status.SUCCEEDED and job.deck.notes.count() == 3
     page = client.get(url).content.decode()
     assert "Imported 3 notes" in page and ">Retry</button>" not in page
     assert client.post(url, {"action": "retry"}).status_code == 409

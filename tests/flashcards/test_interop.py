@@ -15,7 +15,7 @@ import pytest
 
 from flashcards import interop, services
 from flashcards.models import Card, Deck, ImportJob, MediaFile, Note, ReviewLog
-from studysite.api_errors import FieldError
+from studysite.errors import Invalid
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def notes_of(deck: Deck) -> list[tuple[str, dict, list]]:
 
 def test_a_genanki_deck_imports_notes_cards_media_and_history(learner):
     job = run_import(learner, "basics.apkg", genanki_deck())
-    assert job.state == "done", job.error
+    assert job.status == "done", job.error
     deck = job.deck
     assert deck.title == "Precision basics" and deck.owner == learner
     types = [n.type for n in deck.notes.order_by("id")]
@@ -159,7 +159,7 @@ def test_export_then_import_gives_the_same_notes_apkg_and_csv(learner):
     apkg = interop.deck_export_apkg(deck=deck)
     assert "x.png" not in str(zipfile.ZipFile(io.BytesIO(apkg)).namelist())
     again = run_import(learner, "rt.apkg", apkg)
-    assert again.state == "done", again.error
+    assert again.status == "done", again.error
     assert notes_of(again.deck) == notes_of(deck)
     csv_text = interop.deck_export_csv(deck=deck)
     from_csv = run_import(
@@ -169,21 +169,21 @@ def test_export_then_import_gives_the_same_notes_apkg_and_csv(learner):
         columns={"type": 0, "front": 1, "back": 2, "tags": 3, "fields": 4},
         header=True,
     )
-    assert from_csv.state == "done", from_csv.error
+    assert from_csv.status == "done", from_csv.error
     assert notes_of(from_csv.deck) == notes_of(deck)
 
 
 def test_csv_import_shows_a_preview_and_uses_the_mapping(learner):
     data = b"tags\tquestion\tanswer\nfp\tfp16 bits?\t16\nfp\tbf16 bits?\t16\n"
     job = interop.import_job_create(owner=learner, filename="cards.tsv", data=data)
-    assert job.state == "mapping" and job.options["delimiter"] == "\t"
+    assert job.status == "mapping" and job.options["delimiter"] == "\t"
     assert job.preview[0] == ["tags", "question", "answer"]
     assert job.options["columns"] == {"tags": 0, "front": 1, "back": 2}
     interop.import_job_map(
         job=job, columns={"front": 1, "back": 2, "tags": 0}, header=True
     )
     job = interop.import_job_run(job_id=job.pk)
-    assert job.state == "done"
+    assert job.status == "done"
     assert notes_of(job.deck) == [
         ("basic", {"front": "fp16 bits?", "back": "16"}, ["fp"]),
         ("basic", {"front": "bf16 bits?", "back": "16"}, ["fp"]),
@@ -200,28 +200,28 @@ def test_csv_import_shows_a_preview_and_uses_the_mapping(learner):
     ],
 )
 def test_bad_uploads_get_a_clear_message(learner, filename, data, message):
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(Invalid) as info:
         interop.import_job_create(owner=learner, filename=filename, data=data)
-    assert message in str(info.value.detail["file"])
+    assert message in str(info.value.fields["file"])
     assert not ImportJob.objects.exists() and not Deck.objects.exists()
 
 
 def test_a_file_over_the_size_limit_is_refused(learner, settings):
     settings.FLASHCARDS_IMPORT_MAX_BYTES = 100
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(Invalid) as info:
         interop.import_job_create(owner=learner, filename="d.apkg", data=b"x" * 101)
-    assert "at most 100" in str(info.value.detail["file"])
+    assert "at most 100" in str(info.value.fields["file"])
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated(learner):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("collection.anki2", b"\0" * (50 * 1024 * 1024))
-    with pytest.raises(FieldError) as info:
+    with pytest.raises(Invalid) as info:
         interop.import_job_create(
             owner=learner, filename="bomb.apkg", data=out.getvalue()
         )
-    assert "zip bomb" in str(info.value.detail["file"])
+    assert "zip bomb" in str(info.value.fields["file"])
 
 
 def test_an_unknown_schema_fails_the_job_and_imports_nothing(learner):
@@ -237,13 +237,13 @@ def test_an_unknown_schema_fails_the_job_and_imports_nothing(learner):
         with zipfile.ZipFile(out, "w") as archive:
             archive.writestr("collection.anki2", path.read_bytes())
     job = run_import(learner, "new.apkg", out.getvalue())
-    assert job.state == "failed"
+    assert job.status == "failed"
     assert "Unknown Anki collection schema (version 18)" in job.error
     assert not Deck.objects.exists()
     newest = io.BytesIO()
     with zipfile.ZipFile(newest, "w") as archive:
         archive.writestr("collection.anki21b", b"zstd...")
-    with pytest.raises(FieldError, match="newest"):
+    with pytest.raises(Invalid, match="newest"):
         interop.import_job_create(
             owner=learner, filename="n.apkg", data=newest.getvalue()
         )
@@ -261,7 +261,7 @@ def test_one_bad_note_imports_nothing(learner):
         out = Path(tmp) / "d.apkg"
         genanki.Package(deck).write_to_file(str(out))
         job = run_import(learner, "bad.apkg", out.read_bytes())
-    assert job.state == "failed" and "note 2" in job.error
+    assert job.status == "failed" and "note 2" in job.error
     assert not Deck.objects.exists() and not Note.objects.exists()
 
 
@@ -272,7 +272,7 @@ def test_csv_rows_missing_columns_import_nothing(learner):
         job=job, columns={"front": 0, "back": 1, "tags": 2}, header=True
     )
     job = interop.import_job_run(job_id=job.pk)
-    assert job.state == "failed" and "line 3" in job.error
+    assert job.status == "failed" and "line 3" in job.error
     assert not Deck.objects.exists()
 
 
@@ -281,7 +281,7 @@ def test_unsafe_html_in_an_import_is_removed_and_reported(learner):
     job = interop.import_job_create(owner=learner, filename="x.csv", data=data)
     interop.import_job_map(job=job, columns={"front": 0, "back": 1}, header=True)
     job = interop.import_job_run(job_id=job.pk)
-    assert job.state == "done"
+    assert job.status == "done"
     note = job.deck.notes.get()
     assert "onerror" not in note.fields["front"] and "script" not in note.fields["back"]
     assert len(job.warnings) == 2 and "unsafe HTML" in job.warnings[0]

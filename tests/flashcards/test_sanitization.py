@@ -127,7 +127,7 @@ def test_payloads_in_a_csv_import_are_cleaned_and_reported(learner):
     )
     interop.import_job_map(job=job, columns={"front": 0, "back": 1}, header=True)
     job = interop.import_job_run(job_id=job.pk)
-    assert job.state == "done", job.error
+    assert job.status == "done", job.error
     assert job.warnings and all("unsafe HTML" in w for w in job.warnings)
     from flashcards.payloads import card_html
 

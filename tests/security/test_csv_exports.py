@@ -116,7 +116,7 @@ def test_the_deck_csv_neutralises_formulas_in_fields_and_tags_and_imports_back()
     )
     interop.import_job_run(job_id=job.pk)
     job.refresh_from_db()
-    assert job.state == job.State.DONE, job.error
+    assert job.status == job.Status.SUCCEEDED, job.error
     imported = Deck.objects.get(pk=job.deck_id)
     want = [(n.type, n.fields, n.tags) for n in deck.notes.order_by("id")]
     got = [
