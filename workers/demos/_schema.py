@@ -230,3 +230,16 @@ class Demo:
             "lesson_anchor": self.lesson_anchor,
             "params": [p.to_dict() for p in self.params],
         }
+
+
+def validator(
+    schema: Sequence[Param],
+) -> Callable[[Mapping[str, Any] | None], dict[str, Any]]:
+    """A demo's ``validate_params``: fill in defaults and check ``params``
+    against ``schema``, raising `DemoParamError` when a value is invalid."""
+
+    def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return validate_against(schema, params)
+
+    validate_params.__doc__ = validator.__doc__
+    return validate_params

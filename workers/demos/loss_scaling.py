@@ -21,8 +21,7 @@ from workers.demos import _formats as F
 from workers.demos._backend import Target, resolve_target
 from workers.demos._loss_scaling_ops import SCALED_FORMAT, NumpyOps, TorchOps
 from workers.demos._results import chart, fmt, json_result, report, series, table
-from workers.demos._schema import Demo, Param, Progress
-from workers.demos._schema import validate_against as _validate
+from workers.demos._schema import Demo, Param, Progress, validator
 
 CAST_FORMATS = ("fp16", "bf16", "fp8_e5m2")
 
@@ -112,19 +111,7 @@ PARAMS: tuple[Param, ...] = (
 )
 
 
-def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Fill defaults and check the parameters.
-
-    Args:
-        params: Caller's values.
-
-    Returns:
-        Complete, checked parameters.
-
-    Raises:
-        DemoParamError: If any value is invalid.
-    """
-    return _validate(PARAMS, params)
+validate_params = validator(PARAMS)
 
 
 def gradients(median: float, sigma: float, count: int, seed: int) -> np.ndarray:

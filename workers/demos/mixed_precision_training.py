@@ -29,8 +29,7 @@ from workers.demos._results import (
     series,
     table,
 )
-from workers.demos._schema import Demo, Param, Progress
-from workers.demos._schema import validate_against as _validate
+from workers.demos._schema import Demo, Param, Progress, validator
 from workers.demos._training_modes import (
     N_TEST,
     N_TRAIN,
@@ -93,19 +92,7 @@ PARAMS: tuple[Param, ...] = (
 )
 
 
-def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Fill defaults and check the parameters.
-
-    Args:
-        params: Caller's values.
-
-    Returns:
-        Complete, checked parameters.
-
-    Raises:
-        DemoParamError: If any value is invalid.
-    """
-    return _validate(PARAMS, params)
+validate_params = validator(PARAMS)
 
 
 def run(

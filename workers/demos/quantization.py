@@ -19,8 +19,7 @@ from workers.demos import _mlp as M
 from workers.demos import _quant as Q
 from workers.demos._backend import Target, import_torch, resolve_target
 from workers.demos._results import chart, fmt, json_result, report, series, table
-from workers.demos._schema import Demo, Param, Progress
-from workers.demos._schema import validate_against as _validate
+from workers.demos._schema import Demo, Param, Progress, validator
 
 HIST_BINS = 41
 Quantizer = Callable[[np.ndarray, str, int], tuple[np.ndarray, int]]
@@ -98,19 +97,7 @@ PARAMS: tuple[Param, ...] = (
 )
 
 
-def validate_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Fill defaults and check the parameters.
-
-    Args:
-        params: Caller's values.
-
-    Returns:
-        Complete, checked parameters.
-
-    Raises:
-        DemoParamError: If any value is invalid.
-    """
-    return _validate(PARAMS, params)
+validate_params = validator(PARAMS)
 
 
 def outlier_matrix(
