@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from studysite.jobs.models import BackgroundJob
+
 __all__ = [
     "AttemptAnswer",
     "AttemptItem",
@@ -217,15 +219,25 @@ class AttemptAnswer(models.Model):
         return f"{self.item_id}:{self.part_key}={self.text!r}"
 
 
-class GenerationJob(models.Model):
-    """Progress of generating a quiz's variants for a list of learners."""
+class GenerationJob(BackgroundJob):
+    """Progress of generating a quiz's variants for a list of learners.
 
-    class State(models.TextChoices):
-        PENDING = "pending"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+    A `BackgroundJob` (status, progress, error, times, task id, attempts;
+    see `studysite.jobs`). Its stored statuses were published before it moved
+    there (``"pending"`` and ``"done"``, the API's ``state``), so ``Status``
+    is redeclared with those values under the lifecycle's member names.
+    ``total``, ``done`` and ``created`` count learners and variants.
+    """
 
+    class Status(models.TextChoices):
+        QUEUED = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     quiz = models.ForeignKey(
         Quiz, on_delete=models.CASCADE, related_name="generation_jobs"
     )
@@ -234,18 +246,12 @@ class GenerationJob(models.Model):
     )
     learner_ids = models.JSONField(default=list)
     base_seed = models.BigIntegerField()
-    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("-created_at", "-pk")
 
     def __str__(self) -> str:
-        return f"job {self.pk} for quiz {self.quiz_id}: {self.state} {self.done}/{self.total}"
+        return f"job {self.pk} for quiz {self.quiz_id}: {self.status} {self.done}/{self.total}"

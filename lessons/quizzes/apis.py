@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
 from lessons.problems import MAX_SEED
 from lessons.quizzes import bodies, selectors, services
+from studysite import permissions
 from studysite.api_errors import Conflict, FieldError, error_response
 from studysite.serializers import StrictSerializer
 
@@ -71,7 +72,7 @@ def job_data(job: GenerationJob | None) -> dict[str, Any] | None:
         return None
     return {
         "id": job.pk,
-        "state": job.state,
+        "state": job.status,  # the API's name for the job's status
         "done": job.done,
         "total": job.total,
         "created": job.created,
@@ -170,7 +171,7 @@ class QuizListCreateApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: CreateOutputSerializer})
     def post(self, request: Request) -> Response:
-        if not request.user.is_teacher:
+        if not permissions.can_teach(request.user):
             raise PermissionDenied("Only teachers create quizzes.")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -235,61 +236,13 @@ class QuizGenerateApi(APIView):
         quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = dispatch_generation(
+        job = services.dispatch_generation(
             quiz,
             request.user,
             data.validated_data.get("learner_ids"),
             data.validated_data.get("base_seed"),
         )
         return Response(job_data(job), status=status.HTTP_202_ACCEPTED)
-
-
-def dispatch_generation(
-    quiz: Quiz, user: Any, learner_ids: list[int] | None, base_seed: int | None = None
-) -> GenerationJob:
-    from lessons.quizzes.tasks import generate_quiz_variants
-
-    members = selectors.quiz_member_ids(quiz)
-    if learner_ids is None:
-        ids = members
-        if not ids:
-            raise Conflict(
-                "No learner would get variants: assign the quiz to a class "
-                "with learners first."
-            )
-    else:
-        ids = list(dict.fromkeys(learner_ids))
-        known = set(members)
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise FieldError(
-                {
-                    "learner_ids": f"Learner {unknown[0]} is not in a class this "
-                    "quiz is assigned to."
-                }
-            )
-    job = services.generation_job_create(
-        quiz=quiz, requested_by=user, learner_ids=ids, base_seed=base_seed
-    )
-    try:
-        result = generate_quiz_variants.apply_async(
-            args=(quiz.pk, ids, job.base_seed, job.pk)
-        )
-    except Exception as exc:  # broker down: say so, keep the job as failed
-        GenerationJob.objects.filter(pk=job.pk).update(
-            state=GenerationJob.State.FAILED, error=f"could not queue: {exc}"
-        )
-        from studysite.api_errors import ServiceUnavailable
-
-        raise ServiceUnavailable(
-            "The generation queue is unavailable right now, so the variants were "
-            "not generated; try again in a minute."
-        ) from exc
-    job.refresh_from_db()
-    if not job.task_id and result.id:
-        GenerationJob.objects.filter(pk=job.pk, task_id="").update(task_id=result.id)
-        job.refresh_from_db()
-    return job
 
 
 class QuizGenerationApi(APIView):

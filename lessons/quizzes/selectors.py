@@ -8,13 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from lessons.classes.selectors import problem_names
 from lessons.models import AttemptAnswer, GeneratedProblem, Quiz, QuizAttempt
 from lessons.problems import get_template, misconception_title, templates
-from studysite import permissions
+from studysite import errors, permissions
 
 
 def template_catalog() -> list[dict[str, Any]]:
@@ -30,7 +29,7 @@ def problem_for(user: Any, problem_id: int) -> GeneratedProblem:
         permissions.problem_readable(user), pk=problem_id
     ).first()
     if gp is None:
-        raise Http404("No such problem.")
+        raise errors.NotFound()  # no such problem; the body says "Not found."
     return gp
 
 
@@ -58,7 +57,7 @@ def quiz_for(user: Any, quiz_id: int, *, teacher: bool = False) -> Quiz:
     )
     quiz = qs.filter(pk=quiz_id).select_related("lesson").first()
     if quiz is None:
-        raise Http404("No such quiz.")
+        raise errors.NotFound()  # no such quiz; the body says "Not found."
     return quiz
 
 
@@ -72,7 +71,7 @@ def attempt_for(user: Any, attempt_id: int) -> QuizAttempt:
         .first()
     )
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise errors.NotFound()  # no such attempt; the body says "Not found."
     return attempt
 
 

@@ -1,9 +1,7 @@
 """Quiz pages: practice, taking a quiz (one question or all on one page),
 results with worked solutions, and the teacher's quiz pages with analytics.
 
-``lessons.quizzes`` is not an app, so its templates are read from
-``lessons/quizzes/templates/`` and compiled by the project's template engine
-(``extends "base.html"`` works as anywhere else).
+Templates live in ``lessons/templates/quizzes/`` (``extends "base.html"``).
 """
 
 from __future__ import annotations
@@ -17,22 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from rest_framework.exceptions import APIException
 
+from lessons.markup import render_user_markdown
 from lessons.models import Lesson
 from lessons.problems import templates
 from lessons.quizzes import selectors, services
-from lessons.rendering import render_user_markdown
-
-
-def _message(exc: APIException) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        return "; ".join(
-            f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in detail.items()
-        )
-    return str(detail)
+from studysite import errors
 
 
 def _template_choices() -> list[tuple[str, str]]:
@@ -90,8 +78,8 @@ def quiz_start(request: HttpRequest, quiz_id: int) -> HttpResponse:
     quiz = selectors.quiz_for(request.user, quiz_id)
     try:
         attempt = services.attempt_start(quiz=quiz, learner=request.user)
-    except APIException as exc:
-        messages.error(request, _message(exc))
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
         return redirect("quizzes:practice")
     return redirect("quizzes:take", attempt_id=attempt.pk)
 
@@ -125,8 +113,8 @@ def take(request: HttpRequest, attempt_id: int) -> HttpResponse:
         action = request.POST.get("action", "save")
         try:
             services.answers_save(attempt=attempt, answers=_posted_answers(request))
-        except APIException as exc:
-            messages.error(request, _message(exc))
+        except errors.DomainError as exc:
+            messages.error(request, exc.message)
             attempt.refresh_from_db()
             if attempt.is_submitted:
                 return redirect("quizzes:result", attempt_id=attempt.pk)
@@ -233,8 +221,8 @@ def teacher_quiz_new(request: HttpRequest) -> HttpResponse:
             quiz = services.quiz_create(
                 teacher=request.user, items=items, **form.cleaned_data
             )
-        except APIException as exc:
-            form.add_error(None, _message(exc))
+        except errors.DomainError as exc:
+            form.add_error(None, exc.message)
         else:
             return redirect("quizzes:teacher-detail", quiz_id=quiz.pk)
     return render(request, "quizzes/teacher_new.html", {"form": form, "rows": rows})
@@ -247,12 +235,10 @@ def teacher_quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
     _teacher(request)
     quiz = selectors.quiz_for(request.user, quiz_id, teacher=True)
     if request.method == "POST":
-        from lessons.quizzes.apis import dispatch_generation
-
         try:
-            dispatch_generation(quiz, request.user, None)
-        except APIException as exc:
-            messages.error(request, _message(exc))
+            services.dispatch_generation(quiz, request.user, None)
+        except errors.DomainError as exc:
+            messages.error(request, exc.message)
         return redirect("quizzes:teacher-detail", quiz_id=quiz.pk)
     return render(
         request,

@@ -240,7 +240,7 @@ def test_a_quiz_variants_job_announces_its_milestones_and_end(page):
     teacher = TeacherFactory(username="setter")
     quiz = QuizFactory(teacher=teacher, title="Memory quiz")
     job = GenerationJob.objects.create(
-        quiz=quiz, requested_by=teacher, base_seed=1, state="running", total=4
+        quiz=quiz, requested_by=teacher, base_seed=1, status="running", total=4
     )
     login(page, teacher.username, PASSWORD)
     page.goto(page.base_url + f"/teach/quizzes/{quiz.pk}/")
@@ -250,7 +250,7 @@ def test_a_quiz_variants_job_announces_its_milestones_and_end(page):
     page.evaluate(WATCH, "job-live")
     _set(GenerationJob, job.pk, done=2)
     _wait_for_text(page, "job-live", "Generating variants: 50% done.")
-    _set(GenerationJob, job.pk, state="done", done=4)
+    _set(GenerationJob, job.pk, status="done", done=4)
     _wait_for_text(page, "job-live", "Variants generated: 4 of 4 learners.")
     assert _changes(page, "job-live") == [
         "Generating variants: 50% done.",

@@ -25,7 +25,7 @@ from lessons.models import GeneratedProblem, QuizAttempt
 from lessons.problems import MAX_SEED, generate
 from lessons.quizzes import services
 from lessons.quizzes.tasks import generate_quiz_variants
-from studysite.api_errors import FieldError
+from studysite import errors
 from tests.factories import UserFactory
 from tests.lessons.classes_factories import class_with
 from tests.lessons.quiz_factories import QuizFactory
@@ -395,9 +395,9 @@ def test_every_practice_seed_is_below_the_quiz_space(base_seed, learner_id, posi
 @settings(max_examples=200)
 @given(seed=st.integers(LOW_HALF, MAX_SEED))
 def test_a_chosen_seed_in_the_quiz_space_is_refused(seed):
-    with pytest.raises(FieldError) as raised:
+    with pytest.raises(errors.Invalid) as raised:
         services.problem_create(owner=None, template="zero-per-gpu", seed=seed)
-    assert "seed" in raised.value.detail
+    assert "seed" in raised.value.fields
 
 
 def test_a_random_problem_seed_is_below_the_quiz_space():

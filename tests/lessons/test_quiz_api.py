@@ -428,7 +428,7 @@ def test_generation_task_is_idempotent_with_progress(teacher_api, teacher):
     r = teacher_api.post(url, {"learner_ids": ids}, format="json")
     assert r.status_code == 202, r.content
     job = GenerationJob.objects.get(pk=r.json()["id"])
-    assert (job.state, job.done, job.total, job.created) == ("done", 12, 12, 36)
+    assert (job.status, job.done, job.total, job.created) == ("done", 12, 12, 36)
     assert GeneratedProblem.objects.filter(quiz=quiz).count() == 36
     # retry: nothing new
     from lessons.quizzes.tasks import generate_quiz_variants

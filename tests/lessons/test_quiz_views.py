@@ -151,7 +151,7 @@ def test_teacher_pages(client, teacher, learner):
     outsider = UserFactory()
     client.post(detail)
     job = GenerationJob.objects.get(quiz=quiz)
-    assert job.state == "done" and job.done == job.total == len(members)
+    assert job.status == "done" and job.done == job.total == len(members)
     owners = set(
         GeneratedProblem.objects.filter(quiz=quiz).values_list("owner", flat=True)
     )
