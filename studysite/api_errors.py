@@ -22,27 +22,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from studysite import errors
 
 
-class FieldError(exceptions.ValidationError):
-    """A 400 about named fields, raised by services and selectors."""
-
-    def __init__(self, errors: dict[str, str | list[str]]) -> None:
-        super().__init__(
-            {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
-        )
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The resource changed at the same time; reload and try again."
-    default_code = "conflict"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "A background service is unavailable; try again shortly."
-    default_code = "unavailable"
-
-
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}

@@ -107,9 +107,7 @@ def learner_seconds_per_review(*, learner: Any) -> float | None:
     return None if not mean else round(min(max(mean / 1000, 1.0), 600.0), 1)
 
 
-def simulation_params_clean(
-    *, learner: Any, data: Mapping[str, Any]
-) -> dict[str, Any]:
+def simulation_params_clean(*, learner: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate the simulator's inputs; missing ones take their defaults.
 
     Raises:

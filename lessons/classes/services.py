@@ -12,7 +12,7 @@ from flashcards.models import Deck
 from flashcards.services import deck_share_with_class
 from lessons.models import Assignment, Enrollment, Quiz, SchoolClass
 from lessons.models.classes import JOIN_CODE_LENGTH, new_join_code
-from studysite import errors
+from studysite import errors, permissions
 from studysite.models import User
 
 _CODE_NOISE = re.compile(r"[\s\-_.]")
@@ -42,7 +42,7 @@ def _clean_name(name: str) -> str:
 
 @transaction.atomic
 def class_create(*, teacher: User, name: str) -> SchoolClass:
-    if not teacher.is_teacher:
+    if not permissions.can_teach(teacher):
         raise errors.Invalid({"teacher": "Only teachers open classes."})
     return SchoolClass.objects.create(
         teacher=teacher, name=_clean_name(name), join_code=_fresh_code()

@@ -70,7 +70,9 @@ def _list_page(request, *, join_form=None, class_form=None, status=200):
         request,
         "classes/list.html",
         {
-            "taught": selectors.classes_taught(teacher=user) if user.is_teacher else [],
+            "taught": selectors.classes_taught(teacher=user)
+            if permissions.can_teach(user)
+            else [],
             "joined": selectors.classes_joined(learner=user),
             "join_form": join_form or JoinForm(),
             "class_form": class_form or ClassForm(),
@@ -88,7 +90,7 @@ def class_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def class_create(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_teacher:
+    if not permissions.can_teach(request.user):
         raise PermissionDenied("Only teachers open classes.")
     form = ClassForm(request.POST)
     if form.is_valid():

@@ -15,11 +15,16 @@ saved and shown once the attempt is submitted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from studysite.jobs.models import BackgroundJob
+
+if TYPE_CHECKING:
+    from lessons.problems import Problem
 
 __all__ = [
     "AttemptAnswer",
@@ -116,7 +121,7 @@ class GeneratedProblem(models.Model):
     def __str__(self) -> str:
         return f"{self.template_key}#{self.seed}"
 
-    def problem(self):  # -> lessons.problems.Problem
+    def problem(self) -> Problem:
         from lessons.problems import generate
 
         return generate(self.template_key, self.seed, limits=self.limits or None)

@@ -33,8 +33,8 @@ from rest_framework.views import APIView
 from lessons.models import GeneratedProblem, GenerationJob, Lesson, Quiz
 from lessons.problems import MAX_SEED
 from lessons.quizzes import bodies, selectors, services
-from studysite import permissions
-from studysite.api_errors import Conflict, FieldError, error_response
+from studysite import errors, permissions
+from studysite.api_errors import error_response
 from studysite.serializers import StrictSerializer
 
 
@@ -178,7 +178,7 @@ class QuizListCreateApi(APIView):
         fields = dict(data.validated_data)
         lesson = Lesson.objects.filter(slug=fields.pop("lesson")).first()
         if lesson is None:
-            raise FieldError({"lesson": "No lesson with this slug."})
+            raise errors.Invalid({"lesson": "No lesson with this slug."})
         quiz = services.quiz_create(teacher=request.user, lesson=lesson, **fields)
         return Response(
             _quiz_data_for(request.user, quiz), status=status.HTTP_201_CREATED
@@ -364,5 +364,5 @@ class AttemptResultApi(APIView):
     def get(self, request: Request, attempt_id: int) -> Response:
         attempt = selectors.attempt_for(request.user, attempt_id)
         if not attempt.is_submitted:
-            raise Conflict("Submit the attempt to see its result.")
+            raise errors.Conflict("Submit the attempt to see its result.")
         return Response(selectors.attempt_view(attempt))

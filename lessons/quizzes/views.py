@@ -20,7 +20,7 @@ from lessons.markup import render_user_markdown
 from lessons.models import Lesson
 from lessons.problems import templates
 from lessons.quizzes import selectors, services
-from studysite import errors
+from studysite import errors, permissions
 
 
 def _template_choices() -> list[tuple[str, str]]:
@@ -56,7 +56,7 @@ def practice(request: HttpRequest) -> HttpResponse:
     quizzes = [
         q
         for q in selectors.quizzes_for(request.user, now)
-        if request.user.is_teacher or services.quiz_is_open(q, now)
+        if permissions.can_teach(request.user) or services.quiz_is_open(q, now)
     ]
     attempts = selectors.attempts_visible(request.user, now)[:20]
     return render(
@@ -172,7 +172,7 @@ def result(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def _teacher(request: HttpRequest) -> None:
-    if not request.user.is_teacher:
+    if not permissions.can_teach(request.user):
         raise PermissionDenied("Teachers only.")
 
 

@@ -131,7 +131,7 @@ def practice_start(
             key,
             None,
             seen,
-            lambda redraw, position=position: practice_seed(
+            lambda redraw, position=position: practice_seed(  # type: ignore[misc]  # a lambda's default
                 base, learner.pk, position, redraw
             ),
         )

@@ -23,7 +23,7 @@ from lessons.quizzes.services.seeds import (
     numbers_key,
     variant_seed,
 )
-from studysite import errors
+from studysite import errors, permissions
 
 MAX_COUNT_PER_ITEM = 20
 MAX_QUESTIONS = 50
@@ -32,7 +32,7 @@ MAX_QUESTIONS = 50
 def _clean_items(items: object) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not items:
         raise errors.Invalid({"items": "List at least one {template, count}."})
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise errors.Invalid(
@@ -76,7 +76,7 @@ def quiz_create(
     base_seed: int | None = None,
 ) -> Quiz:
     """Create a quiz; only teachers may."""
-    if not getattr(teacher, "is_teacher", False):
+    if not permissions.can_teach(teacher):
         raise errors.Forbidden("Only teachers create quizzes.")
     cleaned = _clean_items(items)
     if opens_at and due_at and due_at <= opens_at:
@@ -148,7 +148,7 @@ def ensure_variants(
             item["template"],
             item.get("limits"),
             seen,
-            lambda redraw, position=position: variant_seed(
+            lambda redraw, position=position: variant_seed(  # type: ignore[misc]  # a lambda's default
                 quiz_id=quiz.pk,
                 base_seed=base,
                 learner_id=learner_id,

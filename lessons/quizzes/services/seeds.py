@@ -98,8 +98,8 @@ def practice_seed(
     gives the position's next seeds (a first draw that repeats the numbers of
     an earlier question of the session)."""
     text = f"{base_seed}:{learner_id}:0:{position}" + (f":{redraw}" if redraw else "")
-    text = text.encode()
-    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big") & PRACTICE_SEED_MAX
+    digest = hashlib.sha256(text.encode()).digest()
+    return int.from_bytes(digest[:8], "big") & PRACTICE_SEED_MAX
 
 
 def new_seed() -> int:
