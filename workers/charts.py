@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from studysite.chart_geometry import Axis, fmt_tick
+
 # Okabe-Ito colours (distinguishable with the common colour-vision deficiencies).
 COLOURS = (
     "#0072B2",
@@ -61,75 +63,6 @@ def clean_points(
             continue
         kept.append((x, y))
     return kept, dropped
-
-
-def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
-    """Round tick values covering ``[lo, hi]`` (1, 2 or 5 times a power of 10)."""
-    if hi < lo:
-        lo, hi = hi, lo
-    if hi == lo:
-        pad = abs(lo) * 0.1 or 1.0
-        lo, hi = lo - pad, hi + pad
-    raw = (hi - lo) / max(count, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    first = math.floor(lo / step) * step
-    ticks, value = [], first
-    while value <= hi + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
-    if ticks[-1] < hi:
-        ticks.append(round(ticks[-1] + step, 12))
-    return ticks
-
-
-def log_ticks(lo: float, hi: float, count: int = 6) -> list[float]:
-    """Powers of ten covering ``[lo, hi]``, every k-th decade if there are many."""
-    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    if a == b:
-        b = a + 1
-    stride = max(1, math.ceil((b - a) / count))
-    exponents = list(range(a, b + 1, stride))
-    if exponents[-1] < b:
-        exponents.append(exponents[-1] + stride)
-    return [10.0**k for k in exponents]
-
-
-def fmt_tick(value: float, *, log: bool = False) -> str:
-    """A short tick label: ``0.5``, ``2000``, ``1e-08``, ``65504``."""
-    if value == 0:
-        return "0"
-    if log:
-        k = round(math.log10(value))
-        if abs(value - 10.0**k) <= 1e-9 * 10.0**k and (k < -3 or k > 4):
-            return f"1e{k}"
-    mag = abs(value)
-    if float(value).is_integer() and mag < 1e6:
-        return str(int(value))
-    if 1e-3 <= mag < 1e5:
-        return f"{value:.4g}"
-    return f"{value:.2g}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
-
-
-class _Axis:
-    def __init__(
-        self, lo: float, hi: float, *, log: bool, start: float, end: float
-    ) -> None:
-        self.log = log
-        if log:
-            self.ticks = log_ticks(lo, hi)
-        else:
-            self.ticks = nice_ticks(lo, hi)
-        self.lo, self.hi = self.ticks[0], self.ticks[-1]
-        self.start, self.end = start, end
-
-    def _t(self, v: float) -> float:
-        return math.log10(v) if self.log else v
-
-    def __call__(self, v: float) -> float:
-        lo, hi = self._t(self.lo), self._t(self.hi)
-        span = hi - lo or 1.0
-        return self.start + (self._t(v) - lo) / span * (self.end - self.start)
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
@@ -243,8 +176,8 @@ def render_chart(
         return "".join(out)
     xs = [p[0] for p in everything]
     ys = [p[1] for p in everything]
-    ax = _Axis(min(xs), max(xs), log=x_log, start=left, end=right)
-    ay = _Axis(min(ys), max(ys), log=y_log, start=bottom, end=top)
+    ax = Axis(min(xs), max(xs), log=x_log, start=left, end=right)
+    ay = Axis(min(ys), max(ys), log=y_log, start=bottom, end=top)
     # Grid, ticks and labels.
     out.append('<g class="axes" stroke="currentColor" stroke-opacity="0.15">')
     for t in ax.ticks:

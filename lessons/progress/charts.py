@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from studysite.chart_geometry import scale
+
 CELL = 11  # heatmap square, px
 GAP = 2
 LEVELS = 4
@@ -75,7 +77,7 @@ def bars(values: Sequence[int], *, height: int = 120, bar: int = 14) -> dict:
     step = bar + 4
     items = []
     for index, value in enumerate(values):
-        h = round(value / top * (height - 16))
+        h = round(scale(value, 0, top, 0, height - 16))
         items.append(
             {"x": index * step, "y": height - h, "h": h, "w": bar, "value": value}
         )
@@ -92,8 +94,8 @@ def sparkline(
     span = max(1, len(scores) - 1)
     dots = [
         {
-            "x": round(pad + i * (width - 2 * pad) / span, 1),
-            "y": round(height - pad - s * (height - 2 * pad), 1),
+            "x": round(scale(i, 0, span, pad, width - pad), 1),
+            "y": round(scale(s, 0, 1, height - pad, pad), 1),
             "score": s,
         }
         for i, s in enumerate(scores)

@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from workers.charts import clean_points, fmt_tick, log_ticks, nice_ticks, render_chart
+from studysite.chart_geometry import fmt_tick, log_ticks, nice_ticks, scale
+from workers.charts import clean_points, render_chart
 from workers.demos import DEMOS
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -121,3 +122,9 @@ def test_clean_points():
         [[1, 2], ["inf", 1], [True, 1], [1]], x_log=False, y_log=False
     )
     assert kept == [(1.0, 2.0)] and dropped == 3
+
+
+def test_scale_maps_a_domain_onto_positions_either_way():
+    assert scale(5, 0, 10, 100, 200) == 150
+    assert scale(0.25, 0, 1, 80, 0) == 60  # a y axis runs downwards
+    assert scale(3, 3, 3, 7, 9) == 7  # an empty domain sits at the start
