@@ -9,7 +9,9 @@
   `mark_failed` and `expire_stale`.
 - `studysite.jobs.tasks`: `JobTask`, the Celery base class (shared retry
   policy, the job failed when the task dies).
-- `studysite.jobs.status`: the job's JSON status (the progress protocol).
+- `includes/job_panel.html`: the progress protocol of a polled panel, the
+  ``data-job-*`` attributes `js/job-status.js` announces from (demo runs, fits,
+  simulations, imports); quiz generation's page polls its job's JSON instead.
 
 The work itself (the demo runner, the fitter, the importer, the generator)
 stays in its app; a kind of job is its model, a few lines of policy and a
