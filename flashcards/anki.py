@@ -206,9 +206,10 @@ def read_apkg(
     return package
 
 
-def _read_collection(
-    db: sqlite3.Connection, *, progress: Callable[[int, int], None] | None
-) -> AnkiPackage:
+def _check_schema(
+    db: sqlite3.Connection,
+) -> tuple[set[str], dict[str, Any], dict[str, Any]]:
+    """The collection's tables, models and decks, once its schema is ours to read."""
     tables = {
         row[0]
         for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -233,7 +234,13 @@ def _read_collection(
             f"{SUPPORTED_SCHEMA} is supported. In Anki, export the deck with "
             f"“Support older Anki versions” ticked."
         )
-    warnings_: list[str] = []
+    return tables, models, decks
+
+
+def _read_cards(
+    db: sqlite3.Connection, *, revlog: bool, warnings_: list[str]
+) -> tuple[dict[int, list[AnkiCard]], set[int]]:
+    """Each note's cards (with their reviews, if ``revlog``) and the deck ids used."""
     cards_by_note: dict[int, list[AnkiCard]] = {}
     card_by_id: dict[int, AnkiCard] = {}
     deck_ids: set[int] = set()
@@ -244,7 +251,7 @@ def _read_collection(
         cards_by_note.setdefault(int(note_id), []).append(card)
         card_by_id[int(card_id)] = card
         deck_ids.add(int(deck_id))
-    if "revlog" in tables:
+    if revlog:
         skipped = 0
         for millis, card_id, ease, duration, kind in db.execute(
             "SELECT id, cid, ease, time, type FROM revlog ORDER BY id"
@@ -261,6 +268,17 @@ def _read_collection(
                 f"{skipped} review log entries were skipped (manual reschedules or "
                 f"cards not in the package)."
             )
+    return cards_by_note, deck_ids
+
+
+def _read_notes(
+    db: sqlite3.Connection,
+    *,
+    models: dict[str, Any],
+    cards_by_note: dict[int, list[AnkiCard]],
+    progress: Callable[[int, int], None] | None,
+) -> list[AnkiNote]:
+    """Every note, mapped to our note types, with its cards."""
     rows = db.execute(
         "SELECT id, guid, mid, tags, flds FROM notes ORDER BY id"
     ).fetchall()
@@ -285,6 +303,20 @@ def _read_collection(
         )
         if progress is not None and (index % 200 == 0 or index == len(rows)):
             progress(index, len(rows))
+    return notes
+
+
+def _read_collection(
+    db: sqlite3.Connection, *, progress: Callable[[int, int], None] | None
+) -> AnkiPackage:
+    tables, models, decks = _check_schema(db)
+    warnings_: list[str] = []
+    cards_by_note, deck_ids = _read_cards(
+        db, revlog="revlog" in tables, warnings_=warnings_
+    )
+    notes = _read_notes(
+        db, models=models, cards_by_note=cards_by_note, progress=progress
+    )
     deck_names = [
         str(decks[str(d)].get("name", ""))
         for d in sorted(deck_ids)

@@ -156,96 +156,116 @@ def format_notes(formats: Iterable[precision.NumberFormat]) -> list[GeneratedNot
             assert f.min_normal is not None
             assert f.min_subnormal is not None
             assert f.bias is not None
-            notes.append(
-                GeneratedNote(
-                    f"{base}:layout",
-                    "cloze",
-                    {
-                        "text": (
-                            f"**{f.label}** ({_bits_and_storage(f)}): 1 sign bit, "
-                            f"{{{{c1::{f.exponent_bits}}}}} exponent bits and "
-                            f"{{{{c2::{f.mantissa_bits}}}}} mantissa bits; "
-                            f"the exponent bias is {{{{c3::{f.bias}}}}}."
-                        ),
-                        "extra": f.description,
-                    },
-                    FP_OBJECTIVE,
-                    "floating-point-numbers",
-                    tags,
-                )
-            )
-            notes.append(
-                GeneratedNote(
-                    f"{base}:range",
-                    "basic",
-                    {
-                        "front": (
-                            f"What are the largest finite value, the smallest "
-                            f"positive normal value and the smallest positive "
-                            f"subnormal value of **{f.label}**?"
-                        ),
-                        "back": (
-                            f"Largest finite: **{_n(f.max_finite)}**; smallest "
-                            f"normal: **{_with_power(f.min_normal)}**; smallest "
-                            f"subnormal: **{_with_power(f.min_subnormal)}**. "
-                            f"The {f.exponent_bits} exponent bits set this range."
-                        ),
-                    },
-                    FP_OBJECTIVE,
-                    "range-versus-precision",
-                    tags,
-                )
-            )
-            notes.append(
-                GeneratedNote(
-                    f"{base}:epsilon",
-                    "numeric",
-                    {
-                        "question": (
-                            f"What is the machine epsilon of **{f.label}** (the gap "
-                            f"between 1 and the next representable number)?"
-                        ),
-                        "answer": repr(f.epsilon),
-                        "relative_tolerance": "0.01",
-                        "explanation": (
-                            f"$\\varepsilon = 2^{{-{f.mantissa_bits}}}$ ≈ "
-                            f"{_n(f.epsilon)}: {f.mantissa_bits} mantissa bits set "
-                            f"the precision."
-                        ),
-                    },
-                    FP_OBJECTIVE,
-                    "range-versus-precision",
-                    tags,
-                )
-            )
+            notes.append(_layout_note(f, base, tags))
+            notes.append(_range_note(f, base, tags))
+            notes.append(_epsilon_note(f, base, tags))
         else:
-            levels = 2**f.bits
-            grid = (
-                f"integers from **{_n(f.min_finite)}** to **{_n(f.max_finite)}**"
-                if f.kind == "int"
-                else f"fixed values from **{_n(f.min_finite)}** to "
-                f"**{_n(f.max_finite)}**, times a per-block scale"
-            )
-            notes.append(
-                GeneratedNote(
-                    f"{base}:grid",
-                    "basic",
-                    {
-                        "front": (
-                            f"How many bits does **{f.label}** use per value, and "
-                            f"which values can it store?"
-                        ),
-                        "back": (
-                            f"**{f.bits} bits**, so at most {levels} levels: {grid}. "
-                            f"{f.description}"
-                        ),
-                    },
-                    MIXED_OBJECTIVE,
-                    "quantization",
-                    tags,
-                )
-            )
+            notes.append(_grid_note(f, base, tags))
     return notes
+
+
+def _layout_note(
+    f: precision.NumberFormat, base: str, tags: tuple[str, ...]
+) -> GeneratedNote:
+    """A float format's sign, exponent and mantissa bits and its bias (cloze)."""
+    return GeneratedNote(
+        f"{base}:layout",
+        "cloze",
+        {
+            "text": (
+                f"**{f.label}** ({_bits_and_storage(f)}): 1 sign bit, "
+                f"{{{{c1::{f.exponent_bits}}}}} exponent bits and "
+                f"{{{{c2::{f.mantissa_bits}}}}} mantissa bits; "
+                f"the exponent bias is {{{{c3::{f.bias}}}}}."
+            ),
+            "extra": f.description,
+        },
+        FP_OBJECTIVE,
+        "floating-point-numbers",
+        tags,
+    )
+
+
+def _range_note(
+    f: precision.NumberFormat, base: str, tags: tuple[str, ...]
+) -> GeneratedNote:
+    """A float format's largest finite and smallest normal and subnormal values."""
+    return GeneratedNote(
+        f"{base}:range",
+        "basic",
+        {
+            "front": (
+                f"What are the largest finite value, the smallest "
+                f"positive normal value and the smallest positive "
+                f"subnormal value of **{f.label}**?"
+            ),
+            "back": (
+                f"Largest finite: **{_n(f.max_finite)}**; smallest "
+                f"normal: **{_with_power(f.min_normal)}**; smallest "
+                f"subnormal: **{_with_power(f.min_subnormal)}**. "
+                f"The {f.exponent_bits} exponent bits set this range."
+            ),
+        },
+        FP_OBJECTIVE,
+        "range-versus-precision",
+        tags,
+    )
+
+
+def _epsilon_note(
+    f: precision.NumberFormat, base: str, tags: tuple[str, ...]
+) -> GeneratedNote:
+    """A float format's machine epsilon (numeric)."""
+    return GeneratedNote(
+        f"{base}:epsilon",
+        "numeric",
+        {
+            "question": (
+                f"What is the machine epsilon of **{f.label}** (the gap "
+                f"between 1 and the next representable number)?"
+            ),
+            "answer": repr(f.epsilon),
+            "relative_tolerance": "0.01",
+            "explanation": (
+                f"$\\varepsilon = 2^{{-{f.mantissa_bits}}}$ ≈ "
+                f"{_n(f.epsilon)}: {f.mantissa_bits} mantissa bits set "
+                f"the precision."
+            ),
+        },
+        FP_OBJECTIVE,
+        "range-versus-precision",
+        tags,
+    )
+
+
+def _grid_note(
+    f: precision.NumberFormat, base: str, tags: tuple[str, ...]
+) -> GeneratedNote:
+    """An integer or lookup format's bits and the values it can store."""
+    levels = 2**f.bits
+    grid = (
+        f"integers from **{_n(f.min_finite)}** to **{_n(f.max_finite)}**"
+        if f.kind == "int"
+        else f"fixed values from **{_n(f.min_finite)}** to "
+        f"**{_n(f.max_finite)}**, times a per-block scale"
+    )
+    return GeneratedNote(
+        f"{base}:grid",
+        "basic",
+        {
+            "front": (
+                f"How many bits does **{f.label}** use per value, and "
+                f"which values can it store?"
+            ),
+            "back": (
+                f"**{f.bits} bits**, so at most {levels} levels: {grid}. "
+                f"{f.description}"
+            ),
+        },
+        MIXED_OBJECTIVE,
+        "quantization",
+        tags,
+    )
 
 
 # --- training memory -------------------------------------------------------------

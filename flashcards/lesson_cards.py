@@ -62,16 +62,8 @@ def lesson_deck(*, lesson_slug: str) -> Deck | None:
     )
 
 
-@transaction.atomic
-def lesson_cards_generate(*, lesson) -> GenerateReport:  # lessons.models.Lesson
-    """Create or update the lesson's generated deck; see the module docstring."""
-    objectives = list(
-        lesson.objectives.filter(retired=False).values_list("key", flat=True)
-    )
-    sections = list(lesson.sections.values_list("anchor", flat=True))
-    wanted = generation.lesson_notes(
-        cards=lesson.cards or [], objectives=objectives, sections=sections
-    )
+def _system_deck_for(lesson) -> Deck:  # lessons.models.Lesson
+    """The lesson's deck, created (and subscribed for everyone) or retitled."""
     deck = lesson_deck(lesson_slug=lesson.slug)
     description = (
         f"Generated from the lesson “{lesson.title}”: its own cards, the figures "
@@ -92,6 +84,32 @@ def lesson_cards_generate(*, lesson) -> GenerateReport:  # lessons.models.Lesson
     ):
         deck.title, deck.description = f"Lesson: {lesson.title}"[:200], description
         deck.save(update_fields=["title", "description", "updated_at"])
+    return deck
+
+
+def _retire_or_delete(existing: dict[str, Note], report: GenerateReport) -> None:
+    """Retire the notes the lesson no longer yields, deleting unreviewed ones."""
+    for key, note in existing.items():
+        if ReviewLog.objects.filter(card__note=note).exists():
+            if RETIRED_TAG not in note.tags:
+                services.note_update(note=note, tags=[*note.tags, RETIRED_TAG])
+            report.retired.append(key)
+        else:
+            note.delete()
+            report.deleted.append(key)
+
+
+@transaction.atomic
+def lesson_cards_generate(*, lesson) -> GenerateReport:  # lessons.models.Lesson
+    """Create or update the lesson's generated deck; see the module docstring."""
+    objectives = list(
+        lesson.objectives.filter(retired=False).values_list("key", flat=True)
+    )
+    sections = list(lesson.sections.values_list("anchor", flat=True))
+    wanted = generation.lesson_notes(
+        cards=lesson.cards or [], objectives=objectives, sections=sections
+    )
+    deck = _system_deck_for(lesson)
     report = GenerateReport(deck=deck)
     existing = {n.source_key: n for n in deck.notes.exclude(source_key="")}
     per_objective: Counter[str] = Counter()
@@ -131,14 +149,7 @@ def lesson_cards_generate(*, lesson) -> GenerateReport:  # lessons.models.Lesson
         note.save(update_fields=["type", *links])
         services.note_update(note=note, fields=fields, tags=tags)
         report.updated.append(item.source_key)
-    for key, note in existing.items():
-        if ReviewLog.objects.filter(card__note=note).exists():
-            if RETIRED_TAG not in note.tags:
-                services.note_update(note=note, tags=[*note.tags, RETIRED_TAG])
-            report.retired.append(key)
-        else:
-            note.delete()
-            report.deleted.append(key)
+    _retire_or_delete(existing, report)
     order = list(objectives)
     report.cards_per_objective = {
         key: per_objective[key] for key in sorted(per_objective, key=_index(order))

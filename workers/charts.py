@@ -123,26 +123,10 @@ def _describe(
     return " ".join([head, *lines, "The numbers are in the table below the chart."])
 
 
-def render_chart(
-    chart: dict[str, Any],
-    *,
-    chart_id: str = "chart",
-    width: int = WIDTH,
-    height: int = HEIGHT,
-) -> str:
-    """Return the chart as an ``<svg>`` string (safe to insert into HTML).
-
-    Args:
-        chart: A chart description from a demo result.
-        chart_id: Unique prefix for the ids that ``aria-labelledby`` uses.
-        width: Width of the drawing in user units (it scales with the page).
-        height: Height of the plotting area and axes, without the legend.
-
-    Returns:
-        SVG markup; all text from the chart is escaped.
-    """
-    x_log, y_log = bool(chart.get("x_log")), bool(chart.get("y_log"))
-    kind = chart.get("kind", "line")
+def _drawable_series(
+    chart: dict[str, Any], *, x_log: bool, y_log: bool, kind: str
+) -> tuple[list[tuple[str, list[tuple[float, float]]]], int]:
+    """Each series' name and drawable points (sorted by x unless a scatter)."""
     drawn: list[tuple[str, list[tuple[float, float]]]] = []
     dropped = 0
     for s in chart.get("series", []):
@@ -151,35 +135,24 @@ def render_chart(
             pts.sort(key=lambda p: p[0])
         drawn.append((str(s.get("name", "")), pts))
         dropped += gone
-    title = str(chart.get("title", "Chart"))
-    cid = escape(chart_id, quote=True)
-    legend_rows = math.ceil(len(drawn) / 3) if len(drawn) > 1 else 0
-    total_h = height + legend_rows * LEGEND_ROW + (8 if legend_rows else 0)
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="demo-chart" role="img" '
-        f'viewBox="0 0 {width} {total_h}" width="100%" '
-        f'aria-labelledby="{cid}-title {cid}-desc" font-family="system-ui, sans-serif" '
-        f'font-size="12">',
-        f'<title id="{cid}-title">{escape(title)}</title>',
-        f'<desc id="{cid}-desc">{escape(_describe(chart, drawn, dropped))}</desc>',
-        f'<text x="{width / 2:.0f}" y="20" text-anchor="middle" font-size="14" '
-        f'font-weight="600" fill="currentColor">{escape(title)}</text>',
-    ]
-    everything = [p for _, pts in drawn for p in pts]
-    left, right = MARGIN["left"], width - MARGIN["right"]
-    top, bottom = MARGIN["top"], height - MARGIN["bottom"]
-    if not everything:
-        out.append(
-            f'<text x="{width / 2:.0f}" y="{(top + bottom) / 2:.0f}" text-anchor="middle" '
-            f'fill="currentColor">No data to draw.</text></svg>'
-        )
-        return "".join(out)
-    xs = [p[0] for p in everything]
-    ys = [p[1] for p in everything]
-    ax = Axis(min(xs), max(xs), log=x_log, start=left, end=right)
-    ay = Axis(min(ys), max(ys), log=y_log, start=bottom, end=top)
-    # Grid, ticks and labels.
-    out.append('<g class="axes" stroke="currentColor" stroke-opacity="0.15">')
+    return drawn, dropped
+
+
+def _axes(
+    chart: dict[str, Any],
+    ax: Axis,
+    ay: Axis,
+    *,
+    box: tuple[float, float, float, float],
+    x_log: bool,
+    y_log: bool,
+) -> list[str]:
+    """The grid, the two axis lines, the tick labels and the axis labels.
+
+    ``box`` is the plotting area's (left, right, top, bottom).
+    """
+    left, right, top, bottom = box
+    out = ['<g class="axes" stroke="currentColor" stroke-opacity="0.15">']
     for t in ax.ticks:
         x = ax(t)
         out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}"/>')
@@ -214,7 +187,20 @@ def render_chart(
         f"{escape(str(chart.get('y_label', '')))}</text>"
     )
     out.append("</g>")
-    # Series.
+    return out
+
+
+def _dash_attr(i: int) -> str:
+    """The ``stroke-dasharray`` attribute of series ``i`` ("" for solid)."""
+    dash = DASHES[i % len(DASHES)]
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+def _series(
+    drawn: list[tuple[str, list[tuple[float, float]]]], ax: Axis, ay: Axis, *, kind: str
+) -> list[str]:
+    """One group per series: markers for a scatter or a lone point, else a path."""
+    out = []
     for i, (name, pts) in enumerate(drawn):
         colour = COLOURS[i % len(COLOURS)]
         screen = [(ax(x), ay(y)) for x, y in pts]
@@ -223,31 +209,93 @@ def render_chart(
             shape = MARKERS[i % len(MARKERS)]
             out.extend(_marker(shape, x, y, colour) for x, y in screen)
         else:
-            dash = DASHES[i % len(DASHES)]
-            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             out.append(
                 f'<path d="{_path(screen, step=kind == "step")}" fill="none" '
-                f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                f'stroke="{colour}" stroke-width="2"{_dash_attr(i)}/>'
             )
         out.append("</g>")
-    # Legend (only when there is more than one series).
-    if legend_rows:
-        out.append('<g class="legend" fill="currentColor">')
-        col_w = (right - left) / 3
-        for i, (name, _) in enumerate(drawn):
-            colour = COLOURS[i % len(COLOURS)]
-            lx = left + (i % 3) * col_w
-            ly = height + (i // 3) * LEGEND_ROW + 4
-            if kind == "scatter":
-                out.append(_marker(MARKERS[i % len(MARKERS)], lx + 12, ly, colour))
-            else:
-                dash = DASHES[i % len(DASHES)]
-                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-                out.append(
-                    f'<line x1="{lx:.1f}" y1="{ly}" x2="{lx + 24:.1f}" y2="{ly}" '
-                    f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
-                )
-            out.append(f'<text x="{lx + 30:.1f}" y="{ly + 4}">{escape(name)}</text>')
-        out.append("</g>")
+    return out
+
+
+def _legend(
+    drawn: list[tuple[str, list[tuple[float, float]]]],
+    *,
+    kind: str,
+    left: float,
+    right: float,
+    height: int,
+) -> list[str]:
+    """The legend below the plot: three series to a row."""
+    out = ['<g class="legend" fill="currentColor">']
+    col_w = (right - left) / 3
+    for i, (name, _) in enumerate(drawn):
+        colour = COLOURS[i % len(COLOURS)]
+        lx = left + (i % 3) * col_w
+        ly = height + (i // 3) * LEGEND_ROW + 4
+        if kind == "scatter":
+            out.append(_marker(MARKERS[i % len(MARKERS)], lx + 12, ly, colour))
+        else:
+            out.append(
+                f'<line x1="{lx:.1f}" y1="{ly}" x2="{lx + 24:.1f}" y2="{ly}" '
+                f'stroke="{colour}" stroke-width="2"{_dash_attr(i)}/>'
+            )
+        out.append(f'<text x="{lx + 30:.1f}" y="{ly + 4}">{escape(name)}</text>')
+    out.append("</g>")
+    return out
+
+
+def render_chart(
+    chart: dict[str, Any],
+    *,
+    chart_id: str = "chart",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
+    """Return the chart as an ``<svg>`` string (safe to insert into HTML).
+
+    Args:
+        chart: A chart description from a demo result.
+        chart_id: Unique prefix for the ids that ``aria-labelledby`` uses.
+        width: Width of the drawing in user units (it scales with the page).
+        height: Height of the plotting area and axes, without the legend.
+
+    Returns:
+        SVG markup; all text from the chart is escaped.
+    """
+    x_log, y_log = bool(chart.get("x_log")), bool(chart.get("y_log"))
+    kind = chart.get("kind", "line")
+    drawn, dropped = _drawable_series(chart, x_log=x_log, y_log=y_log, kind=kind)
+    title = str(chart.get("title", "Chart"))
+    cid = escape(chart_id, quote=True)
+    legend_rows = math.ceil(len(drawn) / 3) if len(drawn) > 1 else 0
+    total_h = height + legend_rows * LEGEND_ROW + (8 if legend_rows else 0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="demo-chart" role="img" '
+        f'viewBox="0 0 {width} {total_h}" width="100%" '
+        f'aria-labelledby="{cid}-title {cid}-desc" font-family="system-ui, sans-serif" '
+        f'font-size="12">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<desc id="{cid}-desc">{escape(_describe(chart, drawn, dropped))}</desc>',
+        f'<text x="{width / 2:.0f}" y="20" text-anchor="middle" font-size="14" '
+        f'font-weight="600" fill="currentColor">{escape(title)}</text>',
+    ]
+    everything = [p for _, pts in drawn for p in pts]
+    left, right = MARGIN["left"], width - MARGIN["right"]
+    top, bottom = MARGIN["top"], height - MARGIN["bottom"]
+    if not everything:
+        out.append(
+            f'<text x="{width / 2:.0f}" y="{(top + bottom) / 2:.0f}" text-anchor="middle" '
+            f'fill="currentColor">No data to draw.</text></svg>'
+        )
+        return "".join(out)
+    xs = [p[0] for p in everything]
+    ys = [p[1] for p in everything]
+    ax = Axis(min(xs), max(xs), log=x_log, start=left, end=right)
+    ay = Axis(min(ys), max(ys), log=y_log, start=bottom, end=top)
+    box = (left, right, top, bottom)
+    out += _axes(chart, ax, ay, box=box, x_log=x_log, y_log=y_log)
+    out += _series(drawn, ax, ay, kind=kind)
+    if legend_rows:  # only when there is more than one series
+        out += _legend(drawn, kind=kind, left=left, right=right, height=height)
     out.append("</svg>")
     return "".join(out)

@@ -254,6 +254,138 @@ def _queue_card(row: tuple) -> tuple[int, QueueCard, int]:
     return deck_id, QueueCard(card_id, note_id, card_state), version
 
 
+def _deck_cards(
+    *,
+    learner: User,
+    by_id: dict[int, Deck],
+    options_of: dict[int, DeckOptions],
+    done: dict[int, DoneToday],
+    now: datetime,
+    day_end: datetime,
+) -> tuple[dict[int, list[QueueCard]], dict[int, int]]:
+    """Each deck's due and new cards, and each card's memory-row version."""
+    per_deck: dict[int, list[QueueCard]] = defaultdict(list)
+    versions: dict[int, int] = {}
+    review_room = {
+        deck_id: (
+            max(0, options_of[deck_id].reviews_per_day - done[deck_id].review),
+            options_of[deck_id],
+        )
+        for deck_id in by_id
+    }
+    for row in _due_rows(
+        learner=learner,
+        deck_ids=list(by_id),
+        now=now,
+        day_end=day_end,
+        review_room=review_room,
+    ):
+        deck_id, queue_card, version = _queue_card(row)
+        if deck_id in by_id:
+            per_deck[deck_id].append(queue_card)
+            versions[queue_card.card_id] = version
+    for deck_id, current in by_id.items():
+        options = options_of[deck_id]
+        new_limit = options.new_per_day - done[deck_id].new
+        if options.bury_siblings:  # some new cards may be held back as siblings
+            new_limit += len(per_deck[deck_id])
+        for card_id, note_id, created, version in _new_cards(
+            learner=learner, deck=current, now=now, limit=new_limit
+        ):
+            versions[card_id] = version
+            fresh = CardState(state=State.NEW, due=created)
+            per_deck[deck_id].append(QueueCard(card_id, note_id, fresh))
+    return per_deck, versions
+
+
+def _merge_decks(
+    queue: StudyQueue,
+    *,
+    per_deck: dict[int, list[QueueCard]],
+    options_of: dict[int, DeckOptions],
+    done: dict[int, DoneToday],
+    learner: User,
+    now: datetime,
+    rng: Random,
+) -> tuple[dict[int, CardState], dict[int, int]]:
+    """Build each deck's queue and merge them into ``queue``'s counts and order.
+
+    Learning cards come first by due time, then each deck's reviews, then each
+    deck's new cards. Returns each queued card's state and deck.
+    """
+    states: dict[int, CardState] = {}
+    card_deck: dict[int, int] = {}
+    learning: list[tuple[datetime, int]] = []
+    reviews: list[int] = []
+    new: list[int] = []
+    for deck_id, cards in per_deck.items():
+        if not cards:
+            continue
+        options = options_of[deck_id]
+        built = build_queue(
+            cards,
+            options=options,
+            now=now,
+            tz=learner.time_zone,
+            day_start_hour=learner.day_start_hour,
+            new_done_today=min(done[deck_id].new, options.new_per_day),
+            reviews_done_today=min(done[deck_id].review, options.reviews_per_day),
+            rng=rng,
+        )
+        by_card = {card.card_id: card for card in cards}
+        ids = list(built.card_ids)
+        for card_id in ids:
+            states[card_id] = by_card[card_id].state
+            card_deck[card_id] = deck_id
+        nl = built.learning_count
+        nr = built.review_count
+        learning += [(by_card[i].state.due, i) for i in ids[:nl]]
+        reviews += ids[nl : nl + nr]
+        new += ids[nl + nr :]
+        queue.new_count += built.new_count
+        queue.learning_count += built.learning_count
+        queue.review_count += built.review_count
+        if built.next_learning_due is not None and (
+            queue.next_learning_due is None
+            or built.next_learning_due < queue.next_learning_due
+        ):
+            queue.next_learning_due = built.next_learning_due
+    queue.card_ids = [i for _, i in sorted(learning)] + reviews + new
+    return states, card_deck
+
+
+def _queue_head(
+    card_ids: list[int],
+    *,
+    by_id: dict[int, Deck],
+    options_of: dict[int, DeckOptions],
+    states: dict[int, CardState],
+    card_deck: dict[int, int],
+    versions: dict[int, int],
+    now: datetime,
+) -> list[QueuedCard]:
+    """Load the given head of the queue, each card with its interval preview."""
+    if not card_ids:
+        return []
+    loaded = Card.objects.select_related("note").in_bulk(card_ids)
+    head: list[QueuedCard] = []
+    for card_id in card_ids:
+        card = loaded[card_id]
+        card.deck = by_id[card_deck[card_id]]
+        state = states[card_id]
+        head.append(
+            QueuedCard(
+                card=card,
+                state=state,
+                version=versions.get(card_id, 0),
+                intervals=preview(
+                    state, options=options_of[card_deck[card_id]], now=now
+                ),
+            )
+        )
+    return head
+
+
 def study_queue(
     *,
     learner: User,
@@ -288,100 +420,37 @@ def study_queue(
     done = done_today(
         learner=learner, now=now, deck_ids=list(by_id) if deck is not None else None
     )
-
-    per_deck: dict[int, list[QueueCard]] = defaultdict(list)
-    versions: dict[int, int] = {}
-    states: dict[int, CardState] = {}
-    review_room = {
-        deck_id: (
-            max(0, options_of[deck_id].reviews_per_day - done[deck_id].review),
-            options_of[deck_id],
-        )
-        for deck_id in by_id
-    }
-    for row in _due_rows(
+    per_deck, versions = _deck_cards(
         learner=learner,
-        deck_ids=list(by_id),
+        by_id=by_id,
+        options_of=options_of,
+        done=done,
         now=now,
         day_end=day_end,
-        review_room=review_room,
-    ):
-        deck_id, queue_card, version = _queue_card(row)
-        if deck_id in by_id:
-            per_deck[deck_id].append(queue_card)
-            versions[queue_card.card_id] = version
-    for deck_id, current in by_id.items():
-        options = options_of[deck_id]
-        new_limit = options.new_per_day - done[deck_id].new
-        if options.bury_siblings:  # some new cards may be held back as siblings
-            new_limit += len(per_deck[deck_id])
-        for card_id, note_id, created, version in _new_cards(
-            learner=learner, deck=current, now=now, limit=new_limit
-        ):
-            versions[card_id] = version
-            fresh = CardState(state=State.NEW, due=created)
-            per_deck[deck_id].append(QueueCard(card_id, note_id, fresh))
-
+    )
     queue = StudyQueue(deck_count=len(by_id))
-    learning: list[tuple[datetime, int]] = []
-    reviews: list[int] = []
-    new: list[int] = []
-    card_deck: dict[int, int] = {}
-    for deck_id, cards in per_deck.items():
-        if not cards:
-            continue
-        options = options_of[deck_id]
-        built = build_queue(
-            cards,
-            options=options,
-            now=now,
-            tz=learner.time_zone,
-            day_start_hour=learner.day_start_hour,
-            new_done_today=min(done[deck_id].new, options.new_per_day),
-            reviews_done_today=min(done[deck_id].review, options.reviews_per_day),
-            rng=rng,
-        )
-        by_card = {card.card_id: card for card in cards}
-        ids = list(built.card_ids)
-        for card_id in ids:
-            states[card_id] = by_card[card_id].state
-            card_deck[card_id] = deck_id
-        nl = built.learning_count
-        nr = built.review_count
-        learning += [(by_card[i].state.due, i) for i in ids[:nl]]
-        reviews += ids[nl : nl + nr]
-        new += ids[nl + nr :]
-        queue.new_count += built.new_count
-        queue.learning_count += built.learning_count
-        queue.review_count += built.review_count
-        if built.next_learning_due is not None and (
-            queue.next_learning_due is None
-            or built.next_learning_due < queue.next_learning_due
-        ):
-            queue.next_learning_due = built.next_learning_due
-    queue.card_ids = [i for _, i in sorted(learning)] + reviews + new
+    states, card_deck = _merge_decks(
+        queue,
+        per_deck=per_deck,
+        options_of=options_of,
+        done=done,
+        learner=learner,
+        now=now,
+        rng=rng,
+    )
     for counts in done.values():
         queue.done.new += counts.new
         queue.done.review += counts.review
         queue.done.learning += counts.learning
-
-    head = queue.card_ids[: max(0, min(limit, MAX_QUEUE_LIMIT))]
-    if head:
-        loaded = Card.objects.select_related("note").in_bulk(head)
-        for card_id in head:
-            card = loaded[card_id]
-            card.deck = by_id[card_deck[card_id]]
-            state = states[card_id]
-            queue.cards.append(
-                QueuedCard(
-                    card=card,
-                    state=state,
-                    version=versions.get(card_id, 0),
-                    intervals=preview(
-                        state, options=options_of[card_deck[card_id]], now=now
-                    ),
-                )
-            )
+    queue.cards = _queue_head(
+        queue.card_ids[: max(0, min(limit, MAX_QUEUE_LIMIT))],
+        by_id=by_id,
+        options_of=options_of,
+        states=states,
+        card_deck=card_deck,
+        versions=versions,
+        now=now,
+    )
     return queue
 
 

@@ -214,6 +214,118 @@ def _bury_siblings(
     return siblings
 
 
+def _check_duration(duration_ms: Any) -> None:
+    """Refuse a duration that is not a whole number of milliseconds ≥ 0."""
+    if duration_ms is not None and (
+        isinstance(duration_ms, bool)
+        or not isinstance(duration_ms, int)
+        or duration_ms < 0
+    ):
+        raise errors.Invalid(
+            {"duration_ms": "Must be a whole number of milliseconds ≥ 0."}
+        )
+
+
+def _graded_rating(
+    *,
+    learner: User,
+    card: Card,
+    rating: Rating | None,
+    variant: str | None,
+    answers: Mapping[str, Any] | None,
+) -> tuple[Rating, dict[str, Any] | None]:
+    """The rating to apply and, for a parametric card, its graded log fields.
+
+    A parametric card's wrong answer is rated Again; a right one takes the
+    given rating 2-4 (None: Good). Other cards need a rating.
+    """
+    if card.note.type == "parametric":
+        checked = parametric.check(
+            card=card, learner_id=learner.pk, token=variant, answers=answers
+        )
+        if not checked.correct:
+            rating = Rating.AGAIN
+        elif rating is None:
+            rating = Rating.GOOD
+        elif rating == Rating.AGAIN:
+            raise errors.Invalid(
+                {"rating": "A right answer is rated 2 (hard), 3 (good) or 4 (easy)."}
+            )
+        return rating, parametric.log_fields(checked, card.note.fields)
+    if rating is None:
+        rating = _parse_rating(rating)
+    return rating, None
+
+
+def _review_locked(
+    *,
+    learner: User,
+    card_id: int,
+    card: Card,
+    rating: Rating,
+    client_id: uuid.UUID,
+    reviewed_at: datetime | None,
+    duration_ms: int | None,
+    answer: str,
+    expected_version: int | None,
+    now: datetime,
+    rng: Random | None,
+    graded: Mapping[str, Any] | None,
+) -> ReviewResult:
+    """Lock the card's memory row and apply the answer, in one transaction."""
+    with transaction.atomic():
+        memory = _memory_for_update(learner=learner, card=card, now=now)
+        # A copy of this answer may have committed while this one waited
+        # for the memory row: its log is the answer for every copy, before
+        # the row's new version, suspension or last review refuse this one.
+        twin = _existing(learner=learner, client_review_id=client_id)
+        if twin is not None:
+            return _replayed(twin, card_id=card_id)
+        if expected_version is not None and memory.version != expected_version:
+            raise errors.Conflict(
+                "This card changed since it was shown (answered in another tab?)."
+            )
+        if memory.suspended:
+            raise errors.Invalid({"card": "This card is suspended."})
+        when = _check_reviewed_at(
+            reviewed_at=reviewed_at, now=now, last_review=memory.last_review
+        )
+        log = apply_review(
+            learner=learner,
+            card=card,
+            memory=memory,
+            rating=rating,
+            reviewed_at=when,
+            client_review_id=client_id,
+            duration_ms=duration_ms,
+            answer=answer,
+            rng=rng or fresh_rng(),
+            now=now,
+            graded=graded,
+        )
+    return ReviewResult(log=log, created=True)
+
+
+def _raced(
+    exc: IntegrityError | errors.Conflict,
+    *,
+    learner: User,
+    client_id: uuid.UUID,
+    card_id: int,
+) -> ReviewResult:
+    """The first copy's result if this answer raced a copy of itself, else 409."""
+    # The same client_review_id racing itself (its log written first, or
+    # the unique constraint hit), or two first answers at once.
+    existing = _existing(learner=learner, client_review_id=client_id)
+    if existing is not None:
+        return _replayed(existing, card_id=card_id)
+    if isinstance(exc, errors.Conflict):
+        raise exc
+    raise errors.Conflict(
+        "This card was answered elsewhere at the same time."
+    ) from None
+
+
 def card_review(
     *,
     learner: User,
@@ -261,77 +373,31 @@ def card_review(
     if rating is not None:
         rating = _parse_rating(rating)
     client_id = _parse_uuid(client_review_id)
-    if duration_ms is not None and (
-        isinstance(duration_ms, bool)
-        or not isinstance(duration_ms, int)
-        or duration_ms < 0
-    ):
-        raise errors.Invalid(
-            {"duration_ms": "Must be a whole number of milliseconds ≥ 0."}
-        )
+    _check_duration(duration_ms)
     existing = _existing(learner=learner, client_review_id=client_id)
     if existing is not None:
         return _replayed(existing, card_id=card_id)
     card = card_get_readable(user=learner, card_id=card_id)
-    graded = None
-    if card.note.type == "parametric":
-        checked = parametric.check(
-            card=card, learner_id=learner.pk, token=variant, answers=answers
-        )
-        if not checked.correct:
-            rating = Rating.AGAIN
-        elif rating is None:
-            rating = Rating.GOOD
-        elif rating == Rating.AGAIN:
-            raise errors.Invalid(
-                {"rating": "A right answer is rated 2 (hard), 3 (good) or 4 (easy)."}
-            )
-        graded = parametric.log_fields(checked, card.note.fields)
-    elif rating is None:
-        rating = _parse_rating(rating)
+    rating, graded = _graded_rating(
+        learner=learner, card=card, rating=rating, variant=variant, answers=answers
+    )
     try:
-        with transaction.atomic():
-            memory = _memory_for_update(learner=learner, card=card, now=now)
-            # A copy of this answer may have committed while this one waited
-            # for the memory row: its log is the answer for every copy, before
-            # the row's new version, suspension or last review refuse this one.
-            twin = _existing(learner=learner, client_review_id=client_id)
-            if twin is not None:
-                return _replayed(twin, card_id=card_id)
-            if expected_version is not None and memory.version != expected_version:
-                raise errors.Conflict(
-                    "This card changed since it was shown (answered in another tab?)."
-                )
-            if memory.suspended:
-                raise errors.Invalid({"card": "This card is suspended."})
-            when = _check_reviewed_at(
-                reviewed_at=reviewed_at, now=now, last_review=memory.last_review
-            )
-            log = apply_review(
-                learner=learner,
-                card=card,
-                memory=memory,
-                rating=rating,
-                reviewed_at=when,
-                client_review_id=client_id,
-                duration_ms=duration_ms,
-                answer=answer,
-                rng=rng or fresh_rng(),
-                now=now,
-                graded=graded,
-            )
+        return _review_locked(
+            learner=learner,
+            card_id=card_id,
+            card=card,
+            rating=rating,
+            client_id=client_id,
+            reviewed_at=reviewed_at,
+            duration_ms=duration_ms,
+            answer=answer,
+            expected_version=expected_version,
+            now=now,
+            rng=rng,
+            graded=graded,
+        )
     except (IntegrityError, errors.Conflict) as exc:
-        # The same client_review_id racing itself (its log written first, or
-        # the unique constraint hit), or two first answers at once.
-        existing = _existing(learner=learner, client_review_id=client_id)
-        if existing is not None:
-            return _replayed(existing, card_id=card_id)
-        if isinstance(exc, errors.Conflict):
-            raise
-        raise errors.Conflict(
-            "This card was answered elsewhere at the same time."
-        ) from None
-    return ReviewResult(log=log, created=True)
+        return _raced(exc, learner=learner, client_id=client_id, card_id=card_id)
 
 
 @dataclass(frozen=True)

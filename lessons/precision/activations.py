@@ -114,18 +114,8 @@ def activation_memory(
     total = per_layer_bytes * n_layers
     steps = (
         Step("s·b·h", f"{show(s)} × {show(b)} × {show(h)}", sbh, ""),
-        Step(
-            "Per layer",
-            formula,
-            per_layer_bytes,
-            "B",
-        ),
-        Step(
-            "All layers",
-            f"{show(per_layer_bytes)} B × {n_layers}",
-            total,
-            "B",
-        ),
+        Step("Per layer", formula, per_layer_bytes, "B"),
+        Step("All layers", f"{show(per_layer_bytes)} B × {n_layers}", total, "B"),
     )
     return ActivationMemory(
         steps=steps,

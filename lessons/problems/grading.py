@@ -65,52 +65,77 @@ class Grade:
         return asdict(self)
 
 
+def _verdict(
+    part: Part,
+    typed: str,
+    reading: units.Reading,
+    status: Status,
+    *,
+    found: Misconception | None = None,
+    **kw: Any,
+) -> Grade:
+    """A `Grade` of ``part`` from what was read, with ``kw`` over the defaults."""
+    base: dict[str, Any] = {
+        "part": part.key,
+        "status": status,
+        "answer_text": typed,
+        "value": reading.value,
+        "unit": reading.unit.symbol if reading.unit else None,
+        "value_in_part_unit": None,
+        "value_correct": False,
+        "unit_correct": None,
+        "misconception": None,
+        "feedback": "",
+        "expected": part.answer_text,
+    }
+    base.update(kw)
+    if found is not None:
+        base |= {"misconception": found.name, "misconception_title": found.title}
+    return Grade(**base)
+
+
 def grade_part(part: Part, text: object) -> Grade:
     """Grade the answer ``text`` to ``part``."""
     typed = text if isinstance(text, str) else ("" if text is None else str(text))
-    expected = part.answer_text
     reading = units.read_answer(typed, choices=part.choices)
-
-    def verdict(
-        status: Status, *, found: Misconception | None = None, **kw: Any
-    ) -> Grade:
-        base: dict[str, Any] = {
-            "part": part.key,
-            "status": status,
-            "answer_text": typed,
-            "value": reading.value,
-            "unit": reading.unit.symbol if reading.unit else None,
-            "value_in_part_unit": None,
-            "value_correct": False,
-            "unit_correct": None,
-            "misconception": None,
-            "feedback": "",
-            "expected": expected,
-        }
-        base.update(kw)
-        if found is not None:
-            base |= {"misconception": found.name, "misconception_title": found.title}
-        return Grade(**base)
-
     if not reading.readable:
         if not typed.strip():
-            return verdict("unanswered", feedback="No answer given.")
-        return verdict(
-            "unreadable", feedback=f"Could not read this answer: {reading.error}."
+            return _verdict(
+                part, typed, reading, "unanswered", feedback="No answer given."
+            )
+        return _verdict(
+            part,
+            typed,
+            reading,
+            "unreadable",
+            feedback=f"Could not read this answer: {reading.error}.",
         )
     if part.choices:
-        chosen = 1.0 if reading.choice == "yes" else 0.0
-        ok = chosen == part.answer
-        found = _matching_choice(part, chosen)
-        return verdict(
-            "correct" if ok else "wrong",
-            value=chosen,
-            value_in_part_unit=chosen,
-            value_correct=ok,
-            unit_correct=True,
-            found=found if found and not ok else None,
-            feedback="" if ok else (found.feedback if found else _SEE_SOLUTION),
-        )
+        return _grade_choice(part, typed, reading)
+    return _grade_quantity(part, typed, reading)
+
+
+def _grade_choice(part: Part, typed: str, reading: units.Reading) -> Grade:
+    """Grade a readable yes/no answer."""
+    chosen = 1.0 if reading.choice == "yes" else 0.0
+    ok = chosen == part.answer
+    found = _matching_choice(part, chosen)
+    return _verdict(
+        part,
+        typed,
+        reading,
+        "correct" if ok else "wrong",
+        value=chosen,
+        value_in_part_unit=chosen,
+        value_correct=ok,
+        unit_correct=True,
+        found=found if found and not ok else None,
+        feedback="" if ok else (found.feedback if found else _SEE_SOLUTION),
+    )
+
+
+def _grade_quantity(part: Part, typed: str, reading: units.Reading) -> Grade:
+    """Grade a readable number, with its unit if one was typed."""
     assert reading.value is not None
     target = units.unit(part.unit)
     typed_unit = reading.unit or target
@@ -122,19 +147,31 @@ def grade_part(part: Part, text: object) -> Grade:
         )
         if number_right:
             feedback += " The number itself is right."
-        return verdict(
-            "wrong", value_correct=number_right, unit_correct=False, feedback=feedback
+        return _verdict(
+            part,
+            typed,
+            reading,
+            "wrong",
+            value_correct=number_right,
+            unit_correct=False,
+            feedback=feedback,
         )
     converted = target.from_base(typed_unit.to_base(reading.value))
     if not math.isfinite(converted):
         # 1e308 GB is readable, but no float holds it in bytes.
-        return verdict(
+        return _verdict(
+            part,
+            typed,
+            reading,
             "wrong",
             unit_correct=True,
             feedback="Far too large for this quantity.",
         )
     if part.tolerance.accepts(part.answer, converted):
-        return verdict(
+        return _verdict(
+            part,
+            typed,
+            reading,
             "correct",
             value_in_part_unit=converted,
             value_correct=True,
@@ -150,7 +187,10 @@ def grade_part(part: Part, text: object) -> Grade:
             f"The number is right for {part.unit}, but you labelled it "
             f"{typed_unit.symbol}."
         )
-    return verdict(
+    return _verdict(
+        part,
+        typed,
+        reading,
         "wrong",
         value_in_part_unit=converted,
         value_correct=label_wrong,

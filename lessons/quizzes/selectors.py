@@ -174,6 +174,101 @@ def _rate(correct: int, total: int) -> float | None:
     return round(correct / total, 4) if total else None
 
 
+def _new_part_row(template: str, part: str) -> dict[str, Any]:
+    return {
+        "template": template,
+        "part": part,
+        "answers": 0,
+        "correct": 0,
+        "wrong": 0,
+        "unreadable": 0,
+        "unanswered": 0,
+        "wrong_unit": 0,
+    }
+
+
+def _tally(
+    answers: Iterable[AttemptAnswer],
+) -> tuple[
+    dict[int, dict[str, Any]],
+    dict[tuple[str, str], dict[str, Any]],
+    dict[tuple[str, str, str], int],
+    dict[tuple[str, str, str], list[int]],
+]:
+    """Count the answers per question, part, misconception and parameter value.
+
+    A parameter value's cell is ``[answers, correct]``.
+    """
+    per_question: dict[int, dict[str, Any]] = {}
+    per_part: dict[tuple[str, str], dict[str, Any]] = {}
+    per_misconception: dict[tuple[str, str, str], int] = defaultdict(int)
+    per_param: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for a in answers:
+        gp = a.item.problem
+        q = per_question.setdefault(
+            a.item.position,
+            {
+                "position": a.item.position,
+                "template": gp.template_key,
+                "parts": 0,
+                "correct": 0,
+            },
+        )
+        q["parts"] += 1
+        q["correct"] += a.status == "correct"
+        p = per_part.setdefault(
+            (gp.template_key, a.part_key), _new_part_row(gp.template_key, a.part_key)
+        )
+        p["answers"] += 1
+        p[a.status] += 1
+        p["wrong_unit"] += a.unit_correct is False
+        if a.misconception:
+            per_misconception[(gp.template_key, a.part_key, a.misconception)] += 1
+        for name, value in (gp.params or {}).items():
+            cell = per_param[(gp.template_key, name, str(value))]
+            cell[0] += 1
+            cell[1] += a.status == "correct"
+    return per_question, per_part, per_misconception, per_param
+
+
+def _misconception_rows(
+    per_misconception: dict[tuple[str, str, str], int],
+) -> list[dict[str, Any]]:
+    """One row per misconception seen, the most frequent first."""
+    return sorted(
+        (
+            {"template": t, "part": p, "misconception": m, "count": n}
+            for (t, p, m), n in per_misconception.items()
+        ),
+        key=lambda r: -r["count"],
+    )
+
+
+def _parameter_rows(
+    per_param: dict[tuple[str, str, str], list[int]],
+) -> list[dict[str, Any]]:
+    """One row per value of a template's parameter, the lowest rate first."""
+    return sorted(
+        (
+            {
+                "template": t,
+                "param": name,
+                "value": v,
+                "answers": c[0],
+                "correct": c[1],
+                "rate": _rate(c[1], c[0]),
+            }
+            for (t, name, v), c in per_param.items()
+            if name in {s.name for s in get_template(t).params}
+        ),
+        key=lambda r: (
+            r["template"],
+            r["param"],
+            r["rate"] if r["rate"] is not None else 2,
+        ),
+    )
+
+
 def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
     """Per question, per part, per misconception and per parameter value.
 
@@ -193,45 +288,7 @@ def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
         .select_related("item__problem")
         .order_by("item__position", "part_key")
     )
-    per_question: dict[int, dict[str, Any]] = {}
-    per_part: dict[tuple[str, str], dict[str, Any]] = {}
-    per_misconception: dict[tuple[str, str, str], int] = defaultdict(int)
-    per_param: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for a in answers:
-        gp = a.item.problem
-        q = per_question.setdefault(
-            a.item.position,
-            {
-                "position": a.item.position,
-                "template": gp.template_key,
-                "parts": 0,
-                "correct": 0,
-            },
-        )
-        q["parts"] += 1
-        q["correct"] += a.status == "correct"
-        p = per_part.setdefault(
-            (gp.template_key, a.part_key),
-            {
-                "template": gp.template_key,
-                "part": a.part_key,
-                "answers": 0,
-                "correct": 0,
-                "wrong": 0,
-                "unreadable": 0,
-                "unanswered": 0,
-                "wrong_unit": 0,
-            },
-        )
-        p["answers"] += 1
-        p[a.status] += 1
-        p["wrong_unit"] += a.unit_correct is False
-        if a.misconception:
-            per_misconception[(gp.template_key, a.part_key, a.misconception)] += 1
-        for name, value in (gp.params or {}).items():
-            cell = per_param[(gp.template_key, name, str(value))]
-            cell[0] += 1
-            cell[1] += a.status == "correct"
+    per_question, per_part, per_misconception, per_param = _tally(answers)
     names = problem_names()
     for q in per_question.values():
         q["rate"] = _rate(q["correct"], q["parts"])
@@ -244,34 +301,6 @@ def quiz_analytics(quiz: Quiz) -> dict[str, Any]:
             sorted(per_question.values(), key=lambda q: q["position"])
         ),
         "per_part": names.label_rows(per_part.values()),
-        "per_misconception": names.label_rows(
-            sorted(
-                (
-                    {"template": t, "part": p, "misconception": m, "count": n}
-                    for (t, p, m), n in per_misconception.items()
-                ),
-                key=lambda r: -r["count"],
-            )
-        ),
-        "per_parameter": names.label_rows(
-            sorted(
-                (
-                    {
-                        "template": t,
-                        "param": name,
-                        "value": v,
-                        "answers": c[0],
-                        "correct": c[1],
-                        "rate": _rate(c[1], c[0]),
-                    }
-                    for (t, name, v), c in per_param.items()
-                    if name in {s.name for s in get_template(t).params}
-                ),
-                key=lambda r: (
-                    r["template"],
-                    r["param"],
-                    r["rate"] if r["rate"] is not None else 2,
-                ),
-            )
-        ),
+        "per_misconception": names.label_rows(_misconception_rows(per_misconception)),
+        "per_parameter": names.label_rows(_parameter_rows(per_param)),
     }
