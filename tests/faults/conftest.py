@@ -203,8 +203,11 @@ class Services:
         wait_for(answers, timeout=30, what="gunicorn to answer", every=0.2)
         return url
 
-    def worker(self, env: dict, *, name: str, redis_url: str) -> subprocess.Popen:
-        """Start a Celery worker (prefork, one process) and wait until it answers."""
+    def worker(
+        self, env: dict, *, name: str, redis_url: str, concurrency: int = 1
+    ) -> subprocess.Popen:
+        """Start a Celery worker (prefork, one process by default) and wait
+        until it answers."""
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -218,7 +221,7 @@ class Services:
                 "--pool",
                 "prefork",
                 "--concurrency",
-                "1",
+                str(concurrency),
                 "-n",
                 f"{name}@%h",
                 "--without-mingle",

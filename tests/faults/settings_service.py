@@ -9,7 +9,9 @@ pointed by the fixtures at a private Redis and the test database through
   the next worker within seconds instead of an hour;
 - ``tests.faults.slow_demo``, which slows the first attempt of a demo run down
   (``FAULTS_SLOW_FIRST_ATTEMPT`` seconds) so that a test can kill its worker
-  in the middle of it.
+  in the middle of it;
+- ``tests.faults.slow_claim``, which holds every kind of job, once claimed
+  for the first time, for ``FAULTS_SLOW_FIRST_CLAIM`` seconds.
 """
 
 import os
@@ -25,7 +27,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
 }
-CELERY_IMPORTS = (*CELERY_IMPORTS, "tests.faults.slow_demo")
+CELERY_IMPORTS = (*CELERY_IMPORTS, "tests.faults.slow_demo", "tests.faults.slow_claim")
 WORKERS_DEMO_PROGRESS_INTERVAL = 0.2
 LOGGING = {
     "version": 1,

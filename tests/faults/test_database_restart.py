@@ -1,14 +1,16 @@
 """The database goes away and comes back: ``/healthz`` says so, the site recovers
 without a restart of the web process.
 
-Two cases, neither touching the machine's own Postgres cluster:
+Three cases, none touching the machine's own Postgres cluster:
 
 - a private throwaway cluster is stopped (``pg_ctl stop -m fast``) and started
   again under a running gunicorn: ``/healthz`` answers 503 quickly while it is
   down, then 200, and the API works on the same worker processes;
 - every connection of the web process to the test database is terminated
   (``pg_terminate_backend``, what a database restart or failover does to
-  clients): the next requests succeed (``CONN_HEALTH_CHECKS``).
+  clients): the next requests succeed (``CONN_HEALTH_CHECKS``);
+- the same for a worker's processes while each holds one job of every kind
+  (`tests.faults.kinds.KINDS`): each task retries and succeeds on attempt 2.
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ import sys
 
 import psutil
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from tests.factories import UserFactory
-from tests.faults.conftest import ROOT, database_url_for_services, http, token_for
+from tests.faults.conftest import (
+    ROOT,
+    database_url_for_services,
+    http,
+    token_for,
+    wait_for,
+)
+from tests.faults.kinds import KINDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -103,3 +113,80 @@ def test_requests_succeed_after_the_database_drops_every_connection(
         me = http("GET", f"{web}/api/v1/auth/me/", token=token)
         assert me.status == 200, me.body
     assert http("GET", f"{web}/healthz").status == 200
+
+
+def test_every_kind_whose_worker_loses_its_database_connection_mid_job_succeeds(
+    private_redis, services, tmp_path
+):
+    """One job of each kind, all claimed at once (``tests.faults.slow_claim``
+    holds them); the database drops every connection of the worker's
+    processes: each task's next query fails, the task retries
+    (``JobTask.autoretry_for``), claims its job again (attempt 2) on a fresh
+    connection and succeeds."""
+    worker_app = f"faults-worker-{os.getpid()}"
+    log = tmp_path / "claims.log"
+    web = services.web(
+        services.env(
+            redis_url=private_redis.url, database_url=database_url_for_services()
+        )
+    )
+    worker_env = services.env(
+        redis_url=private_redis.url,
+        database_url=database_url_for_services(application_name=worker_app),
+        FAULTS_SLOW_FIRST_CLAIM="4",
+        # No redelivery of a held message: the retry is the second delivery.
+        FAULTS_VISIBILITY_TIMEOUT="60",
+        FAULTS_CLAIM_LOG=str(log),
+    )
+    ready = [
+        (kind, user, {"user": user, **kind.prepare(user)})
+        for kind, user in ((kind, kind.user()) for kind in KINDS)
+    ]
+    services.worker(
+        worker_env, name="cut-off", redis_url=private_redis.url, concurrency=len(KINDS)
+    )
+    jobs = []
+    for kind, user, ctx in ready:
+        token = token_for(user)
+        reply = kind.start(web, token, ctx)
+        assert reply.status == 202, (kind.name, reply.body)
+        jobs.append((kind, apps.get_model(kind.model), token, ctx, reply.body["id"]))
+
+    def all_claimed() -> bool:
+        return all(
+            model.objects.filter(pk=job_id, status=model.Status.RUNNING).exists()
+            for _, model, _, _, job_id in jobs
+        )
+
+    wait_for(all_claimed, timeout=10, what="every kind's job to be claimed")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            [worker_app],
+        )
+        (terminated,) = cursor.fetchone()
+    assert terminated >= len(KINDS)
+
+    for kind, model, token, ctx, job_id in jobs:
+        state = wait_for(
+            lambda kind=kind, token=token, ctx=ctx, job_id=job_id: (
+                (s := kind.status(web, token, ctx, job_id))
+                in (kind.succeeded, "failed")
+                and s
+            ),
+            timeout=30,
+            what=f"the {kind.name} to finish after the connections dropped",
+            every=0.2,
+        )
+        done = model.objects.get(pk=job_id)
+        assert state == kind.succeeded, (kind.name, done.error)
+        assert done.attempts == 2 and done.error == "", (kind.name, done.attempts)
+    lines = log.read_text().splitlines()
+    for kind, model, _, _, job_id in jobs:
+        name = model._meta.label
+        mine = [line for line in lines if line.split()[1:3] == [name, str(job_id)]]
+        assert mine == [f"claim {name} {job_id} 1", f"claim {name} {job_id} 2"], (
+            kind.name,
+            mine,
+        )

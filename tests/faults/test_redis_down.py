@@ -5,24 +5,40 @@ The web process runs the service's real cache (``ResilientRedisCache``) and
 broker on a private, persistent Redis that the test stops and starts again.
 No worker runs until Redis is back, so the run queued before the outage can
 only finish if its message survived.
+
+Then every kind of job (`tests.faults.kinds.KINDS`), one case each on one
+shared web process and worker: started while Redis is down it answers 503
+with the one error body and its row is failed, not left queued; once Redis
+is back a new one is accepted and succeeds.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 
 from lessons.models import GenerationJob
 from tests.factories import TeacherFactory, UserFactory
-from tests.faults.conftest import database_url_for_services, http, token_for, wait_for
+from tests.faults.conftest import (
+    Services,
+    database_url_for_services,
+    http,
+    token_for,
+    wait_for,
+)
+from tests.faults.kinds import KINDS, SMALL
 from tests.lessons.classes_factories import class_with
 from tests.lessons.quiz_factories import QuizFactory
+from tests.studysite.redis_server import RedisServer
 from workers.models import DemoRun
 from workers.services import BROKER_DOWN_ERROR
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-SMALL = {"steps": 300, "max_points": 30}
 
 
 def _deck_with_cards(web: str, token: str, cards: int) -> int:
@@ -237,3 +253,79 @@ def test_with_redis_down_an_import_is_kept_and_its_owner_retries_it(
     assert done.status == ImportJob.Status.SUCCEEDED, done.error
     assert done.result["notes"] == 2
     assert Deck.objects.filter(owner=owner).count() == 1
+
+
+# --- every kind of job: refused while Redis is down, accepted once it is back ---
+
+
+@dataclass
+class Stack:
+    redis: RedisServer
+    web: str
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, django_db_setup) -> Iterator[Stack]:
+    """One private Redis, gunicorn and worker for every kind's case.
+
+    The worker stays up through each outage and reconnects when Redis is
+    back, so a case costs its outage and its job, not a start-up.
+    """
+    if not settings.INTEGRATION or not settings.DATABASES["default"]["ENGINE"].endswith(
+        "postgresql"
+    ):
+        pytest.skip("fault tests run with STUDYSITE_INTEGRATION=1 and PostgreSQL")
+    workdir = tmp_path_factory.mktemp("redis-down-kinds")
+    redis = RedisServer(workdir, persistent=True)
+    redis.start()
+    started = Services(workdir)
+    try:
+        env = started.env(redis_url=redis.url, database_url=database_url_for_services())
+        web = started.web(env)
+        started.worker(env, name="every-kind", redis_url=redis.url)
+        yield Stack(redis, web)
+    finally:
+        started.close()
+        redis.stop()
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_with_redis_down_each_kind_is_refused_failed_then_accepted(stack, kind):
+    model = apps.get_model(kind.model)
+    user = kind.user()
+    token = token_for(user)
+    ctx = {"user": user, **kind.prepare(user)}
+
+    stack.redis.stop()
+    try:
+        refused = kind.start(stack.web, token, ctx)
+        assert refused.status == 503, refused.body
+        assert list(refused.body) == ["error"], refused.body
+        assert refused.body["error"]["code"] == "unavailable", refused.body
+        assert refused.body["error"]["message"], refused.body
+        assert refused.seconds < 5, refused.seconds
+        row = model.objects.get()
+        assert row.status == model.Status.FAILED, (row.status, row.error)
+        assert row.error and row.finished_at is not None
+        assert kind.status(stack.web, token, ctx, row.pk) == "failed"
+    finally:
+        stack.redis.start()
+
+    accepted = kind.start(stack.web, token, ctx)
+    assert accepted.status == 202, accepted.body
+    job_id = accepted.body["id"]
+    assert job_id != row.pk
+    state = wait_for(
+        lambda: (
+            (s := kind.status(stack.web, token, ctx, job_id))
+            in (kind.succeeded, "failed")
+            and s
+        ),
+        timeout=30,
+        what=f"the {kind.name} queued after the outage",
+        every=0.2,
+    )
+    done = model.objects.get(pk=job_id)
+    assert state == kind.succeeded, done.error
+    assert done.status == model.Status.SUCCEEDED and done.attempts == 1
+    assert model.objects.get(pk=row.pk).status == model.Status.FAILED
