@@ -14,6 +14,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from lessons.models import GenerationJob
 from tests.e2e import axe
@@ -243,11 +244,22 @@ def test_a_quiz_variants_job_announces_its_milestones_and_end(page):
         quiz=quiz, requested_by=teacher, base_seed=1, status="running", total=4
     )
     login(page, teacher.username, PASSWORD)
+    progress_url = reverse("quiz-generation", args=[quiz.pk])
+    polls = []
+    page.on("request", lambda r: polls.append(r.url) if progress_url in r.url else None)
     page.goto(page.base_url + f"/teach/quizzes/{quiz.pk}/")
     page.wait_for_function(
         "() => document.querySelector('#job [data-role=state]').textContent === 'running'"
     )
     page.evaluate(WATCH, "job-live")
+    # The page's first poll only learns where the job stands (it says nothing);
+    # change the job once a second poll shows the first one was read, or a slow
+    # first answer could already carry the change and rightly stay silent.
+    for _ in range(100):
+        if len(polls) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(polls) >= 2, polls
     _set(GenerationJob, job.pk, done=2)
     _wait_for_text(page, "job-live", "Generating variants: 50% done.")
     _set(GenerationJob, job.pk, status="done", done=4)
