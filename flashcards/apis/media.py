@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flashcards import interop
-from studysite.api_errors import error_response
 from studysite.parsers import MultiPartParser
 from studysite.serializers import StrictSerializer
 
@@ -29,13 +28,7 @@ class MediaCreateApi(APIView):
 
     @extend_schema(
         request={"multipart/form-data": InputSerializer},
-        responses={
-            201: OutputSerializer,
-            503: error_response(
-                "An .apkg could not be queued; the import is kept (its id is in "
-                "the message) and may be retried."
-            ),
-        },
+        responses={201: OutputSerializer},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
