@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.factories import TeacherFactory, UserFactory
-from tests.faults.conftest import Reply, http
+from tests.faults.conftest import Reply, http, wait_for
 from tests.lessons.classes_factories import class_with
 from tests.lessons.quiz_factories import QuizFactory
 
@@ -123,3 +123,23 @@ KINDS = [
         user=TeacherFactory,
     ),
 ]
+
+
+def wait_until_each_ends(web: str, jobs: list[tuple], *, after: str) -> None:
+    """Wait for every ``(kind, model, token, ctx, job_id)`` to finish, then hold
+    each to having succeeded on its second attempt with no error."""
+
+    for kind, model, token, ctx, job_id in jobs:
+        state = wait_for(
+            lambda kind=kind, token=token, ctx=ctx, job_id=job_id: (
+                (s := kind.status(web, token, ctx, job_id))
+                in (kind.succeeded, "failed")
+                and s
+            ),
+            timeout=30,
+            what=f"the {kind.name} to finish {after}",
+            every=0.2,
+        )
+        done = model.objects.get(pk=job_id)
+        assert state == kind.succeeded, (kind.name, done.error)
+        assert done.attempts == 2 and done.error == "", (kind.name, done.attempts)

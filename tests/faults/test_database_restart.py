@@ -32,7 +32,7 @@ from tests.faults.conftest import (
     token_for,
     wait_for,
 )
-from tests.faults.kinds import KINDS
+from tests.faults.kinds import KINDS, wait_until_each_ends
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -168,20 +168,7 @@ def test_every_kind_whose_worker_loses_its_database_connection_mid_job_succeeds(
         (terminated,) = cursor.fetchone()
     assert terminated >= len(KINDS)
 
-    for kind, model, token, ctx, job_id in jobs:
-        state = wait_for(
-            lambda kind=kind, token=token, ctx=ctx, job_id=job_id: (
-                (s := kind.status(web, token, ctx, job_id))
-                in (kind.succeeded, "failed")
-                and s
-            ),
-            timeout=30,
-            what=f"the {kind.name} to finish after the connections dropped",
-            every=0.2,
-        )
-        done = model.objects.get(pk=job_id)
-        assert state == kind.succeeded, (kind.name, done.error)
-        assert done.attempts == 2 and done.error == "", (kind.name, done.attempts)
+    wait_until_each_ends(web, jobs, after="after the connections dropped")
     lines = log.read_text().splitlines()
     for kind, model, _, _, job_id in jobs:
         name = model._meta.label

@@ -22,7 +22,7 @@ from django.apps import apps
 
 from tests.factories import UserFactory
 from tests.faults.conftest import database_url_for_services, http, token_for, wait_for
-from tests.faults.kinds import KINDS, SMALL
+from tests.faults.kinds import KINDS, SMALL, wait_until_each_ends
 from workers.models import DemoRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -141,20 +141,7 @@ def test_every_kind_whose_worker_is_killed_mid_job_finishes_once_on_a_new_worker
         assert (killed.status, killed.attempts) == (model.Status.RUNNING, 1), kind.name
 
     services.worker(env, name="replacement-all", redis_url=private_redis.url)
-    for kind, model, token, ctx, job_id in jobs:
-        state = wait_for(
-            lambda kind=kind, token=token, ctx=ctx, job_id=job_id: (
-                (s := kind.status(web, token, ctx, job_id))
-                in (kind.succeeded, "failed")
-                and s
-            ),
-            timeout=30,
-            what=f"the {kind.name} to finish on the new worker",
-            every=0.2,
-        )
-        done = model.objects.get(pk=job_id)
-        assert state == kind.succeeded, (kind.name, done.error)
-        assert done.attempts == 2 and done.error == "", kind.name
+    wait_until_each_ends(web, jobs, after="on the new worker")
 
     # No third attempt after the visibility timeout: one outcome, stored once.
     # (A delivery that ``claim`` skips, a message restored while its job
