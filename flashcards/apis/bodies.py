@@ -43,7 +43,15 @@ class DeckOptionsSerializer(serializers.Serializer):
     )
     leech_threshold = serializers.IntegerField()
     leech_action = serializers.CharField(help_text="tag or suspend.")
-    bury_siblings = serializers.BooleanField()
+    bury_siblings = serializers.BooleanField(
+        help_text="Bury every sibling of a card answered today."
+    )
+    bury_new_siblings = serializers.BooleanField(
+        help_text="Bury the new siblings of a card answered today (as Anki does)."
+    )
+    new_order = serializers.CharField(
+        help_text="mixed (across note kinds and objectives) or added."
+    )
     review_order = serializers.CharField()
 
 

@@ -37,6 +37,7 @@ from flashcards.scheduling.options import (
     MIN_RETENTION,
     DeckOptions,
     LeechAction,
+    NewOrder,
     ReviewOrder,
     SchedulingOptionsError,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "CardState",
     "DeckOptions",
     "LeechAction",
+    "NewOrder",
     "Queue",
     "QueueCard",
     "Rating",
