@@ -142,6 +142,7 @@ def review_data(log: ReviewLog) -> dict[str, Any]:
                 log.state_after, interval_days=log.interval_days
             ),
         },
+        "buried_siblings": list(log.state_after.get("buried_siblings") or []),
     }
 
 

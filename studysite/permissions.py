@@ -129,6 +129,21 @@ def deck_readable(user: Any) -> Q:
     return deck_studied(user) | Q(visibility=PUBLIC)
 
 
+def deck_readable_from_row(user: Any, deck: Any) -> bool | None:
+    """What `deck_readable` says of one deck from its row alone, or None where
+    only the database can tell (a private or class deck of someone else's:
+    a subscription kept or a class it is assigned to).
+
+    The answer path asks this first, so a learner's own decks and public
+    decks (the lesson's among them) cost no permission query.
+    """
+    if not _signed_in(user):
+        return False
+    if is_admin(user) or deck.owner_id == user.pk or deck.visibility == PUBLIC:
+        return True
+    return None
+
+
 def deck_writable(user: Any, deck: Any) -> bool:
     """Only the owner changes a deck; a lesson's generated deck is read-only."""
     return bool(_signed_in(user) and deck.owner_id == user.pk and not deck.is_system)

@@ -138,6 +138,10 @@ class ReviewResultSerializer(serializers.Serializer):
 
     review = ReviewLogSerializer()
     memory = CardMemorySerializer()
+    buried_siblings = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Cards of the same note this answer buried for today.",
+    )
 
 
 # --- the study queue --------------------------------------------------------------
@@ -315,4 +319,9 @@ class BatchReviewResultSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     review = ReviewLogSerializer(required=False)
     memory = CardMemorySerializer(required=False)
+    buried_siblings = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Cards of the same note this answer buried for today.",
+    )
     error = ErrorDetailSerializer(required=False)

@@ -11,6 +11,7 @@ the names below are the selectors pages, APIs, services and other apps use.
 
 from flashcards.selectors.decks import (
     StudySource,
+    card_get_for_review,
     card_get_readable,
     deck_catalog,
     deck_class_names,
@@ -43,6 +44,7 @@ __all__ = [
     "QueuedCard",
     "StudyQueue",
     "StudySource",
+    "card_get_for_review",
     "card_get_readable",
     "deck_catalog",
     "deck_class_names",

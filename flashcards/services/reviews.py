@@ -8,9 +8,12 @@ same card write one review and the other gets a 409. A client passes the
 that saw the card before the first answer is also a 409, not a second review.
 
 The same ``client_review_id`` sent again returns the first result and changes
-nothing, also when the copies race: each looks for the log again once it holds
-the memory row (and after a unique-constraint or version conflict), so every
-copy gets the first result. A ``reviewed_at`` in the future (more than
+nothing, also when the copies race. The answer path does not look for an
+earlier copy first (an answer costs a handful of queries: the card, the locked
+memory row, its write, the log and any siblings to bury): a copy fails on the
+moved version, the log's unique ``(learner, client_review_id)`` or another
+check, and every failure looks for the first copy's log before it is reported,
+so every copy gets the first result. A ``reviewed_at`` in the future (more than
 `CLOCK_SKEW` ahead), before the card's last review, or older than
 ``FLASHCARDS_MAX_OFFLINE_AGE_DAYS`` (default 90) is refused. `card_review_many`
 applies a batch of offline reviews in time order; each item's error is the
@@ -48,8 +51,13 @@ from flashcards.scheduling import (
     bury_until,
     review,
 )
-from flashcards.selectors import card_get_readable, fresh_rng
-from flashcards.services.memory import _memory_for_update, _save_memory, memory_snapshot
+from flashcards.selectors import card_get_for_review, fresh_rng
+from flashcards.services.memory import (
+    _save_memory,
+    memory_locked_or_new,
+    memory_snapshot,
+    siblings_bury,
+)
 from studysite import errors
 from studysite.models import User
 
@@ -156,12 +164,18 @@ def apply_review(
             memory.suspended = True
     _save_memory(memory, expected_version=version)
     after = memory_snapshot(memory)
-    if options.bury_siblings:
+    if options.bury_siblings or options.bury_new_siblings:
         until = bury_until(now, learner.time_zone, learner.day_start_hour)
-        after["buried_siblings"] = _bury_siblings(
-            learner=learner, card=card, until=until, now=now
+        buried = siblings_bury(
+            learner=learner,
+            card=card,
+            until=until,
+            now=now,
+            only_new=not options.bury_siblings,
         )
-        after["siblings_buried_until"] = until.isoformat()
+        if buried:
+            after["buried_siblings"] = buried
+            after["siblings_buried_until"] = until.isoformat()
     correct = None
     if card.note.type == "numeric":
         correct = numeric_answers.grade_numeric(card.note.fields, answer or "")
@@ -186,32 +200,6 @@ def apply_review(
         correct=correct,
         **extra,
     )
-
-
-def _bury_siblings(
-    *, learner: User, card: Card, until: datetime, now: datetime
-) -> list[int]:
-    siblings = list(
-        Card.objects.filter(note_id=card.note_id)
-        .exclude(pk=card.pk)
-        .values_list("pk", flat=True)
-    )
-    if not siblings:
-        return []
-    have = set(
-        CardMemory.objects.filter(learner=learner, card_id__in=siblings).values_list(
-            "card_id", flat=True
-        )
-    )
-    CardMemory.objects.bulk_create(
-        CardMemory(learner=learner, card_id=pk, deck_id=card.deck_id, due=now)
-        for pk in siblings
-        if pk not in have
-    )
-    CardMemory.objects.filter(learner=learner, card_id__in=siblings).update(
-        buried_until=until, version=F("version") + 1
-    )
-    return siblings
 
 
 def _check_duration(duration_ms: Any) -> None:
@@ -272,15 +260,15 @@ def _review_locked(
     rng: Random | None,
     graded: Mapping[str, Any] | None,
 ) -> ReviewResult:
-    """Lock the card's memory row and apply the answer, in one transaction."""
+    """Lock the card's memory row and apply the answer, in one transaction.
+
+    The happy path looks for no earlier copy of this answer: a copy that
+    committed first makes this one fail (a moved version, a unique
+    constraint, a last review after this one, a suspension), and every such
+    failure looks for the copy before it is reported (`_raced`).
+    """
     with transaction.atomic():
-        memory = _memory_for_update(learner=learner, card=card, now=now)
-        # A copy of this answer may have committed while this one waited
-        # for the memory row: its log is the answer for every copy, before
-        # the row's new version, suspension or last review refuse this one.
-        twin = _existing(learner=learner, client_review_id=client_id)
-        if twin is not None:
-            return _replayed(twin, card_id=card_id)
+        memory = memory_locked_or_new(learner=learner, card=card, now=now)
         if expected_version is not None and memory.version != expected_version:
             raise errors.Conflict(
                 "This card changed since it was shown (answered in another tab?)."
@@ -307,19 +295,18 @@ def _review_locked(
 
 
 def _raced(
-    exc: IntegrityError | errors.Conflict,
+    exc: IntegrityError | errors.DomainError,
     *,
     learner: User,
     client_id: uuid.UUID,
     card_id: int,
 ) -> ReviewResult:
-    """The first copy's result if this answer raced a copy of itself, else 409."""
-    # The same client_review_id racing itself (its log written first, or
-    # the unique constraint hit), or two first answers at once.
+    """The first copy's result if this answer is a copy of one recorded, else
+    the error (an ``IntegrityError`` is two first answers at once: a 409)."""
     existing = _existing(learner=learner, client_review_id=client_id)
     if existing is not None:
         return _replayed(existing, card_id=card_id)
-    if isinstance(exc, errors.Conflict):
+    if isinstance(exc, errors.DomainError):
         raise exc
     raise errors.Conflict(
         "This card was answered elsewhere at the same time."
@@ -374,14 +361,11 @@ def card_review(
         rating = _parse_rating(rating)
     client_id = _parse_uuid(client_review_id)
     _check_duration(duration_ms)
-    existing = _existing(learner=learner, client_review_id=client_id)
-    if existing is not None:
-        return _replayed(existing, card_id=card_id)
-    card = card_get_readable(user=learner, card_id=card_id)
-    rating, graded = _graded_rating(
-        learner=learner, card=card, rating=rating, variant=variant, answers=answers
-    )
     try:
+        card = card_get_for_review(user=learner, card_id=card_id)
+        rating, graded = _graded_rating(
+            learner=learner, card=card, rating=rating, variant=variant, answers=answers
+        )
         return _review_locked(
             learner=learner,
             card_id=card_id,
@@ -396,7 +380,7 @@ def card_review(
             rng=rng,
             graded=graded,
         )
-    except (IntegrityError, errors.Conflict) as exc:
+    except (IntegrityError, errors.DomainError) as exc:
         return _raced(exc, learner=learner, client_id=client_id, card_id=card_id)
 
 

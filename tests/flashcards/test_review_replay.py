@@ -1,16 +1,17 @@
 """The same ``client_review_id`` racing itself: every copy gets the first result.
 
-Issue 15's probe sent one review 8 times in parallel and some copies came back
+A probe once sent one review 8 times in parallel and some copies came back
 409: each copy had checked for an earlier log before the first had committed,
 then waited for the card's memory row, found it moved on (the ``version`` it
 was shown, a suspension, a later ``last_review``) and refused. The documented
 answer is the first result for every copy: 201 for the one that wrote it, 200
 with the same review for the others, and one log.
 
-The unit tests replay that interleaving deterministically: the copy's first
-look for an earlier log (``reviews._existing``) is made to miss, as it does
-when the twin commits just after it. The integration test races real threads
-on PostgreSQL.
+The answer path now looks for an earlier log only once something refused the
+answer (a moved version, the unique constraint, a suspension, a later last
+review): by then the copy that wrote it has committed, so the look finds it.
+The unit tests count those looks (``reviews._existing``); the integration
+test races real threads on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -45,19 +46,24 @@ def _answer(learner, card, *, client_id, rating=Rating.GOOD, now=NOW, **kwargs):
     )
 
 
-def _late_twin(monkeypatch, *, misses: int = 1):
-    """Make the next ``misses`` looks for an earlier log find nothing, as when
-    the twin that wrote it commits just after the look."""
+def _count_looks(monkeypatch) -> list[dict]:
+    """Record every look for an earlier log of the same ``client_review_id``."""
     real = reviews._existing
-    left = {"misses": misses}
+    looks: list[dict] = []
 
     def existing(**kwargs):
-        if left["misses"] > 0:
-            left["misses"] -= 1
-            return None
+        looks.append(kwargs)
         return real(**kwargs)
 
     monkeypatch.setattr(reviews, "_existing", existing)
+    return looks
+
+
+@pytest.mark.django_db
+def test_a_first_answer_looks_for_no_earlier_copy(learner, card, monkeypatch):
+    looks = _count_looks(monkeypatch)
+    result = _answer(learner, card, client_id=uuid.uuid4(), expected_version=0)
+    assert result.created and looks == []
 
 
 @pytest.mark.django_db
@@ -66,10 +72,11 @@ def test_a_copy_shown_the_old_version_replays_the_first(learner, card, monkeypat
     first = _answer(learner, card, client_id=uuid.uuid4(), expected_version=shown)
     client_id = first.log.client_review_id
     state = CardMemory.objects.get(learner=learner, card=card).card_state()
-    _late_twin(monkeypatch)
+    looks = _count_looks(monkeypatch)
     again = _answer(
         learner, card, client_id=client_id, expected_version=shown, rating=Rating.EASY
     )
+    assert len(looks) == 1  # once the moved version refused it
     assert not again.created
     assert again.log.pk == first.log.pk and again.log.rating == Rating.GOOD
     assert ReviewLog.objects.count() == 1
@@ -94,10 +101,11 @@ def test_a_copy_arriving_after_the_first_suspended_the_card_replays_it(
     client_id = uuid.uuid4()
     first = _answer(learner, card, client_id=client_id, now=at, rating=Rating.AGAIN)
     assert first.log.state_after["suspended"] is True, first.log.state_after
-    _late_twin(monkeypatch)
+    looks = _count_looks(monkeypatch)
     again = _answer(
         learner, card, client_id=client_id, now=at + timedelta(seconds=1), rating=1
     )
+    assert len(looks) == 1  # once the suspension refused it
     assert not again.created and again.log.pk == first.log.pk
 
 
@@ -107,8 +115,10 @@ def test_a_copy_hitting_the_unique_constraint_replays_the_first(
 ):
     client_id = uuid.uuid4()
     first = _answer(learner, card, client_id=client_id)
-    _late_twin(monkeypatch, misses=2)  # the look inside the lock misses too
+    looks = _count_looks(monkeypatch)
+    # No version: only the log's unique constraint refuses the copy.
     again = _answer(learner, card, client_id=client_id, rating=Rating.HARD)
+    assert len(looks) == 1
     assert not again.created and again.log.pk == first.log.pk
     assert ReviewLog.objects.count() == 1
 
@@ -116,7 +126,6 @@ def test_a_copy_hitting_the_unique_constraint_replays_the_first(
 @pytest.mark.django_db
 def test_a_version_conflict_without_a_twin_is_still_409(learner, card, monkeypatch):
     _answer(learner, card, client_id=uuid.uuid4(), expected_version=0)
-    _late_twin(monkeypatch)
     with pytest.raises(errors.Conflict):
         _answer(learner, card, client_id=uuid.uuid4(), expected_version=0)
     assert ReviewLog.objects.count() == 1
@@ -141,7 +150,6 @@ def test_the_same_id_for_another_card_racing_is_still_409(
     other = add_basic(deck).cards.get()
     client_id = uuid.uuid4()
     _answer(learner, card, client_id=client_id)
-    _late_twin(monkeypatch)
     with pytest.raises(errors.Conflict):
         _answer(learner, other, client_id=client_id)
 
