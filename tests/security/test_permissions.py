@@ -888,3 +888,35 @@ def test_each_role_gets_through_only_where_the_matrix_says(route, probe):
 @pytest.mark.parametrize("url", ADMIN_PROBES)
 def test_admin_pages_are_for_staff_only(url):
     assert _probe(World(), "GET", url, frozenset({ADMIN})) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", sorted(READERS))
+def test_answering_a_card_follows_its_readers_in_every_deck_state(state):
+    """The card is in the request's body, not its URL: each role answers the
+    card of a deck in each state, and only the deck's readers get a 201. The
+    answer path decides most of them from the deck's row
+    (`permissions.deck_readable_from_row`), which must agree with the rule."""
+    from flashcards.models import Card, Deck
+    from studysite import permissions
+
+    world = World()
+    card_id = world[f"card_{state}"]
+    deck = Deck.objects.get(pk=Card.objects.get(pk=card_id).deck_id)
+    wrong = []
+    for role in ROLES:
+        body = {"card": card_id, "rating": 3, "client_review_id": str(uuid.uuid4())}
+        response = _client(world, role).post(
+            "/api/v1/reviews/", body, content_type="application/json"
+        )
+        if (response.status_code == 201) != (role in READERS[state]):
+            wrong.append(f"{role}: {response.status_code}")
+        user = world.users.get(role)
+        if user is not None:
+            by_rule = Deck.objects.filter(
+                permissions.deck_readable(user), pk=deck.pk
+            ).exists()
+            by_row = permissions.deck_readable_from_row(user, deck)
+            if by_row is not None and by_row != by_rule:
+                wrong.append(f"{role}: from the row {by_row}, by the rule {by_rule}")
+    assert wrong == []
