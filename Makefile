@@ -13,10 +13,13 @@ PORT   ?= 8000
 # Creating the venv once; reinstalling only when pyproject.toml changed.
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; $(PYTHON) is " + sys.version.split()[0])'
-	$(PYTHON) -m venv $(VENV)
+	@echo "Creating the virtualenv in $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
 
+# pip's output goes to var/pip-install.log; the terminal gets progress lines.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@$(PYTHON) studysite/install_progress.py --log var/pip-install.log -- \
+		$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
