@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from flashcards.apis import decks, grading, interop, media, notes, study
+from flashcards.apis import decks, grading, interop, limits, media, notes, study
 
 urlpatterns = [
     path("decks/", decks.DeckListCreateApi.as_view(), name="flashcards-deck-list"),
@@ -12,6 +12,11 @@ urlpatterns = [
         "decks/<int:deck_id>/subscription/",
         decks.DeckSubscriptionApi.as_view(),
         name="flashcards-deck-subscription",
+    ),
+    path(
+        "decks/<int:deck_id>/my-limits/",
+        limits.DeckMyLimitsApi.as_view(),
+        name="flashcards-deck-my-limits",
     ),
     path(
         "decks/<int:deck_id>/notes/",

@@ -18,6 +18,8 @@ class FlashcardsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save
 
+        import flashcards.parameters  # noqa: F401 - connects the options cache's invalidation
+
         post_save.connect(
             _new_user_studies_the_lessons,
             sender=get_user_model(),

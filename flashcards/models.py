@@ -19,11 +19,13 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
 from flashcards import content
 from flashcards.scheduling import (
+    MAX_DAILY_LIMIT,
     CardState,
     DeckOptions,
     SchedulingOptionsError,
@@ -441,3 +443,47 @@ class SchedulerParameters(models.Model):
     def __str__(self) -> str:
         scope = "all decks" if self.deck_id is None else f"deck {self.deck_id}"
         return f"parameters of {self.learner_id} for {scope}"
+
+
+class LearnerDeckLimits(models.Model):
+    """One learner's daily limits for one deck they study, over the deck's own.
+
+    ``new_per_day`` and ``reviews_per_day`` replace the deck options' values
+    for this learner alone (the deck, and everyone else studying it, keep
+    theirs); null takes the deck's. Any deck the learner reads may carry one,
+    the lesson decks and decks they do not own included. Written by
+    `flashcards.services.deck_limits_set` and `deck_limits_clear`, read
+    through `flashcards.parameters.deck_options_for` and `deck_options_map`.
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    new_per_day = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_DAILY_LIMIT)]
+    )
+    reviews_per_day = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(MAX_DAILY_LIMIT)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("learner", "deck"), name="fc_limits_learner_deck"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_per_day__lte=MAX_DAILY_LIMIT)
+                | Q(new_per_day__isnull=True),
+                name="fc_limits_new_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviews_per_day__lte=MAX_DAILY_LIMIT)
+                | Q(reviews_per_day__isnull=True),
+                name="fc_limits_reviews_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"limits of {self.learner_id} for deck {self.deck_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from flashcards import authoring_views, import_export_views, views
+from flashcards import authoring_views, import_export_views, limits_views, views
 
 app_name = "flashcards"
 urlpatterns = [
@@ -19,6 +19,11 @@ urlpatterns = [
         "decks/<int:deck_id>/unsubscribe/",
         views.deck_unsubscribe,
         name="deck-unsubscribe",
+    ),
+    path(
+        "decks/<int:deck_id>/my-limits/",
+        limits_views.deck_my_limits,
+        name="deck-my-limits",
     ),
     path("decks/<int:deck_id>/notes/new/", authoring_views.note_new, name="note-new"),
     path("decks/<int:deck_id>/bulk/", authoring_views.deck_bulk, name="deck-bulk"),

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flashcards import authoring_views, selectors, services
+from flashcards.limits_views import my_limits_panel
 from flashcards.models import Deck, DeckSubscription, NoteType, Visibility
 from flashcards.payloads import card_html
 from studysite import errors, permissions
@@ -141,6 +142,7 @@ def _deck_page(
             "deck": deck,
             "owner": owner,
             "studied": studied,
+            "my_limits": my_limits_panel(request.user, deck) if studied else None,
             "subscription": subscribed,
             "subscribable": permissions.deck_subscribable(request.user, deck)
             and subscribed is None,

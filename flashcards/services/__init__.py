@@ -5,6 +5,7 @@
 - `notes`: notes and their cards, bulk edits.
 - `memory`: a learner's memory row of a card; suspend and bury.
 - `reviews`: one answer, an offline batch, undo.
+- `limits`: a learner's own daily limits for a deck they read.
 
 Callers write ``from flashcards import services`` and ``services.deck_create``:
 the names below are the service functions other apps, pages and APIs use.
@@ -22,6 +23,7 @@ from flashcards.services.decks import (
     deck_share_with_class,
     deck_update,
 )
+from flashcards.services.limits import deck_limits_clear, deck_limits_set
 from flashcards.services.memory import (
     card_bury,
     card_suspend,
@@ -72,6 +74,8 @@ __all__ = [
     "clean_visibility",
     "deck_create",
     "deck_delete",
+    "deck_limits_clear",
+    "deck_limits_set",
     "deck_share_with_class",
     "deck_subscribe",
     "deck_unsubscribe",

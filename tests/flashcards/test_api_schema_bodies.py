@@ -229,5 +229,5 @@ def test_a_batch_of_reviews_answers_with_the_documented_body(
     done, refused = batch.json()["results"]
     _assert_matches(done, components["BatchReviewResult"])
     _assert_matches(refused, components["BatchReviewResult"])
-    assert set(done) == {"status", "review", "memory"}
+    assert set(done) == {"status", "review", "memory", "buried_siblings"}
     assert set(refused) == {"status", "error"}

@@ -509,6 +509,12 @@ RULES: dict[str, Probe | list[Probe]] = {
         *per_deck("POST", "/api/v1/decks/{deck}/subscription/", READERS),
         *per_deck("DELETE", "/api/v1/decks/{deck}/subscription/", SUBSCRIBER),
     ],
+    # One's own daily limits for any deck one reads (for oneself alone).
+    "api/v1/decks/<int:deck_id>/my-limits/": [
+        *per_deck("GET", "/api/v1/decks/{deck}/my-limits/", READERS),
+        *per_deck("PUT", "/api/v1/decks/{deck}/my-limits/", READERS),
+        *per_deck("DELETE", "/api/v1/decks/{deck}/my-limits/", READERS),
+    ],
     "api/v1/imports/": ("POST", "/api/v1/imports/", SIGNED_IN),
     "api/v1/imports/<int:job_id>/": ("GET", "/api/v1/imports/{import_job}/", OWNER),
     "api/v1/imports/<int:job_id>/mapping/": (
@@ -682,6 +688,10 @@ RULES: dict[str, Probe | list[Probe]] = {
     "decks/<int:deck_id>/unsubscribe/": per_deck(
         "POST", "/decks/{deck}/unsubscribe/", SUBSCRIBER
     ),
+    "decks/<int:deck_id>/my-limits/": [
+        *per_deck("GET", "/decks/{deck}/my-limits/", READERS),
+        *per_deck("POST", "/decks/{deck}/my-limits/", READERS),
+    ],
     "decks/<int:deck_id>/notes/new/": per_deck(
         "GET", "/decks/{deck}/notes/new/", WRITERS
     ),
