@@ -49,9 +49,6 @@ class DeckOptionsSerializer(serializers.Serializer):
     bury_new_siblings = serializers.BooleanField(
         help_text="Bury the new siblings of a card answered today (as Anki does)."
     )
-    new_order = serializers.CharField(
-        help_text="mixed (across note kinds and objectives) or added."
-    )
     review_order = serializers.CharField()
 
 

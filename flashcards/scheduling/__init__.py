@@ -37,7 +37,6 @@ from flashcards.scheduling.options import (
     MIN_RETENTION,
     DeckOptions,
     LeechAction,
-    NewOrder,
     ReviewOrder,
     SchedulingOptionsError,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "CardState",
     "DeckOptions",
     "LeechAction",
-    "NewOrder",
     "Queue",
     "QueueCard",
     "Rating",
