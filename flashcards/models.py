@@ -123,7 +123,8 @@ class Note(models.Model):
                 fields=("deck", "external_id"),
                 name="fc_note_external",
                 condition=~Q(external_id=""),
-            )
+            ),
+            models.Index(fields=("deck", "type", "objective_key"), name="fc_note_kind"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -159,6 +160,11 @@ class Card(models.Model):
 
     def sides(self) -> content.Sides:
         return content.card_sides(self.note.type, self.note.fields, self.ordinal)
+
+
+def _queue_index(name: str, *fields: str, states: tuple[int, ...]) -> models.Index:
+    condition = Q(suspended=False, state__in=states)  # the study queue's rows
+    return models.Index(fields=fields, name=name, condition=condition)
 
 
 class CardMemory(models.Model):
@@ -208,6 +214,9 @@ class CardMemory(models.Model):
                 name="fc_memory_deck_due",
                 condition=Q(suspended=False) & Q(state__gt=0),
             ),
+            _queue_index("fc_memory_learning", "learner", "due", "card", states=(1, 3)),
+            _queue_index("fc_memory_review", "learner", "deck", "due", states=(2,)),
+            _queue_index("fc_memory_new", "learner", "deck", states=(0,)),
         ]
 
     def __str__(self) -> str:

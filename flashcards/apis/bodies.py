@@ -49,6 +49,9 @@ class DeckOptionsSerializer(serializers.Serializer):
     bury_new_siblings = serializers.BooleanField(
         help_text="Bury the new siblings of a card answered today (as Anki does)."
     )
+    new_order = serializers.CharField(
+        help_text="mixed (every kind of note and objective in turn) or added."
+    )
     review_order = serializers.CharField()
 
 

@@ -37,6 +37,7 @@ from flashcards.scheduling.options import (
     MIN_RETENTION,
     DeckOptions,
     LeechAction,
+    NewOrder,
     ReviewOrder,
     SchedulingOptionsError,
 )
@@ -53,7 +54,13 @@ from flashcards.scheduling.study_day import (
     bury_until,
     day_bounds,
 )
-from flashcards.scheduling.study_queue import Queue, QueueCard, build_queue
+from flashcards.scheduling.study_queue import (
+    Queue,
+    QueueCard,
+    build_queue,
+    buries_new_siblings,
+    order_new,
+)
 
 __all__ = [
     "DEFAULT_DAY_START_HOUR",
@@ -65,6 +72,7 @@ __all__ = [
     "CardState",
     "DeckOptions",
     "LeechAction",
+    "NewOrder",
     "Queue",
     "QueueCard",
     "Rating",
@@ -73,11 +81,13 @@ __all__ = [
     "SchedulingOptionsError",
     "State",
     "build_queue",
+    "buries_new_siblings",
     "bury_until",
     "day_bounds",
     "format_interval",
     "fuzz_bounds",
     "leech_action",
+    "order_new",
     "preview",
     "retrievability",
     "retrievability_many",

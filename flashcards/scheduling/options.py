@@ -49,6 +49,13 @@ class ReviewOrder(StrEnum):
     DUE = "due"
 
 
+class NewOrder(StrEnum):
+    """How new cards are drawn into the study queue."""
+
+    MIXED = "mixed"  # round-robin over note kinds and objectives, then as added
+    ADDED = "added"  # in the order they were added
+
+
 class SchedulingOptionsError(ValueError):
     """Invalid deck options; ``errors`` maps each bad field to a message."""
 
@@ -79,6 +86,7 @@ class DeckOptions:
     bury_siblings: bool = False
     # As in Anki: a new card's siblings wait for tomorrow once one is studied.
     bury_new_siblings: bool = True
+    new_order: NewOrder = NewOrder.MIXED
     review_order: ReviewOrder = ReviewOrder.RETRIEVABILITY
 
     def __post_init__(self) -> None:
@@ -91,6 +99,7 @@ class DeckOptions:
         object.__setattr__(self, "parameters", tuple(map(float, self.parameters)))
         object.__setattr__(self, "leech_action", LeechAction(self.leech_action))
         object.__setattr__(self, "review_order", ReviewOrder(self.review_order))
+        object.__setattr__(self, "new_order", NewOrder(self.new_order))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DeckOptions:
@@ -132,6 +141,7 @@ class DeckOptions:
             values[key] = list(values[key])
         values["leech_action"] = str(self.leech_action.value)
         values["review_order"] = str(self.review_order.value)
+        values["new_order"] = str(self.new_order.value)
         return values
 
     @property
@@ -249,6 +259,7 @@ _OPTION_CHECKS: dict[str, Callable[[object], str | None]] = {
     "leech_action": _one_of(LeechAction),
     "bury_siblings": _check_bool,
     "bury_new_siblings": _check_bool,
+    "new_order": _one_of(NewOrder),
     "review_order": _one_of(ReviewOrder),
 }
 

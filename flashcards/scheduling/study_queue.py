@@ -1,11 +1,14 @@
 """Today's study queue: which cards to study, in which order.
 
 `build_queue` applies the daily limits, the review order (lowest
-retrievability first, or by due time) and sibling burying to a deck's cards.
+retrievability first, or by due time), the new-card order (`order_new`: mixed
+over the deck's kinds of card, or as added) and sibling burying to a deck's
+cards.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +18,7 @@ import numpy as np
 
 from flashcards.scheduling.card_state import CardState, State, _utc
 from flashcards.scheduling.forgetting_curve import retrievability_many
-from flashcards.scheduling.options import DeckOptions, ReviewOrder
+from flashcards.scheduling.options import DeckOptions, NewOrder, ReviewOrder
 from flashcards.scheduling.study_day import DEFAULT_DAY_START_HOUR, day_bounds
 
 _DAY = timedelta(days=1)
@@ -23,13 +26,19 @@ _DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class QueueCard:
-    """A card as the queue sees it."""
+    """A card as the queue sees it.
+
+    ``kind`` (the note type) and ``topic`` (the learning objective) group new
+    cards for the mixed new-card order.
+    """
 
     card_id: int
     note_id: int
     state: CardState
     suspended: bool = False
     buried_until: datetime | None = None
+    kind: str = ""
+    topic: str = ""
 
     def __post_init__(self) -> None:
         if self.buried_until is not None:
@@ -63,16 +72,20 @@ def build_queue(
     new_done_today: int,
     reviews_done_today: int,
     rng: Random,
+    learning_notes: Iterable[int] = (),
+    answered_notes: Iterable[int] = (),
 ) -> Queue:
     """Build the study queue for ``now``.
 
     Order: learning and relearning cards that are due (by due time), then review
     cards due today (lowest retrievability first, or by due time), then new
-    cards (by card id). Suspended and buried cards are left out. New and review
+    cards (`order_new`). Suspended and buried cards are left out. New and review
     cards are capped by the daily limits less what was done today; learning
     cards are not capped. With ``bury_siblings``, at most one card per note
     appears among the new and review cards, and none for a note that has a card
-    in learning today (learning cards themselves are never held back).
+    in learning today (learning cards themselves are never held back). With
+    ``bury_new_siblings`` (or ``bury_siblings``), at most one new card per
+    note appears, and none of a note answered today.
 
     Args:
         cards: The deck's cards.
@@ -83,6 +96,9 @@ def build_queue(
         new_done_today: New cards already studied this study day.
         reviews_done_today: Review cards already studied this study day.
         rng: Breaks ties between equally ranked review cards.
+        learning_notes: Notes with a card in learning today that ``cards``
+            leaves out (a caller that counts learning cards itself).
+        answered_notes: Notes with a card answered this study day.
 
     Returns:
         The queue.
@@ -97,7 +113,7 @@ def build_queue(
     )
     learning = _due_learning(cards=available, now=now, day_end=day_end)
     seen = (
-        _learning_notes(cards=available, day_end=day_end)
+        _learning_notes(cards=available, day_end=day_end) | set(learning_notes)
         if options.bury_siblings
         else None
     )
@@ -109,7 +125,11 @@ def build_queue(
         seen_notes=seen,
     )
     new = _take(
-        cards=[card for card in available if card.state.state is State.NEW],
+        cards=order_new(
+            [card for card in available if card.state.state is State.NEW],
+            options=options,
+            answered_notes=answered_notes,
+        ),
         limit=options.new_per_day - new_done_today,
         seen_notes=seen,
     )
@@ -217,3 +237,76 @@ def _take(
             seen_notes.add(card.note_id)
         taken.append(card)
     return taken
+
+
+def buries_new_siblings(options: DeckOptions) -> bool:
+    """Whether a deck shows at most one new card per note a day."""
+    return options.bury_new_siblings or options.bury_siblings
+
+
+def order_new(
+    cards: Iterable[QueueCard],
+    *,
+    options: DeckOptions,
+    answered_notes: Iterable[int] = (),
+) -> list[QueueCard]:
+    """New cards in the order the deck introduces them.
+
+    When the deck buries new siblings, a note answered today offers none and
+    any other note only its first card (by id). ``NewOrder.ADDED`` then keeps
+    card-id order. ``NewOrder.MIXED`` deals the cards out of their groups (one
+    group per kind and topic, `QueueCard`) in rounds: the first card of every
+    group, then the second of every group, and so on. Within a round the kinds
+    take turns (one group of each kind, then a second group of each kind...),
+    each turn in card-id order, so that a first session meets every kind of
+    card and every topic. No randomness: the same cards give the same order.
+
+    Args:
+        cards: New cards (any order).
+        options: The deck's options.
+        answered_notes: Notes with a card answered this study day.
+
+    Returns:
+        The cards in study order.
+    """
+    ordered = sorted(cards, key=lambda card: card.card_id)
+    if buries_new_siblings(options):
+        answered = set(answered_notes)
+        ordered = [card for card in ordered if card.note_id not in answered]
+        ordered = first_of_each_note(ordered)
+    if options.new_order is NewOrder.ADDED:
+        return ordered
+    keys = mixed_keys(ordered)
+    return sorted(ordered, key=lambda card: keys[card.card_id])
+
+
+def first_of_each_note(cards: Iterable[QueueCard]) -> list[QueueCard]:
+    """The first card of each note, keeping the given order."""
+    notes: set[int] = set()
+    kept: list[QueueCard] = []
+    for card in cards:
+        if card.note_id not in notes:
+            notes.add(card.note_id)
+            kept.append(card)
+    return kept
+
+
+def mixed_keys(cards: Iterable[QueueCard]) -> dict[int, tuple[int, int, int]]:
+    """Each card id's mixed-order key: ``(round, turn, card id)``.
+
+    The round is the card's place in its group, the turn its group's place
+    among the groups of its kind (by their first card). ``cards`` must be in
+    card-id order.
+    """
+    in_group: defaultdict[tuple[str, str], int] = defaultdict(int)
+    turns: dict[tuple[str, str], int] = {}
+    groups_of_kind: defaultdict[str, int] = defaultdict(int)
+    keys: dict[int, tuple[int, int, int]] = {}
+    for card in cards:
+        group = (card.kind, card.topic)
+        if group not in turns:
+            turns[group] = groups_of_kind[card.kind]
+            groups_of_kind[card.kind] += 1
+        keys[card.card_id] = (in_group[group], turns[group], card.card_id)
+        in_group[group] += 1
+    return keys

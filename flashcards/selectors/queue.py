@@ -1,11 +1,18 @@
 """The study day and the due queue.
 
-The due queue is built from bounded, index-backed queries: the learner's
-learning and review rows due before the end of their study day (only the
-columns the scheduler needs, through the partial ``(learner, due)`` and
-``(learner, deck, due)`` indexes), plus new cards up to each deck's remaining
-new-card limit (cards with no memory row yet, or one still ``NEW``). It never
-loads all of a learner's memory states.
+The due queue is built from bounded, index-backed queries, so that a learner
+with 100k cards waits about as long as one with a thousand:
+
+* learning cards: their ids in due order, counted in full (`due_rows`);
+* review cards: per deck, only the rows its review order shows first within
+  its remaining daily limit (`due_rows`);
+* new cards: per deck, enough of them to fill its remaining new-card limit in
+  its new-card order (`new_cards`).
+
+`flashcards.scheduling.build_queue` then orders each deck's reviews and new
+cards and applies its limits and sibling burying; only the head of the queue
+is loaded whole and previewed. It never loads all of a learner's memory
+states.
 """
 
 from __future__ import annotations
@@ -15,25 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from random import Random, SystemRandom
+from typing import Any
 
-import numpy as np
-from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone
 
-from flashcards.models import (
-    Card,
-    CardMemory,
-    Deck,
-    ReviewLog,
-)
+from flashcards.models import Card, Deck, ReviewLog
 from flashcards.parameters import deck_options_map
 from flashcards.scheduling import (
     CardState,
@@ -47,6 +41,14 @@ from flashcards.scheduling import (
     preview,
 )
 from flashcards.selectors.decks import decks_studied
+from flashcards.selectors.due_rows import (
+    Learning,
+    learning_rows,
+    memory_rows,
+    memory_state,
+    review_rows,
+)
+from flashcards.selectors.new_cards import NewCard, new_cards, new_rows
 from studysite.models import User
 
 MAX_QUEUE_LIMIT = 50
@@ -69,6 +71,7 @@ class DoneToday:
     new: int = 0
     review: int = 0
     learning: int = 0
+    notes: set[int] = field(default_factory=set)  # notes with a card answered
 
     @property
     def total(self) -> int:
@@ -81,7 +84,8 @@ def done_today(
     """Cards answered this study day, per deck (undone reviews do not count).
 
     ``new`` counts first answers of new cards and ``review`` answers of review
-    cards: what the daily limits are measured against.
+    cards: what the daily limits are measured against. ``notes`` are the notes
+    a card of which was answered (their new siblings wait for tomorrow).
     """
     start, end = study_day(learner=learner, now=now)
     rows = ReviewLog.objects.filter(
@@ -90,9 +94,10 @@ def done_today(
     if deck_ids is not None:
         rows = rows.filter(deck_id__in=list(deck_ids))
     done: dict[int, DoneToday] = defaultdict(DoneToday)
-    for deck_id, state, count in rows.values_list("deck_id", "review_state").annotate(
-        n=Count("id")
-    ):
+    for deck_id, state, note_id, count in rows.values_list(
+        "deck_id", "review_state", "card__note_id"
+    ).annotate(n=Count("id")):
+        done[deck_id].notes.add(note_id)
         if state == State.NEW:
             done[deck_id].new += count
         elif state == State.REVIEW:
@@ -103,21 +108,6 @@ def done_today(
 
 
 # --- the due queue ----------------------------------------------------------------
-
-_MEMORY_COLUMNS = (
-    "card_id",
-    "card__note_id",
-    "deck_id",
-    "state",
-    "due",
-    "stability",
-    "difficulty",
-    "step",
-    "last_review",
-    "reps",
-    "lapses",
-    "version",
-)
 
 
 @dataclass(frozen=True)
@@ -146,212 +136,80 @@ class StudyQueue:
         return self.new_count + self.learning_count + self.review_count
 
 
-def _due_memories(
-    *, learner: User, deck_ids: list[int] | None, now: datetime, day_end: datetime
-) -> QuerySet:
-    rows = CardMemory.objects.filter(
-        learner=learner, suspended=False, state__gt=0, due__lt=day_end
-    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
-    if deck_ids is not None and len(deck_ids) == 1:
-        rows = rows.filter(deck_id=deck_ids[0])
-    return rows
-
-
 # Slack over a deck's remaining review limit when picking its reviews, so that
 # sibling burying still has enough cards to choose from.
 _SIBLING_SLACK = 3
 
 
-def _due_rows(
-    *,
-    learner: User,
-    deck_ids: list[int] | None,
-    now: datetime,
-    day_end: datetime,
-    review_room: dict[int, tuple[int, DeckOptions]],
-) -> list[tuple]:
-    """The due rows to build the queue from.
+@dataclass
+class _Known:
+    """What the queue read of each card it may show: deck, state, version."""
 
-    Learning and relearning rows come whole (there are few). Review rows of a
-    deck with more due than it may still show today are narrowed first, from
-    three light columns, to the ones the deck's order would show: a learner
-    with 100k cards does not pay for building 15k card states to show 200.
-    """
-    due = _due_memories(learner=learner, deck_ids=deck_ids, now=now, day_end=day_end)
-    rows = list(due.exclude(state=State.REVIEW).values_list(*_MEMORY_COLUMNS))
-    light = due.filter(state=State.REVIEW).values_list(
-        "card_id", "deck_id", "due", "last_review", "stability"
-    )
-    by_deck: dict[int, list[tuple]] = defaultdict(list)
-    for row in light:
-        by_deck[row[1]].append(row)
-    chosen: list[int] = []
-    for deck_id, deck_rows in by_deck.items():
-        room, options = review_room.get(deck_id, (len(deck_rows), None))
-        keep = room * (_SIBLING_SLACK if options and options.bury_siblings else 1)
-        chosen += _first_reviews(deck_rows, keep=keep, options=options, now=now)
-    for start in range(0, len(chosen), 5000):  # stay under SQLite's variable limit
-        batch = chosen[start : start + 5000]
-        rows += list(
-            CardMemory.objects.filter(learner=learner, card_id__in=batch).values_list(
-                *_MEMORY_COLUMNS
-            )
-        )
-    return rows
+    deck_of: dict[int, int] = field(default_factory=dict)
+    states: dict[int, CardState] = field(default_factory=dict)
+    versions: dict[int, int] = field(default_factory=dict)
 
 
-def _first_reviews(
-    rows: list[tuple], *, keep: int, options: DeckOptions | None, now: datetime
-) -> list[int]:
-    if len(rows) <= keep or options is None:
-        return [row[0] for row in rows]
-    if keep <= 0:
-        return []
-    if options.review_order is ReviewOrder.DUE:
-        return [row[0] for row in sorted(rows, key=lambda r: (r[2], r[0]))[:keep]]
-    # Lowest retrievability first: R falls as elapsed time / stability grows
-    # (the forgetting curve is monotone for one deck's decay).
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    elapsed = np.fromiter(
-        ((now - (r[3] or now)).total_seconds() for r in rows), float, len(rows)
-    )
-    stability = np.fromiter((r[4] or 0.0 for r in rows), float, len(rows))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(stability > 0, elapsed / np.maximum(stability, 1e-9), np.inf)
-    order = np.lexsort((ids, -ratio))[:keep]
-    return ids[order].tolist()
+@dataclass
+class _Day:
+    learner: User
+    now: datetime
+    day_end: datetime
+    rng: Random
 
 
-def _new_cards(
-    *, learner: User, deck: Deck, now: datetime, limit: int
-) -> list[tuple[int, int, datetime, int]]:
-    if limit <= 0:
-        return []
-    mine = CardMemory.objects.filter(learner=learner, card=OuterRef("pk"))
-    started = mine.filter(Q(state__gt=0) | Q(suspended=True) | Q(buried_until__gt=now))
-    return list(
-        Card.objects.filter(deck=deck)
-        .exclude(Exists(started))
-        .annotate(version=Coalesce(Subquery(mine.values("version")[:1]), 0))
-        .order_by("id")
-        .values_list("id", "note_id", "created_at", "version")[:limit]
-    )
-
-
-def _queue_card(row: tuple) -> tuple[int, QueueCard, int]:
-    (card_id, note_id, deck_id, state, due, stability, difficulty, step) = row[:8]
-    last_review, reps, lapses, version = row[8:]
-    card_state = CardState(
-        state=State(state),
-        due=due,
-        stability=stability,
-        difficulty=difficulty,
-        step=step,
-        last_review=last_review,
-        reps=reps,
-        lapses=lapses,
-    )
-    return deck_id, QueueCard(card_id, note_id, card_state), version
-
-
-def _deck_cards(
-    *,
-    learner: User,
-    by_id: dict[int, Deck],
-    options_of: dict[int, DeckOptions],
-    done: dict[int, DoneToday],
-    now: datetime,
-    day_end: datetime,
-) -> tuple[dict[int, list[QueueCard]], dict[int, int]]:
-    """Each deck's due and new cards, and each card's memory-row version."""
-    per_deck: dict[int, list[QueueCard]] = defaultdict(list)
-    versions: dict[int, int] = {}
-    review_room = {
-        deck_id: (
-            max(0, options_of[deck_id].reviews_per_day - done[deck_id].review),
-            options_of[deck_id],
-        )
-        for deck_id in by_id
-    }
-    for row in _due_rows(
-        learner=learner,
-        deck_ids=list(by_id),
-        now=now,
-        day_end=day_end,
-        review_room=review_room,
-    ):
-        deck_id, queue_card, version = _queue_card(row)
-        if deck_id in by_id:
-            per_deck[deck_id].append(queue_card)
-            versions[queue_card.card_id] = version
-    for deck_id, current in by_id.items():
-        options = options_of[deck_id]
-        new_limit = options.new_per_day - done[deck_id].new
-        if options.bury_siblings:  # some new cards may be held back as siblings
-            new_limit += len(per_deck[deck_id])
-        for card_id, note_id, created, version in _new_cards(
-            learner=learner, deck=current, now=now, limit=new_limit
-        ):
-            versions[card_id] = version
-            fresh = CardState(state=State.NEW, due=created)
-            per_deck[deck_id].append(QueueCard(card_id, note_id, fresh))
-    return per_deck, versions
-
-
-def _merge_decks(
+def _deck_queue(
     queue: StudyQueue,
     *,
-    per_deck: dict[int, list[QueueCard]],
-    options_of: dict[int, DeckOptions],
-    done: dict[int, DoneToday],
-    learner: User,
-    now: datetime,
-    rng: Random,
-) -> tuple[dict[int, CardState], dict[int, int]]:
-    """Build each deck's queue and merge them into ``queue``'s counts and order.
-
-    Learning cards come first by due time, then each deck's reviews, then each
-    deck's new cards. Returns each queued card's state and deck.
-    """
-    states: dict[int, CardState] = {}
-    card_deck: dict[int, int] = {}
-    learning: list[tuple[datetime, int]] = []
-    reviews: list[int] = []
-    new: list[int] = []
-    for deck_id, cards in per_deck.items():
-        if not cards:
-            continue
-        options = options_of[deck_id]
-        built = build_queue(
-            cards,
-            options=options,
-            now=now,
-            tz=learner.time_zone,
-            day_start_hour=learner.day_start_hour,
-            new_done_today=min(done[deck_id].new, options.new_per_day),
-            reviews_done_today=min(done[deck_id].review, options.reviews_per_day),
-            rng=rng,
-        )
-        by_card = {card.card_id: card for card in cards}
-        ids = list(built.card_ids)
-        for card_id in ids:
-            states[card_id] = by_card[card_id].state
-            card_deck[card_id] = deck_id
-        nl = built.learning_count
-        nr = built.review_count
-        learning += [(by_card[i].state.due, i) for i in ids[:nl]]
-        reviews += ids[nl : nl + nr]
-        new += ids[nl + nr :]
-        queue.new_count += built.new_count
-        queue.learning_count += built.learning_count
-        queue.review_count += built.review_count
-        if built.next_learning_due is not None and (
-            queue.next_learning_due is None
-            or built.next_learning_due < queue.next_learning_due
-        ):
-            queue.next_learning_due = built.next_learning_due
-    queue.card_ids = [i for _, i in sorted(learning)] + reviews + new
-    return states, card_deck
+    deck: Deck,
+    options: DeckOptions,
+    done: DoneToday,
+    reviews: list[tuple[Any, ...]],
+    learning: Learning,
+    waiting: list[NewCard],
+    answered: set[int],
+    known: _Known,
+    day: _Day,
+) -> tuple[list[int], list[int]]:
+    """One deck's reviews and new cards in study order (and their counts)."""
+    cards: list[QueueCard] = []
+    for row in reviews:
+        card_id, note_id, deck_id, state, version = memory_state(row)
+        cards.append(QueueCard(card_id, note_id, state))
+        known.deck_of[card_id], known.states[card_id] = deck_id, state
+        known.versions[card_id] = version
+    held = learning.notes.get(deck.pk, set())
+    need = max(0, options.new_per_day - done.new)
+    if need and options.bury_siblings:  # some may be held back as siblings
+        need += len(held) + len(cards)
+    for new in new_cards(
+        learner=day.learner,
+        deck=deck,
+        options=options,
+        need=need,
+        rows=waiting,
+        answered=answered,
+    ):
+        cards.append(new.queue_card(now=day.now))
+        known.deck_of[new.card_id] = deck.pk
+        known.versions[new.card_id] = new.version
+    if not cards:
+        return [], []
+    built = build_queue(
+        cards,
+        options=options,
+        now=day.now,
+        tz=day.learner.time_zone,
+        day_start_hour=day.learner.day_start_hour,
+        new_done_today=min(done.new, options.new_per_day),
+        reviews_done_today=min(done.review, options.reviews_per_day),
+        rng=day.rng,
+        learning_notes=held,
+    )
+    queue.new_count += built.new_count
+    queue.review_count += built.review_count
+    ids = list(built.card_ids)
+    return ids[: built.review_count], ids[built.review_count :]
 
 
 def _queue_head(
@@ -359,28 +217,32 @@ def _queue_head(
     *,
     by_id: dict[int, Deck],
     options_of: dict[int, DeckOptions],
-    states: dict[int, CardState],
-    card_deck: dict[int, int],
-    versions: dict[int, int],
-    now: datetime,
+    known: _Known,
+    day: _Day,
 ) -> list[QueuedCard]:
     """Load the given head of the queue, each card with its interval preview."""
     if not card_ids:
         return []
     loaded = Card.objects.select_related("note").in_bulk(card_ids)
+    unread = [i for i in card_ids if i not in known.versions]  # learning cards
+    for card_id, row in memory_rows(learner=day.learner, card_ids=unread).items():
+        _, _, deck_id, state, version = memory_state(row)
+        known.deck_of[card_id], known.states[card_id] = deck_id, state
+        known.versions[card_id] = version
     head: list[QueuedCard] = []
     for card_id in card_ids:
         card = loaded[card_id]
-        card.deck = by_id[card_deck[card_id]]
-        state = states[card_id]
+        card.deck = by_id[known.deck_of[card_id]]
+        state = known.states.get(card_id) or CardState(
+            state=State.NEW, due=card.created_at
+        )
+        options = options_of[known.deck_of[card_id]]
         head.append(
             QueuedCard(
                 card=card,
                 state=state,
-                version=versions.get(card_id, 0),
-                intervals=preview(
-                    state, options=options_of[card_deck[card_id]], now=now
-                ),
+                version=known.versions.get(card_id, 0),
+                intervals=preview(state, options=options, now=day.now),
             )
         )
     return head
@@ -412,32 +274,39 @@ def study_queue(
         The counts, the ordered card ids and the first ``limit`` cards.
     """
     now = now or timezone.now()
-    rng = rng or fresh_rng()
     decks = [deck] if deck is not None else list(decks_studied(learner=learner))
     by_id = {d.pk: d for d in decks}
     options_of = deck_options_map(learner=learner, decks=decks)
     _, day_end = study_day(learner=learner, now=now)
+    day = _Day(learner, now, day_end, rng or fresh_rng())
     done = done_today(
         learner=learner, now=now, deck_ids=list(by_id) if deck is not None else None
     )
-    per_deck, versions = _deck_cards(
-        learner=learner,
+    queue = StudyQueue(deck_count=len(by_id))
+    learning = (
+        learning_rows(
+            learner=learner,
+            deck_ids=list(by_id),
+            now=now,
+            day_end=day_end,
+            with_notes=[i for i in by_id if options_of[i].bury_siblings],
+        )
+        if by_id
+        else Learning()
+    )
+    known = _Known()
+    review_ids, new_ids = _all_decks(
+        queue,
         by_id=by_id,
         options_of=options_of,
         done=done,
-        now=now,
-        day_end=day_end,
+        learning=learning,
+        known=known,
+        day=day,
     )
-    queue = StudyQueue(deck_count=len(by_id))
-    states, card_deck = _merge_decks(
-        queue,
-        per_deck=per_deck,
-        options_of=options_of,
-        done=done,
-        learner=learner,
-        now=now,
-        rng=rng,
-    )
+    queue.learning_count = len(learning.card_ids)
+    queue.next_learning_due = learning.next_due
+    queue.card_ids = learning.card_ids + review_ids + new_ids
     for counts in done.values():
         queue.done.new += counts.new
         queue.done.review += counts.review
@@ -446,12 +315,60 @@ def study_queue(
         queue.card_ids[: max(0, min(limit, MAX_QUEUE_LIMIT))],
         by_id=by_id,
         options_of=options_of,
-        states=states,
-        card_deck=card_deck,
-        versions=versions,
-        now=now,
+        known=known,
+        day=day,
     )
     return queue
+
+
+def _all_decks(
+    queue: StudyQueue,
+    *,
+    by_id: dict[int, Deck],
+    options_of: dict[int, DeckOptions],
+    done: dict[int, DoneToday],
+    learning: Learning,
+    known: _Known,
+    day: _Day,
+) -> tuple[list[int], list[int]]:
+    """Every deck's reviews, then every deck's new cards, in study order."""
+    reviews = review_rows(
+        learner=day.learner,
+        keep={i: (_review_room(options_of[i], done[i]), options_of[i]) for i in by_id},
+        now=day.now,
+        day_end=day.day_end,
+    )
+    waiting = new_rows(
+        learner=day.learner,
+        decks={
+            i: d for i, d in by_id.items() if options_of[i].new_per_day > done[i].new
+        },
+        now=day.now,
+    )
+    answered: set[int] = set().union(*(counts.notes for counts in done.values()))
+    review_ids: list[int] = []
+    new_ids: list[int] = []
+    for deck_id, current in by_id.items():
+        deck_reviews, deck_new = _deck_queue(
+            queue,
+            deck=current,
+            options=options_of[deck_id],
+            done=done[deck_id],
+            reviews=reviews.get(deck_id, []),
+            learning=learning,
+            waiting=waiting.get(deck_id, []),
+            answered=answered,
+            known=known,
+            day=day,
+        )
+        review_ids += deck_reviews
+        new_ids += deck_new
+    return review_ids, new_ids
+
+
+def _review_room(options: DeckOptions, done: DoneToday) -> int:
+    room = max(0, options.reviews_per_day - done.review)
+    return room * (_SIBLING_SLACK if options.bury_siblings else 1)
 
 
 def review_order_label(options: DeckOptions) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from flashcards import content
 from flashcards.models import (
@@ -135,6 +136,9 @@ def notes_bulk_update(
         CardMemory.objects.filter(card__note_id__in=ids).update(
             deck=target, version=F("version") + 1
         )
+        # Older cards now sit in the target: its new-card floor hint, keyed on
+        # updated_at, must not be trusted any more (`selectors.new_cards`).
+        Deck.objects.filter(pk=target.pk).update(updated_at=timezone.now())
         return len(ids)
     try:
         _, clean = content.validate_note(

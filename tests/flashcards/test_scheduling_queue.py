@@ -12,13 +12,16 @@ from hypothesis import strategies as st
 from flashcards.scheduling import (
     CardState,
     DeckOptions,
+    NewOrder,
     Queue,
     QueueCard,
     ReviewOrder,
+    SchedulingOptionsError,
     State,
     build_queue,
     bury_until,
     day_bounds,
+    order_new,
 )
 
 NOW = datetime(2024, 5, 10, 9, 30, tzinfo=UTC)  # study day: 05-10 04:00 to 05-11 04:00
@@ -285,7 +288,7 @@ def test_sibling_burying_keeps_one_card_per_note() -> None:
     buried = _queue(cards, bury_siblings=True)
     assert buried.card_ids == (8, 9, 5, 3, 1)
     assert buried.counts == (1, 2, 2)
-    everything = _queue(cards, bury_siblings=False)
+    everything = _queue(cards, bury_siblings=False, bury_new_siblings=False)
     assert sorted(everything.card_ids) == list(range(1, 10))
 
 
@@ -311,3 +314,94 @@ def test_queue_leaves_its_input_alone() -> None:
     before = list(cards)
     _queue(cards)
     assert cards == before
+
+
+# --- new cards: siblings and order ----------------------------------------------
+
+
+def _kind(card_id: int, kind: str, topic: str = "", note_id: int | None = None):
+    state = CardState(due=NOW - timedelta(days=30))
+    return QueueCard(card_id, note_id or card_id, state, kind=kind, topic=topic)
+
+
+def test_new_siblings_wait_by_default_the_first_card_of_a_note_comes() -> None:
+    cards = [_new(3, note_id=100), _new(1, note_id=100), _new(2, note_id=200)]
+    assert _queue(cards).card_ids == (1, 2)
+    assert _queue(cards, bury_new_siblings=False).card_ids == (1, 2, 3)
+
+
+def test_a_note_answered_today_offers_no_new_card() -> None:
+    cards = [_new(1, note_id=100), _new(2, note_id=200), _new(3, note_id=200)]
+    queue = build_queue(
+        cards,
+        options=DeckOptions(),
+        now=NOW,
+        tz="UTC",
+        new_done_today=0,
+        reviews_done_today=0,
+        rng=Random(0),
+        answered_notes={200},
+    )
+    assert queue.card_ids == (1,)
+    kept = order_new(
+        cards, options=DeckOptions(bury_new_siblings=False), answered_notes={200}
+    )
+    assert [card.card_id for card in kept] == [1, 2, 3]
+
+
+def test_the_mixed_order_meets_each_kind_within_the_first_cards() -> None:
+    cards = (
+        [_kind(i, "basic") for i in range(1, 6)]
+        + [_kind(i, "cloze") for i in range(6, 11)]
+        + [_kind(i, "parametric") for i in range(11, 13)]
+    )
+    queue = _queue(cards)
+    assert queue.card_ids[:4] == (1, 6, 11, 2)
+    assert queue.card_ids == (1, 6, 11, 2, 7, 12, 3, 8, 4, 9, 5, 10)
+
+
+def test_the_mixed_order_takes_turns_over_topics_of_each_kind() -> None:
+    cards = [
+        _kind(1, "basic", "a"),
+        _kind(2, "basic", "a"),
+        _kind(3, "basic", "b"),
+        _kind(4, "cloze", "a"),
+        _kind(5, "cloze", "c"),
+        _kind(6, "basic", "c"),
+    ]
+    # Round one: a group of each kind (basic a, cloze a), then the second
+    # group of each (basic b, cloze c), then basic c; round two: basic a.
+    assert _queue(cards).card_ids == (1, 4, 3, 5, 6, 2)
+
+
+def test_the_added_order_keeps_card_ids_whatever_the_kinds() -> None:
+    cards = [_kind(3, "cloze"), _kind(1, "basic"), _kind(2, "basic")]
+    assert _queue(cards, new_order="added").card_ids == (1, 2, 3)
+
+
+def test_the_mixed_order_keeps_the_daily_limit_and_ignores_input_order() -> None:
+    cards = [_kind(i, "basic" if i % 3 else "numeric") for i in range(1, 13)]
+    queue = _queue(cards, new_per_day=4, new_done_today=1)
+    assert queue.new_count == 3 and queue.card_ids == (1, 3, 2)
+    assert _queue(list(reversed(cards)), new_per_day=4, new_done_today=1) == queue
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"new_order": "random"}, "new_order"),
+        ({"new_order": None}, "new_order"),
+        ({"bury_new_siblings": 1}, "bury_new_siblings"),
+    ],
+)
+def test_bad_new_card_options_name_the_field(options: dict, field: str) -> None:
+    with pytest.raises(SchedulingOptionsError) as raised:
+        DeckOptions.from_dict(options)
+    assert set(raised.value.errors) == {field}
+
+
+def test_the_new_card_options_round_trip() -> None:
+    options = DeckOptions.from_dict({"new_order": "added", "bury_new_siblings": False})
+    assert options.new_order is NewOrder.ADDED
+    assert DeckOptions.from_dict(options.to_dict()) == options
+    assert DeckOptions().new_order is NewOrder.MIXED and DeckOptions().bury_new_siblings
