@@ -5,6 +5,7 @@
 - `notes`: notes and their cards, bulk edits.
 - `memory`: a learner's memory row of a card; suspend and bury.
 - `reviews`: one answer, an offline batch, undo.
+- `review_import`: a learner's review history imported in bulk.
 - `limits`: a learner's own daily limits for a deck they read.
 
 Callers write ``from flashcards import services`` and ``services.deck_create``:
@@ -40,6 +41,11 @@ from flashcards.services.notes import (
     note_update,
     notes_bulk_update,
 )
+from flashcards.services.review_import import (
+    ImportedReview,
+    duplicate_rows,
+    review_history_import,
+)
 from flashcards.services.reviews import (
     CLOCK_SKEW,
     BatchItem,
@@ -62,6 +68,7 @@ __all__ = [
     "CLOCK_SKEW",
     "DECK_FIELDS",
     "BatchItem",
+    "ImportedReview",
     "ReviewResult",
     "apply_review",
     "card_bury",
@@ -80,6 +87,7 @@ __all__ = [
     "deck_subscribe",
     "deck_unsubscribe",
     "deck_update",
+    "duplicate_rows",
     "max_offline_age",
     "memory_of",
     "memory_snapshot",
@@ -87,6 +95,7 @@ __all__ = [
     "note_delete",
     "note_update",
     "notes_bulk_update",
+    "review_history_import",
     "review_undo",
     "state_name",
     "subscribe_everyone",
