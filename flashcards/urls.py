@@ -1,10 +1,17 @@
 from django.urls import path
 
-from flashcards import authoring_views, import_export_views, limits_views, views
+from flashcards import (
+    authoring_views,
+    import_export_views,
+    limits_views,
+    offline_views,
+    views,
+)
 
 app_name = "flashcards"
 urlpatterns = [
     path("study/", views.study, name="study"),
+    path("study/sw.js", offline_views.service_worker, name="study-sw"),
     path("study/deck/<int:deck_id>/", views.study_deck, name="study-deck"),
     path("decks/", views.deck_list, name="deck-list"),
     path("decks/catalog/", views.deck_catalog, name="deck-catalog"),

@@ -150,9 +150,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         out.write_text(json.dumps(axe.RESULTS, indent=2, sort_keys=True) + "\n")
 
 
-@pytest.fixture
-def page(browser, live_server, request) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def guarded_page(browser, live_server, request, **options) -> Iterator[object]:
+    """A page in a new browser context (``options`` go to ``new_context``: a time
+    zone, a locale, no script) held to the suite's rules: no other host, no
+    script error, no CSP breach. Fixtures ``yield from`` it."""
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)
     csp = CspWatch(context)
     page = context.new_page()
     local = urlparse(live_server.url).netloc
@@ -181,6 +184,11 @@ def page(browser, live_server, request) -> Iterator[object]:
 
 
 @pytest.fixture
+def page(browser, live_server, request) -> Iterator[object]:
+    yield from guarded_page(browser, live_server, request)
+
+
+@pytest.fixture
 def phone_page(browser, live_server) -> Iterator[object]:
     context = browser.new_context(
         viewport={"width": 375, "height": 740}, is_mobile=True
@@ -200,3 +208,17 @@ def login(page, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+
+
+def basic_deck(owner, count: int = 3, title: str = "Formats"):
+    """A deck of ``count`` basic cards, "Card n: how many bits?"."""
+    from flashcards import services as cards
+
+    deck = cards.deck_create(owner=owner, title=title)
+    for n in range(count):
+        cards.note_create(
+            deck=deck,
+            type="basic",
+            fields={"front": f"Card {n}: how many bits?", "back": f"Answer {n} bits"},
+        )
+    return deck

@@ -19,7 +19,7 @@ import pytest
 from flashcards import services as cards
 from flashcards.models import ReviewLog
 from tests.e2e import axe
-from tests.e2e.conftest import login
+from tests.e2e.conftest import basic_deck, login
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,17 +29,6 @@ BACK = "[data-role=back]"
 ANNOUNCE = "[data-role=announce]"
 RATINGS = "[data-role=ratings]"
 NAV_LINK = ".nav-links a[href='/lessons/']"
-
-
-def basic_deck(owner, count: int = 3, title: str = "Formats"):
-    deck = cards.deck_create(owner=owner, title=title)
-    for n in range(count):
-        cards.note_create(
-            deck=deck,
-            type="basic",
-            fields={"front": f"Card {n}: how many bits?", "back": f"Answer {n} bits"},
-        )
-    return deck
 
 
 def study(page, learner, url: str = "/study/") -> None:

@@ -602,6 +602,7 @@ RULES: dict[str, Probe | list[Probe]] = {
         OWNER,
     ),
     # Pages: lessons and quizzes
+    "start/": ("GET", "/start/", SIGNED_IN),
     "lessons/": ("GET", "/lessons/", ALL),
     "lessons/tools/float-explorer/": ("GET", "/lessons/tools/float-explorer/", ALL),
     "lessons/tools/memory-calculator/": (
@@ -673,6 +674,8 @@ RULES: dict[str, Probe | list[Probe]] = {
     ),
     # Pages: flashcards
     "study/": ("GET", "/study/", SIGNED_IN),
+    # The study page's service worker holds no data (only static file URLs).
+    "study/sw.js": ("GET", "/study/sw.js", ALL),
     # A reader who does not study a deck is led to its page to subscribe.
     "study/deck/<int:deck_id>/": per_deck("GET", "/study/deck/{deck}/", READERS),
     "decks/": ("GET", "/decks/", SIGNED_IN),

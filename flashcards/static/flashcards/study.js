@@ -11,17 +11,20 @@
 // Every answer carries a fresh client_review_id, so a retry after a network
 // error is applied once, and the card's version, so an answer from a stale
 // tab gets a 409.
-// Typed cards are graded by the server, never here (one number reader, the
-// server's): a numeric card's typed text goes to the grade API, which answers
-// with the verdict, the feedback and the answer side (the queue does not send
-// the answer before); the page shows what it says, and the review carries the
-// same text, which the server grades again for the log. While a check is in
-// flight nothing is sent twice; if it fails, the typed answer stays and the
-// learner checks again.
-// Parametric cards show a fresh problem variant: the typed answers go to the
-// grade API first (the server grades); wrong can only be rated Again, right
-// offers Hard, Good or Easy (Enter: Good); the review carries the variant
-// token and the answers, and the server grades them again.
+// A batch: the page loads the next BATCH cards and shows the next one at
+// once after each answer, which is kept on the device and sent behind it
+// (study-sync.js). The batch loads again in the background when few are left
+// and the server has more, when it runs out (learning cards answered Again
+// come back so, once due), after an undo by the server, a refused answer, and
+// when the network is back. Counts change with each answer and each load.
+// Offline: the page goes on through the batch kept in IndexedDB
+// (study-store.js; a reload restores it, the service worker keeping the
+// page), the status line says how many answers wait, and the live region
+// says so once when the network goes. Typed and parametric cards need the
+// server to check the answer: offline they are set aside until it is back.
+// Undo takes back the newest answer still on the device; one the server has
+// is undone by the server. Times show in the learner's account zone, as this
+// browser writes a time (study-offline.js).
 (function () {
   "use strict";
   var root = document.getElementById("study");
@@ -33,131 +36,56 @@
     typed: $("typed"), typedResult: $("typed-result"), show: $("show"),
     ratings: $("ratings"), status: $("status"), undo: $("undo"), summary: $("summary"),
     intro: $("intro"), parts: $("parts"), question: $("question"), announcer: $("announce"),
+    paused: $("paused"), pausedText: $("paused-text"),
   };
   var input = els.typed.querySelector("input");
   var deck = root.dataset.deck || null;
-  var csrf = (root.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+  var formToken = (root.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   var shortcuts = root.dataset.shortcuts !== "off";
-  var QUESTION_ID = els.front.id;
+  var BATCH = 10;        // cards loaded at once
+  var clockText = window.StudyOffline.clock(root.dataset.timeZone);
 
-  var queue = [];        // cards from the API, head first
+  var q = window.StudyBatch.create(deck || "all");  // the cards; q.cards[0] is on screen
   var current = null;    // the card on screen
   var revealed = false;
   var shownAt = 0;
   var busy = false;
-  var pending = null;    // a review whose request failed, to retry as is
-  var answered = 0;
+  var answered = 0;      // answers this page can undo
+  var store = null;      // study-store.js
+  var sync = null;       // study-sync.js
+  var message0 = { text: "", error: false };  // what the status line shows first
+  var saidOffline = false;
+  var sentBack = 0;      // answers that waited for the network, said once sent
   var stats = { answered: 0, again: 0, typed: 0, typedRight: 0, started: Date.now() };
-  var nextTimer = null;
-  var graded = null;     // a typed card's grade result from the server, once revealed
+  var nextTimer = null, learnTimer = null, learnAt = 0;  // loads for learning cards that come back
   var acted = false;     // the learner answered or undid something on this page
   var keepAnnouncement = false;  // the next card leaves the live region as is
 
+  var el = window.StudyParts.el, uuid = window.StudyParts.uuid, spoken = window.StudyParts.spoken;
+
   function gradeUrl(cardId) { return root.dataset.gradeUrl.replace("/0/", "/" + cardId + "/"); }
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  function api(method, url, body) { return window.StudySync.api(method, url, body, formToken); }
 
-  function buildParts(card) {
-    els.parts.textContent = "";
-    els.parts.hidden = !card.variant;
-    input.parentNode.hidden = !!card.variant;
-    if (!card.variant) return;
-    card.variant.parts.forEach(function (part, i) {
-      var id = "part-" + part.key;
-      var row = el("div", { "class": "field" });
-      row.appendChild(el("label", { "for": id }, part.label + (part.unit ? " (" + part.unit + ")" : "")));
-      var field;
-      if (part.choices) {
-        field = el("select", { id: id, name: part.key });
-        field.appendChild(el("option", { value: "" }, "—"));
-        part.choices.forEach(function (c) { field.appendChild(el("option", { value: c }, c)); });
-      } else {
-        field = el("input", { id: id, name: part.key, autocomplete: "off", inputmode: "text" });
-      }
-      field.dataset.part = part.key;
-      field.dataset.label = part.label;
-      field.setAttribute("aria-describedby", QUESTION_ID);
-      row.appendChild(field);
-      row.appendChild(el("p", { "class": "typed-result", "data-part-result": part.key }));
-      els.parts.appendChild(row);
-    });
-    els.parts.appendChild(el("button", { type: "submit", "class": "button" }, "Check"));
-  }
+  // The visible status line: a message first (errors are also said), else
+  // where the waiting answers and the set-aside cards stand.
+  function loadingDone() { if (message0.text === "Loading…") setStatus(""); }
 
-  function partAnswers() {
-    var answers = {};
-    els.parts.querySelectorAll("[data-part]").forEach(function (f) { answers[f.dataset.part] = f.value; });
-    return answers;
-  }
-
-  function showRatings(which) {
-    ["1", "2", "3", "4"].forEach(function (k) {
-      var b = els.ratings.querySelector('[data-rating="' + k + '"]');
-      if (b) b.hidden = which.indexOf(k) < 0;
-    });
-  }
-
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  function api(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { status: response.status, ok: response.ok, data: data };
-      });
-    });
-  }
-
-  // The visible status line; errors are also said.
   function setStatus(text, isError) {
-    els.status.textContent = text || "";
-    els.status.classList.toggle("error", !!isError);
+    message0 = { text: text || "", error: !!isError };
+    renderStatus();
     if (isError && text) announce(text);
+  }
+
+  function renderStatus() {
+    var text = message0.text || [sync ? sync.line() : "", q.asideLine()].filter(Boolean).join(" ");
+    els.status.textContent = text;
+    els.status.classList.toggle("error", !!(message0.text && message0.error));
+    els.status.classList.toggle("offline", !message0.text && !!text);
   }
 
   // The one live region (it stays in the page; only its text changes).
   function announce(text) { els.announcer.textContent = text || ""; }
-
-  // What a screen reader would read of a node, as one line: image alt text,
-  // formulas as their TeX, nothing hidden from it.
-  function spoken(node) {
-    var out = [];
-    (function walk(n) {
-      if (n.nodeType === 3) { out.push(n.nodeValue); return; }
-      if (n.nodeType !== 1 && n.nodeType !== 11) return;
-      if (n.nodeType === 1) {
-        if (n.hidden || n.getAttribute("aria-hidden") === "true") return;
-        var tag = n.tagName.toUpperCase();
-        if (tag === "SCRIPT" || tag === "STYLE") return;
-        if (tag === "IMG") { out.push(" " + (n.getAttribute("alt") || "") + " "); return; }
-        if (tag === "MATH") {
-          var tex = n.querySelector("annotation");
-          out.push(" " + (tex ? tex.textContent : n.textContent) + " ");
-          return;
-        }
-      }
-      out.push(" ");
-      for (var c = n.firstChild; c; c = c.nextSibling) walk(c);
-      out.push(" ");
-    })(node);
-    return out.join("").replace(/\\[()[\]]/g, " ").replace(/\s+/g, " ").trim();
-  }
 
   // Focus goes where the page puts it only while the learner is here: on the
   // study area or nowhere, not on the menu or a link they moved to.
@@ -174,12 +102,14 @@
 
   function renderMath(el) { if (window.studyRenderMath) window.studyRenderMath(el); }
 
-  function applyQueue(data) {
-    setCounts(data.counts);
-    queue = data.cards || [];
-    clearTimeout(nextTimer);
-    if (queue.length) { showCard(queue[0]); return; }
-    finish(data.next_learning_due);
+  function needsServer(card) { return !!(card.typed || card.variant); }
+
+  function saveBatch() { if (store) store.saveBatch(q.record()).catch(function () { return null; }); }
+
+  function waitingIds() {
+    var ids = {};
+    sync.records().forEach(function (r) { ids[r.card.id] = true; });
+    return ids;
   }
 
   function queueUrl(limit) {
@@ -187,13 +117,78 @@
     return deck ? url + "&deck=" + encodeURIComponent(deck) : url;
   }
 
-  function load() {
-    setStatus("Loading…");
-    api("GET", queueUrl(2)).then(function (r) {
-      if (!r.ok) { setStatus(message(r), true); return; }
-      setStatus("");
-      applyQueue(r.data);
-    }, function () { setStatus("Offline? Could not load the cards.", true); });
+  // The next cards (study-batch.js: after the waiting answers). reset: the
+  // reply's first card replaces the one on screen (after an undo the server
+  // made).
+  var loader = window.StudyBatch.loader({
+    api: api, url: function () { return queueUrl(BATCH); }, batch: q,
+    sync: function () { return sync; },
+    loaded: function (data, since, opts) {
+      loadingDone();
+      if (opts.reset) current = null;
+      q.apply(data, since, waitingIds(), current);
+      setCounts(q.counts);
+      saveBatch();
+      renderStatus();
+      clearTimeout(nextTimer);
+      if (!current) { if (q.cards.length) showNext(); else finish(q.nextDue); }
+    },
+    failed: function (r) {
+      if (r) setStatus(message(r), true);
+      else if (!q.loaded) restore();
+      else if (!current) showNext();
+    },
+  });
+  var refill = loader.load;
+
+  // Without the network: the batch this device kept.
+  function restore() {
+    if (q.loaded) return;
+    q.loaded = true;
+    loadingDone();
+    store.batch(q.record().scope).catch(function () { return null; }).then(function (kept) {
+      if (current) return;
+      q.restore(kept, waitingIds());
+      setCounts(q.counts);
+      renderStatus();
+      showNext();
+    });
+  }
+
+  // The next card of the batch; offline, the cards that need the server to
+  // check the answer are set aside first.
+  function showNext() {
+    var offline = sync.offline();
+    var setAside = offline ? q.setAsideHead(needsServer) : 0;
+    if (setAside) saveBatch();
+    if (q.cards.length) {
+      showCard(q.cards[0]);
+      if (setAside) announce(q.asideLine());
+    } else {
+      current = null;
+      hideCard();
+      if (offline) paused(); else if (!loader.running()) { setStatus("Loading…"); refill(); }
+    }
+    renderStatus();
+    if (!offline && q.low()) refill();
+  }
+
+  function hideCard() {
+    els.card.hidden = true;
+    els.show.hidden = true;
+    els.ratings.hidden = true;
+  }
+
+  // Offline with no card left on this device.
+  function paused() {
+    var moveFocus = acted && focusIsHere();
+    loadingDone();
+    els.intro.hidden = true;
+    els.summary.hidden = true;
+    els.pausedText.textContent = q.pausedLine(stats.answered || sync.waiting());
+    if (!sync.waiting()) sync.unreachable();  // nothing to send: the timer asks for cards
+    els.paused.hidden = false;
+    if (moveFocus) els.paused.focus();
   }
 
   function showCard(card) {
@@ -205,14 +200,14 @@
     shownAt = Date.now();
     els.intro.hidden = true;
     els.summary.hidden = true;
+    els.paused.hidden = true;
     els.card.hidden = false;
     els.front.innerHTML = card.front;
     els.back.innerHTML = card.back;
     els.back.hidden = true;
     els.divider.hidden = true;
-    graded = null;
-    buildParts(card);
-    showRatings(["1", "2", "3", "4"]);
+    typed.build(card);
+    typed.showRatings(["1", "2", "3", "4"]);
     els.typed.hidden = !card.typed;
     input.value = "";
     input.disabled = false;
@@ -241,98 +236,6 @@
     if (button && !button.hidden) button.focus(); else els.ratings.focus();
   }
 
-  function revealParametric() {
-    if (busy) return;
-    busy = true;
-    setStatus("Checking…");
-    var card = current;
-    api("POST", gradeUrl(card.id), { variant: card.variant.token, answers: partAnswers() }).then(function (r) {
-      busy = false;
-      if (card !== current) return;
-      if (!r.ok) { setStatus(message(r), true); return; }
-      setStatus("");
-      graded = r.data;
-      revealed = true;
-      els.parts.querySelectorAll("[data-part]").forEach(function (f) { f.disabled = true; });
-      var said = [];
-      (graded.grades || []).forEach(function (g) {
-        var out = els.parts.querySelector('[data-part-result="' + g.part + '"]');
-        if (!out) return;
-        var right = g.status === "correct";
-        out.textContent = ((right ? "Right. " : "Wrong. ") + (g.feedback || "") +
-          (right ? "" : " The answer is " + g.expected + ".")).replace(/\s+/g, " ").trim();
-        out.className = "typed-result " + (right ? "right" : "wrong");
-        var field = els.parts.querySelector('[data-part="' + g.part + '"]');
-        said.push(((field && field.dataset.label) || g.part) + ": " + out.textContent);
-      });
-      var submit = els.parts.querySelector("button[type=submit]");
-      if (submit) submit.hidden = true;
-      els.back.innerHTML = graded.back;
-      els.back.hidden = false;
-      els.divider.hidden = false;
-      els.show.hidden = true;
-      els.ratings.hidden = false;
-      stats.typed += 1;
-      if (graded.correct) stats.typedRight += 1;
-      showRatings(graded.correct ? ["2", "3", "4"] : ["1"]);
-      renderMath(els.back);
-      var solution = spoken(els.back);
-      announce((graded.correct ? "Right: " : "Wrong: ") + said.join(" ") +
-        (solution ? " Solution: " + solution : ""));
-      if (focusIsHere()) focusRatings(graded.correct ? "3" : "1");
-    }, function () { busy = false; setStatus("Could not reach the server.", true); });
-  }
-
-  // The server's verdict on a numeric card, as one line: its feedback, and
-  // the answer when the feedback did not compare a number with it.
-  function numericResult(g) {
-    var text = g.feedback || "";
-    if (!g.correct && g.value_in_card_unit === null && g.expected) {
-      text += " The answer is " + g.expected + ".";
-    }
-    return text.replace(/\s+/g, " ").trim();
-  }
-
-  function revealNumeric() {
-    if (busy) return;
-    busy = true;
-    var card = current;
-    // Read-only, not disabled, while the check is in flight: the text graded
-    // is the text logged, and focus stays in the box for a retry.
-    input.readOnly = true;
-    els.typed.setAttribute("aria-busy", "true");
-    setStatus("Checking…");
-    function settle() {
-      busy = false;
-      if (card !== current) return false;
-      input.readOnly = false;
-      els.typed.removeAttribute("aria-busy");
-      return true;
-    }
-    api("POST", gradeUrl(card.id), { answer: input.value }).then(function (r) {
-      if (!settle()) return;
-      if (!r.ok) { setStatus(message(r), true); return; }
-      setStatus("");
-      graded = r.data;
-      revealed = true;
-      input.disabled = true;
-      var result = numericResult(graded);
-      els.typedResult.textContent = result;
-      els.typedResult.className = "typed-result " + (graded.correct ? "right" : "wrong");
-      stats.typed += 1;
-      if (graded.correct) stats.typedRight += 1;
-      els.back.innerHTML = graded.back || "";
-      showBack();
-      var answer = spoken(els.back);
-      announce(result + (answer ? " Answer: " + answer : ""));
-      if (focusIsHere()) focusRatings(graded.correct ? "3" : "1");
-    }, function () {
-      if (!settle()) return;
-      setStatus("Could not reach the server to check your answer; it is still " +
-        "in the box: press Enter there, or Show answer, to try again.", true);
-    });
-  }
-
   function showBack() {
     els.back.hidden = false;
     els.divider.hidden = false;
@@ -344,8 +247,7 @@
   function reveal() {
     if (!current || revealed) return;
     acted = true;
-    if (current.variant) { revealParametric(); return; }
-    if (current.typed) { revealNumeric(); return; }
+    if (current.variant || current.typed) { typed.reveal(current); return; }
     revealed = true;
     showBack();
     announce("Answer: " + spoken(els.back));
@@ -357,96 +259,111 @@
     return e ? e.message : "Something went wrong (" + r.status + ").";
   }
 
-  function send(payload) {
-    busy = true;
-    acted = true;
-    setStatus("Saving…");
-    api("POST", root.dataset.reviewUrl, payload).then(function (r) {
-      busy = false;
-      if (r.ok) {
-        pending = null;
-        setStatus("");
-        stats.answered += 1;
-        if (payload.rating === 1) stats.again += 1;
-        answered += 1;
-        els.undo.hidden = false;
-        applyQueue(r.data.queue);
-      } else if (r.status === 409) {
-        pending = null;
-        setStatus("This card was answered elsewhere; here is the current queue.", true);
-        keepAnnouncement = true;
-        load();
-      } else {
-        pending = null;
-        setStatus(message(r), true);
-      }
-    }, function () {
-      busy = false;
-      pending = payload;  // same client_review_id: a retry is applied once
-      setStatus("Could not reach the server. Press a rating again to retry.", true);
-    });
+  var typed = window.StudyTyped.create({
+    els: els, input: input, el: el, api: api, gradeUrl: gradeUrl, message: message,
+    setStatus: setStatus, announce: announce, spoken: spoken, renderMath: renderMath,
+    focusIsHere: focusIsHere, focusRatings: focusRatings, showBack: showBack,
+    setAsideOffline: setAsideOffline,
+    current: function () { return current; },
+    busy: function () { return busy; },
+    setBusy: function (value) { busy = value; },
+    revealed: function (result) { revealed = true; stats.typed += 1; if (result.correct) stats.typedRight += 1; },
+  });
+
+  // Offline, a check that could not reach the server sets its card aside
+  // (it comes back with the network); online the learner tries again.
+  function setAsideOffline(card) {
+    if (!sync.offline() || card !== current) return false;
+    q.setAside(card);
+    current = null;
+    saveBatch();
+    keepAnnouncement = true;
+    setStatus("");
+    announce("This card needs the network to check the answer; it comes back when you are online.");
+    showNext();
+    return true;
   }
 
   function rate(rating) {
     if (!current || !revealed || busy) return;
-    if (pending && pending.card === current.id) { send(pending); return; }
-    if (current.variant) {
-      // The server grades again: wrong is Again, right is Hard/Good/Easy.
-      if (graded && !graded.correct) rating = 1;
-      else if (rating === 1) return;
-      send({
-        card: current.id,
-        rating: rating,
-        client_review_id: uuid(),
-        version: current.version,
-        duration_ms: Math.min(Date.now() - shownAt, 86400000),
-        variant: current.variant.token,
-        answers: graded ? partAnswersOf(graded) : partAnswers(),
-        next: { deck: deck ? Number(deck) : null, limit: 2 },
-      });
-      return;
-    }
-    send({
-      card: current.id,
+    var card = current;
+    var body = {
+      card: card.id,
       rating: rating,
       client_review_id: uuid(),
-      version: current.version,
+      version: card.version,
       duration_ms: Math.min(Date.now() - shownAt, 86400000),
+      reviewed_at: window.StudySync.nowIso(),
+    };
+    var result = typed.graded();
+    if (card.variant) {
+      // The server grades again: wrong is Again, right is Hard/Good/Easy.
+      if (result && !result.correct) body.rating = 1;
+      else if (rating === 1) return;
+      body.variant = card.variant.token;
+      body.answers = typed.answers();
+    } else {
       // The text the server graded; it grades it again for the log.
-      answer: current.typed ? (graded ? graded.answer_text : input.value) : "",
-      next: { deck: deck ? Number(deck) : null, limit: 2 },
-    });
+      body.answer = card.typed ? typed.answerText() : "";
+    }
+    acted = true;
+    setStatus("");
+    stats.answered += 1;
+    if (body.rating === 1) stats.again += 1;
+    answered += 1;
+    els.undo.hidden = false;
+    var seq = q.answered(card);
+    setCounts(q.counts);
+    current = null;
+    sync.add({ card: card, body: body, answerSeq: seq }, q.record());
+    showNext();
   }
 
-  function partAnswersOf(result) {
-    var answers = {};
-    (result.grades || []).forEach(function (g) { answers[g.part] = g.answer_text; });
-    return answers;
-  }
-
+  // Undo: the newest answer still on this device is taken back here (its card
+  // comes back first); one the server has is undone by the server.
   function undo() {
     if (busy || !answered) return;
-    busy = true;
     acted = true;
+    var last = sync.last();
+    if (last && !sync.movable(last)) {
+      busy = true;  // being sent: undo once the server answered
+      sync.settled().then(function () { busy = false; undo(); });
+      return;
+    }
+    if (last) {
+      q.unanswered(last.answerSeq, last.card);
+      setCounts(q.counts);
+      current = null;
+      sync.remove(last, q.record());
+      undone(last.body.rating === 1);
+      showNext();
+      return;
+    }
+    if (sync.offline()) { setStatus("Undo needs the network: the server has your last answer.", true); return; }
+    busy = true;
     api("POST", root.dataset.undoUrl, {}).then(function (r) {
       busy = false;
       if (!r.ok) { setStatus(message(r), true); return; }
-      answered -= 1;
-      stats.answered = Math.max(0, stats.answered - 1);
-      if (r.data.review && r.data.review.rating === 1) stats.again = Math.max(0, stats.again - 1);
-      els.undo.hidden = answered <= 0;
-      announce("Last answer undone; its card comes back.");
-      keepAnnouncement = true;
-      load();
-    }, function () { busy = false; setStatus("Could not reach the server.", true); });
+      undone(r.data.review && r.data.review.rating === 1);
+      refill({ reset: true });
+    }, function () { busy = false; sync.unreachable(); setStatus("Could not reach the server.", true); });
+  }
+
+  function undone(wasAgain) {
+    answered -= 1;
+    stats.answered = Math.max(0, stats.answered - 1);
+    if (wasAgain) stats.again = Math.max(0, stats.again - 1);
+    els.undo.hidden = answered <= 0;
+    setStatus("");
+    announce("Last answer undone; its card comes back.");
+    keepAnnouncement = true;
   }
 
   function finish(nextDue) {
     var moveFocus = acted && focusIsHere();
     current = null;
-    els.card.hidden = true;
-    els.show.hidden = true;
-    els.ratings.hidden = true;
+    hideCard();
+    els.paused.hidden = true;
     els.summary.hidden = false;
     var minutes = Math.round((Date.now() - stats.started) / 60000);
     els.summary.querySelector('[data-summary="answered"]').textContent = stats.answered;
@@ -455,16 +372,86 @@
       stats.typed ? stats.typedRight + " of " + stats.typed : "–";
     els.summary.querySelector('[data-summary="time"]').textContent = minutes + " min";
     var next = els.summary.querySelector('[data-summary="next"]');
+    clearTimeout(nextTimer);
     if (nextDue) {
-      var at = new Date(nextDue);
-      next.textContent = "A learning card comes back at " + at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + "; this page will show it.";
-      nextTimer = setTimeout(load, Math.max(1000, at - Date.now() + 500));
+      next.textContent = "A learning card comes back at ";
+      next.appendChild(el("time", { datetime: nextDue }, clockText(nextDue)));
+      next.appendChild(document.createTextNode("; this page will show it."));
+      nextTimer = setTimeout(refill, Math.max(1000, new Date(nextDue) - Date.now() + 500));
     } else {
       next.textContent = "Nothing more is due today.";
     }
     // The summary is named by its heading, "Session done".
     if (moveFocus) els.summary.focus();
   }
+
+  // The server took an answer. A card it put in learning comes back with a
+  // load once due; siblings it buried for today leave the batch (one this
+  // page did not hold may have been counted: the next load says).
+  function confirmed(record, result) {
+    if (saidOffline) sentBack += 1;
+    var wait = q.dueIn(result && result.memory);
+    if (wait !== null && (!learnAt || Date.now() + wait < learnAt)) {
+      clearTimeout(learnTimer);
+      learnAt = Date.now() + wait;
+      learnTimer = setTimeout(function () { learnAt = 0; if (current) refill(); }, wait);
+    }
+    var buried = (result && result.buried_siblings) || [];
+    if (!buried.length) return;
+    if (q.bury(buried, current)) loader.want();
+    setCounts(q.counts);
+    saveBatch();
+    renderStatus();
+  }
+
+  // The server refused answers (they are not sent again): say so, and load
+  // the cards again (a 409: another tab or device answered first).
+  function refused(items) {
+    items.forEach(function (item) {
+      q.unanswered(item.record.answerSeq, null);
+      answered = Math.max(0, answered - 1);
+      stats.answered = Math.max(0, stats.answered - 1);
+      if (item.record.body.rating === 1) stats.again = Math.max(0, stats.again - 1);
+    });
+    els.undo.hidden = answered <= 0;
+    keepAnnouncement = true;
+    setStatus(window.StudySync.refusal(items) + " The cards are loaded again.", true);
+    loader.want();
+  }
+
+  // The network went or came back, or the waiting answers changed.
+  function changed() {
+    var offline = sync.offline();
+    if (offline && !saidOffline) {
+      saidOffline = true;
+      announce(sync.line());
+      if (!q.loaded) restore(); else if (!current && els.paused.hidden) showNext();
+    } else if (!offline && saidOffline && !sync.waiting() && !sentBack) {
+      saidOffline = false;  // back, with nothing to send (drained() says what was sent)
+    }
+    renderStatus();
+  }
+
+  // Every answer reached the server.
+  function drained() {
+    if (!sync.offline() && saidOffline) {
+      saidOffline = false;
+      // A refusal, said already, is not talked over.
+      if (sentBack && !message0.error) {
+        announce("Back online: " + sentBack + (sentBack === 1 ? " waiting answer" : " waiting answers") + " sent.");
+        keepAnnouncement = true;
+      }
+      sentBack = 0;
+      if (q.aside.length || !q.cards.length) loader.want();
+    }
+    renderStatus();
+    loader.next();
+  }
+
+  // Nothing waits: when the network is back (online event), cards are loaded
+  // if the page needs them; while it is down (the timer), a load tells
+  // whether it is back.
+  function probe(timer) { if (!loader.running() && (timer || !q.cards.length || q.aside.length)) refill(); }
 
   els.show.addEventListener("click", reveal);
   els.undo.addEventListener("click", undo);
@@ -474,36 +461,40 @@
   });
   els.typed.addEventListener("submit", function (e) { e.preventDefault(); reveal(); });
 
-  // What keeps its keys: links, summaries, fields and buttons (a rating
-  // button keeps Enter and Space, which press it; 1-4 and u still work there).
-  var CONTROLS = "a[href], area[href], summary, input, select, textarea, button, " +
-    "[contenteditable]:not([contenteditable=false]), [role=button], [role=link], " +
-    "[role=checkbox], [role=menuitem], [role=tab], [role=textbox], [role=combobox]";
-
-  function shortcutTarget(target) {
-    if (!target || target === document.body || target === document.documentElement) return "area";
-    if (!root.contains(target)) return null;
-    if (target.isContentEditable) return null;
-    var control = target.closest(CONTROLS);
-    if (!control) return "area";
-    if (control.tagName === "BUTTON" && control.hasAttribute("data-rating") && els.ratings.contains(control)) return "rating";
-    return null;
+  if (shortcuts) {
+    window.StudyParts.bindKeys({
+      root: root, ratings: els.ratings,
+      canReveal: function () { return !!current && !revealed; }, reveal: reveal,
+      canRate: function () { return revealed; }, rate: rate,
+      canUndo: function () { return answered > 0; }, undo: undo,
+    });
   }
 
-  document.addEventListener("keydown", function (e) {
-    if (!shortcuts || e.defaultPrevented || e.isComposing) return;
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    var where = shortcutTarget(e.target);
-    if (!where) return;
-    if (e.key === " " || e.key === "Enter") {
-      if (where === "rating") return;  // the button's own activation
-      if (current && !revealed) { e.preventDefault(); reveal(); }
-    } else if (/^[1-4]$/.test(e.key)) {
-      if (revealed) { e.preventDefault(); rate(Number(e.key)); }
-    } else if (e.key === "u" || e.key === "U") {
-      if (answered) { e.preventDefault(); undo(); }
-    }
-  });
+  // Times the server wrote in the learner's zone, as this browser writes them.
+  root.querySelectorAll("time[data-clock]").forEach(function (t) { t.textContent = clockText(t.dateTime); });
 
-  load();
+  function start(kept) {
+    store = kept;
+    sync = window.StudySync.create({
+      store: store, url: root.dataset.reviewUrl, token: function () { return formToken; },
+      onConfirmed: confirmed, onRefused: refused, onChange: changed, onDrained: drained, probe: probe,
+    });
+    window.StudyOffline.guardLogout({
+      logoutPath: root.dataset.logoutUrl,
+      waiting: function () { return sync.waiting(); },
+      forget: function () { return store.forget(); },
+    });
+    store.outbox().catch(function () { return []; }).then(function (rows) {
+      sync.load(rows);
+      rows.forEach(function (row) { q.seq = Math.max(q.seq, row.answerSeq || 0); });
+      answered = rows.length;
+      els.undo.hidden = answered <= 0;
+      if (sync.offline()) changed(); else refill();
+    });
+  }
+
+  setStatus("Loading…");
+  window.StudyOffline.register(root);
+  window.StudyStore.forgetOthers(root.dataset.user);
+  window.StudyStore.open(root.dataset.user).then(start);
 })();
