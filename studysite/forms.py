@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
@@ -13,10 +14,20 @@ logger = logging.getLogger(__name__)
 
 
 class SignupForm(UserCreationForm):
+    """A new learner's account. The time zone is chosen from the zones the
+    server knows (the rule the preferences page and the API apply too); on a
+    fresh form ``time-zone.js`` proposes the browser's own zone, and without
+    script it stays UTC."""
+
     email = forms.EmailField(
         required=False, help_text="Only used to reset your password."
     )
-    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        initial="UTC",
+        help_text="Decides which cards are due on your day. Proposed from your "
+        "browser where it can be; change it if it is wrong.",
+    )
     day_start_hour = forms.IntegerField(
         min_value=0,
         max_value=23,
@@ -27,6 +38,12 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email", "time_zone", "day_start_hour")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Only a fresh form: a form sent back keeps the learner's choice.
+            self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
 
 
 class PreferencesForm(forms.ModelForm):

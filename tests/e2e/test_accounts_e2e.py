@@ -20,8 +20,8 @@ def test_a_newcomer_signs_up_logs_out_and_logs_in_again(page):
     page.select_option("#id_time_zone", "Europe/Berlin")
     page.shots("signup-form")
     page.click("form button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
-    assert "Welcome, newcomer" in page.content()
+    page.wait_for_url(page.base_url + "/start/")
+    assert "Start here" in page.content()
     page.shots("signed-up")
     assert User.objects.get(username="newcomer").time_zone == "Europe/Berlin"
     page.click("text=Log out")

@@ -65,7 +65,7 @@ def test_a_newcomer_reads_studies_practises_runs_a_demo_and_sees_progress(
     page.fill("#id_password1", "a-long-unusual-pass-42")
     page.fill("#id_password2", "a-long-unusual-pass-42")
     page.click("form button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
+    page.wait_for_url(page.base_url + "/start/")
     page.shots("signed-up")
     newcomer = User.objects.get(username="newcomer")
 
