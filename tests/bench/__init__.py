@@ -17,6 +17,10 @@ from __future__ import annotations
 SUITES: dict[str, tuple[str, ...]] = {
     "studysite": ("tests.bench.studysite",),
     "lessons": ("tests.bench.lessons", "tests.bench.classes", "tests.bench.quizzes"),
-    "flashcards": ("tests.bench.flashcards", "tests.bench.progress"),
+    "flashcards": (
+        "tests.bench.flashcards",
+        "tests.bench.progress",
+        "tests.bench.interop",
+    ),
     "workers": ("tests.bench.workers",),
 }

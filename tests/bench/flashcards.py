@@ -10,12 +10,21 @@ The database benchmarks fill a scratch database (`tests.bench.scratch`), never
 the configured one. ``bench_progress_dashboard`` of the same group lives in
 `tests.bench.progress`.
 
-* ``bench_round_trip``: answer-and-next-card (``POST /api/v1/reviews/`` with
-  ``next``: one request per card) through the Django test client, against
-  ``GET /api/v1/auth/me/`` (a trivial authenticated endpoint) as a ratio. With
-  ``FLASHCARDS_BENCH_URL`` set to a running server (``gunicorn
-  studysite.wsgi``), the same over HTTP: it signs up a fresh user, makes a deck
-  and answers its cards.
+* ``bench_round_trip``: answering a card with the next one ready, the study
+  page's way ("batch": ``GET /api/v1/study/queue?limit=10``, answers without
+  ``next``, the batch loaded again when 3 are left, that load's time counted
+  in its answer; the answer alone is printed too) and the older client's
+  ("next": each answer with ``next: {limit: 1}``), through a deck of basic
+  notes and one of reversed notes (two cards a note: every answer buries its
+  sibling, which leaves the batch). Median and p95 of each, as a ratio of
+  ``GET /api/v1/auth/me/`` (a trivial authenticated endpoint) with the same
+  auth, and the SQL statements per answer (refills included; with and
+  without BEGIN/COMMIT/SAVEPOINT/RELEASE). First in this process (the Django
+  test client, session auth), then over HTTP (token auth) against a gunicorn
+  server it starts itself on the same scratch database (a file on SQLite) and
+  stops at the end (`tests.bench.live_server`); with ``FLASHCARDS_BENCH_URL``
+  set, against that server instead, as a freshly signed-up user. The flows
+  are `tests.bench.review_flows`.
 * ``bench_due_queue``: the due-queue query with 10k, 100k and 1M memory states
   (``--quick``: 1k, 10k, 100k): 100 cards per learner (10k learners at 1M)
   plus one big learner with a tenth of the rows (100k cards at 1M). A typical
@@ -30,11 +39,9 @@ the configured one. ``bench_progress_dashboard`` of the same group lives in
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from flashcards import scheduling
+from tests.bench import live_server, review_flows
 from tests.bench.scratch import scratch_database
 
 
@@ -68,132 +76,138 @@ def _summary(times: list[float]) -> str:
 
 # --- answer and next card ------------------------------------------------------------
 
+_DECKS = (("basic deck", False), ("reversed deck (2 cards a note)", True))
 
-def _make_learner_with_deck(cards: int) -> tuple[Any, Any]:
+
+def _make_deck(learner: Any, notes: int, *, reversed_notes: bool = False) -> Any:
+    """A deck of ``notes`` new notes (basic, or reversed: two cards each)."""
     from flashcards import services
     from flashcards.models import Card, Note
-    from studysite.models import User
 
-    learner = User.objects.create_user(username=f"bench-{uuid.uuid4().hex[:8]}")
+    kind = "basic_reversed" if reversed_notes else "basic"
     deck = services.deck_create(
-        owner=learner, title="bench", options={"new_per_day": 9999}
+        owner=learner, title=f"bench {kind}", options={"new_per_day": 9999}
     )
-    notes = Note.objects.bulk_create(
-        Note(deck=deck, type="basic", fields={"front": f"q{i} $x^{i}$", "back": "a"})
-        for i in range(cards)
+    made = Note.objects.bulk_create(
+        Note(deck=deck, type=kind, fields={"front": f"q{i} $x^{i}$", "back": "a"})
+        for i in range(notes)
     )
-    Card.objects.bulk_create(Card(note=note, deck=deck, ordinal=1) for note in notes)
-    return learner, deck
+    Card.objects.bulk_create(
+        Card(note=note, deck=deck, ordinal=ordinal)
+        for note in made
+        for ordinal in ((1, 2) if reversed_notes else (1,))
+    )
+    return deck
+
+
+# A fresh learner's client and, unless asked for None, a fresh deck of theirs
+# (reversed notes or not). Each flow has its own learner, so that no learner
+# passes the API's per-user throttle in this process (2000 a minute).
+Start = Callable[[bool | None], tuple[review_flows.Transport, int]]
+
+
+def _round_trip_set(
+    out: Any, label: str, start: Start, *, answers: int, count_sql: bool
+) -> None:
+    """The trivial endpoint, then both flows through a basic and a reversed deck."""
+    out.write(f"{label}:")
+    transport, _ = start(None)
+    trivial = review_flows.run_trivial(
+        transport, calls=answers, tally=review_flows.QueryTally(count_sql)
+    )
+    review_flows.report_trivial(out, trivial)
+    for deck_label, reversed_notes in _DECKS:
+        for flow in (review_flows.run_batch, review_flows.run_next):
+            transport, deck = start(reversed_notes)
+            figures = flow(
+                transport,
+                deck=deck,
+                answers=answers,
+                tally=review_flows.QueryTally(count_sql),
+            )
+            review_flows.report(out, deck_label, figures, trivial)
 
 
 def bench_round_trip(*, out: Any, quick: bool) -> None:
-    """Answer-and-next-card vs a trivial authenticated endpoint."""
-    from django.test import Client
+    """Answer + next card, both flows, in-process and over HTTP, vs GET /auth/me/."""
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from studysite.models import User
 
     answers = 100 if quick else 500
-    with scratch_database():
-        learner, deck = _make_learner_with_deck(answers + 10)
-        client = Client()
-        client.force_login(learner)
-        first = client.get(f"/api/v1/study/queue?deck={deck.pk}&limit=1").json()
-        current = {"card": first["cards"][0]}
+    external = os.environ.get("FLASHCARDS_BENCH_URL", "").rstrip("/")
 
-        def answer() -> None:
-            card = current["card"]
-            body = {
-                "card": card["id"],
-                "rating": 3,
-                "client_review_id": str(uuid.uuid4()),
-                "version": card["version"],
-                "next": {"deck": deck.pk, "limit": 1},
-            }
-            response = client.post(
-                "/api/v1/reviews/", json.dumps(body), content_type="application/json"
-            )
-            assert response.status_code == 201, response.content
-            current["card"] = response.json()["queue"]["cards"][0]
+    def learner_and_deck(reversed_notes: bool | None) -> tuple[Any, int]:
+        learner = User.objects.create_user(username=f"bench-{uuid.uuid4().hex[:8]}")
+        if reversed_notes is None:
+            return learner, 0
+        deck = _make_deck(learner, answers + 10, reversed_notes=reversed_notes)
+        return learner, deck.pk
 
-        def me() -> None:
-            assert client.get("/api/v1/auth/me/").status_code == 200
+    def in_process(reversed_notes: bool | None) -> tuple[Any, int]:
+        learner, deck = learner_and_deck(reversed_notes)
+        return review_flows.ClientTransport(learner), deck
 
-        _timed(me, 5)
-        review_times = _timed(answer, answers)
-        me_times = _timed(me, answers)
-    ratio = statistics.median(review_times) / statistics.median(me_times)
-    out.write(f"in-process, {answers} answers: answer+next {_summary(review_times)}")
-    out.write(f"in-process: GET /api/v1/auth/me/ {_summary(me_times)}")
-    out.write(f"in-process ratio (medians): {ratio:.1f}x")
-    url = os.environ.get("FLASHCARDS_BENCH_URL")
-    if url:
-        _round_trip_http(out=out, base=url.rstrip("/"), answers=answers)
-    else:
-        out.write("over HTTP: set FLASHCARDS_BENCH_URL to a running gunicorn server")
-
-
-def _http(
-    base: str, method: str, path: str, token: str | None, body: Any = None
-) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Token {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
-
-
-def _round_trip_http(*, out: Any, base: str, answers: int) -> None:
-    name = f"bench{uuid.uuid4().hex[:10]}"
-    signup = _http(
-        base,
-        "POST",
-        "/api/v1/auth/signup/",
-        None,
-        {"username": name, "password": f"Bench-{uuid.uuid4().hex}"},
-    )
-    token = signup["token"]
-    deck = _http(
-        base,
-        "POST",
-        "/api/v1/decks/",
-        token,
-        {"title": "bench", "options": {"new_per_day": 9999}},
-    )
-    for i in range(answers + 5):
-        _http(
-            base,
-            "POST",
-            f"/api/v1/decks/{deck['id']}/notes/",
-            token,
-            {"type": "basic", "fields": {"front": f"q{i}", "back": "a"}},
+    with live_server.file_backed(), scratch_database():
+        out.write(
+            f"database: {connection.vendor}; {answers} answers (Good) per flow and "
+            f"deck; ratios are to the median of GET /api/v1/auth/me/ (me)"
         )
-    queue = _http(base, "GET", f"/api/v1/study/queue?deck={deck['id']}&limit=1", token)
-    current = {"card": queue["cards"][0]}
+        label = "in-process (django.test.Client, session auth)"
+        _round_trip_set(out, label, in_process, answers=answers, count_sql=True)
+        if external:
+            _round_trip_external(out=out, base=external, answers=answers)
+            return
+        with live_server.gunicorn_server() as server:
 
-    def answer() -> None:
-        card = current["card"]
-        body = {
-            "card": card["id"],
-            "rating": 3,
-            "client_review_id": str(uuid.uuid4()),
-            "version": card["version"],
-            "next": {"deck": deck["id"], "limit": 1},
-        }
-        current["card"] = _http(base, "POST", "/api/v1/reviews/", token, body)["queue"][
-            "cards"
-        ][0]
+            def over_http(reversed_notes: bool | None) -> tuple[Any, int]:
+                learner, deck = learner_and_deck(reversed_notes)
+                token = Token.objects.create(user=learner).key
+                return review_flows.HttpTransport(server.url, token), deck
 
-    def me() -> None:
-        _http(base, "GET", "/api/v1/auth/me/", token)
+            label = (
+                f"HTTP, gunicorn {server.url} ({server.workers} sync workers, "
+                f"token auth, the same scratch database)"
+            )
+            _round_trip_set(out, label, over_http, answers=answers, count_sql=False)
 
-    _timed(me, 5)
-    review_times = _timed(answer, answers)
-    me_times = _timed(me, answers)
-    ratio = statistics.median(review_times) / statistics.median(me_times)
-    out.write(f"HTTP {base}: answer+next {_summary(review_times)}")
-    out.write(f"HTTP {base}: GET /api/v1/auth/me/ {_summary(me_times)}")
-    out.write(f"HTTP ratio (medians): {ratio:.1f}x")
-    _http(base, "DELETE", f"/api/v1/decks/{deck['id']}/", token)
+
+def _round_trip_external(*, out: Any, base: str, answers: int) -> None:
+    """The same over HTTP against ``FLASHCARDS_BENCH_URL``, as one fresh user
+    (signing up is throttled): its throttle must allow some 3,000 requests a
+    minute (``THROTTLE_USER``) for the full run."""
+    expect = review_flows.expect
+    signup = review_flows.HttpTransport(base, None)
+    password = f"Bench-{uuid.uuid4().hex}"
+    body = {"username": f"bench{uuid.uuid4().hex[:10]}", "password": password}
+    status, made = signup.call("POST", "/api/v1/auth/signup/", body)
+    token = expect(status, made, 201, "POST /api/v1/auth/signup/")["token"]
+    transport = review_flows.HttpTransport(base, token)
+    decks: list[int] = []
+
+    def start(reversed_notes: bool | None) -> tuple[Any, int]:
+        if reversed_notes is None:
+            return transport, 0
+        kind = "basic_reversed" if reversed_notes else "basic"
+        options = {"title": f"bench {kind}", "options": {"new_per_day": 9999}}
+        status, deck = transport.call("POST", "/api/v1/decks/", options)
+        decks.append(expect(status, deck, 201, "POST /api/v1/decks/")["id"])
+        for i in range(answers + 10):
+            note = {"type": kind, "fields": {"front": f"q{i}", "back": "a"}}
+            status, made = transport.call(
+                "POST", f"/api/v1/decks/{decks[-1]}/notes/", note
+            )
+            expect(status, made, 201, "POST /api/v1/decks/{id}/notes/")
+        return transport, decks[-1]
+
+    try:
+        _round_trip_set(
+            out, f"HTTP {base} (token auth)", start, answers=answers, count_sql=False
+        )
+    finally:
+        for deck in decks:
+            transport.call("DELETE", f"/api/v1/decks/{deck}/")
 
 
 # --- the due queue --------------------------------------------------------------------

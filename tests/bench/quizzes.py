@@ -7,8 +7,9 @@ They run in the ``lessons`` group (``manage.py bench lessons``; see
 * ``bench_quiz_for_500_learners``: generating a 10-question quiz's variants
   for 500 learners through the Celery task, on a running worker when one
   answers a ping, else eagerly in this process (the output says which). The
-  eager run happens inside a transaction that is rolled back; the worker run
-  commits its rows and deletes them afterwards.
+  eager run happens in a scratch database (`tests.bench.scratch`), inside a
+  transaction that is rolled back; the worker run commits its rows to the
+  configured database and deletes them afterwards.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from lessons.problems import generate, templates
+from tests.bench.scratch import scratch_database
 
 QUIZ_ITEMS = [
     {"template": key, "count": 1, "limits": {}}
@@ -129,27 +131,29 @@ def bench_quiz_for_500_learners(out: Any, quick: bool = False) -> None:
             if lesson.slug.startswith("bench-"):
                 lesson.phase.course.delete()
         return
-    try:
-        with transaction.atomic():
-            quiz, ids = _setup(learners)
-            job = services.generation_job_create(
-                quiz=quiz, requested_by=None, learner_ids=ids
-            )
-            start = time.perf_counter()
-            generate_quiz_variants.apply(
-                args=(quiz.pk, ids, quiz.base_seed, job.pk)
-            ).get()
-            elapsed = time.perf_counter() - start
-            job = GenerationJob.objects.get(pk=job.pk)
-            again = time.perf_counter()
-            generate_quiz_variants.apply(args=(quiz.pk, ids, quiz.base_seed)).get()
-            rerun = time.perf_counter() - again
-            out.write(
-                f"   no worker answered: eager, in this process: {learners} learners × {len(QUIZ_ITEMS)} questions"
-            )
-            out.write(
-                f"   {elapsed:.2f} s ({job.created} problems, {job.created / elapsed:,.0f} problems/s); idempotent re-run {rerun:.2f} s, 0 new"
-            )
-            raise _Rollback
-    except _Rollback:
-        pass
+    # No worker: in a scratch database, as the configured one may be empty.
+    with scratch_database():
+        try:
+            with transaction.atomic():
+                quiz, ids = _setup(learners)
+                job = services.generation_job_create(
+                    quiz=quiz, requested_by=None, learner_ids=ids
+                )
+                start = time.perf_counter()
+                generate_quiz_variants.apply(
+                    args=(quiz.pk, ids, quiz.base_seed, job.pk)
+                ).get()
+                elapsed = time.perf_counter() - start
+                job = GenerationJob.objects.get(pk=job.pk)
+                again = time.perf_counter()
+                generate_quiz_variants.apply(args=(quiz.pk, ids, quiz.base_seed)).get()
+                rerun = time.perf_counter() - again
+                out.write(
+                    f"   no worker answered: eager, in this process: {learners} learners × {len(QUIZ_ITEMS)} questions"
+                )
+                out.write(
+                    f"   {elapsed:.2f} s ({job.created} problems, {job.created / elapsed:,.0f} problems/s); idempotent re-run {rerun:.2f} s, 0 new"
+                )
+                raise _Rollback
+        except _Rollback:
+            pass

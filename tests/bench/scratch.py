@@ -22,9 +22,10 @@ def scratch_database() -> Iterator[None]:
     )
 
     setup_test_environment(debug=False)
-    old_name = connection.creation.create_test_db(
-        verbosity=0, autoclobber=True, serialize=False
-    )
+    # create_test_db returns the test database's name: the configured one is
+    # what destroy_test_db must put back.
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     # A local cache: the throttles' counters need no Redis here.
     local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     try:

@@ -227,6 +227,7 @@ def bench_scheduler_evaluate_imported(*, out: Any, quick: bool) -> None:
     from flashcards import fitting
     from studysite.models import User
     from tests.bench.fitting import TRUE_PARAMETERS, synthetic_log
+    from tests.bench.scratch import scratch_database
 
     size = 3_000 if quick else 10_000
     records = synthetic_log(size, rng=np.random.default_rng(2024))
@@ -234,7 +235,8 @@ def bench_scheduler_evaluate_imported(*, out: Any, quick: bool) -> None:
         f"   SYNTHETIC review log ({size} reviews of a simulated FSRS-6 learner; "
         "no real log on this machine), FSRS optimizer CSV -> import_reviews"
     )
-    with tempfile.TemporaryDirectory() as folder:
+    # A scratch database: the configured one may be empty (never migrated).
+    with tempfile.TemporaryDirectory() as folder, scratch_database():
         path = Path(folder) / "revlog.csv"
         write_optimizer_csv(records, path)
         try:

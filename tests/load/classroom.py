@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.load.run import ROOT, free_port, run_step, stop_process
+from tests.load.processes import ROOT, free_port, run_step, stop_process
 
 # The variables of the caller's environment that would point the stack
 # elsewhere than ``make run``'s defaults, or change its settings.

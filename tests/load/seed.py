@@ -3,11 +3,13 @@
 Run by ``tests/load/run.py`` in a subprocess with the server's environment
 (``DATABASE_URL`` pointing at the throwaway database)::
 
-    python -m tests.load.seed --learners 200 --cards 200 --out learners.json
+    python -m tests.load.seed --learners 200 --cards 200 --reversed 50 --out learners.json
 
-Learners are one class of the teacher's, and the deck is assigned to it (as a
-school shares a deck); each keeps their own memory state, so no two learners
-touch the same row. The
+The deck has ``--cards`` notes, the first ``--reversed`` of them reversed (two
+cards each: answering one buries the other for the day, as on the study
+page). Learners (``load-learner-NNN``, `LEARNER_PREFIX`) are one class of the
+teacher's, and the deck is assigned to it (as a school shares a deck); each
+keeps their own memory state, so no two learners touch the same row. The
 password hash is computed once: 200 PBKDF2 hashes would take over a minute.
 """
 
@@ -18,13 +20,20 @@ import json
 import os
 import sys
 
+LEARNER_PREFIX = "load-learner-"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--cards", type=int, default=200)
+    parser.add_argument("--cards", type=int, default=200, help="notes in the deck")
+    parser.add_argument(
+        "--reversed", type=int, default=0, help="of them, reversed (two cards)"
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    if not 0 <= args.reversed <= args.cards:
+        parser.error("--reversed must be from 0 to --cards")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studysite.settings")
     import django
@@ -50,12 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         deck = services.deck_create(
             owner=teacher,
             title="Load test deck",
-            options={"new_per_day": args.cards, "reviews_per_day": 9999},
+            options={
+                "new_per_day": args.cards + args.reversed,
+                "reviews_per_day": 9999,
+            },
         )
         for i in range(args.cards):
             services.note_create(
                 deck=deck,
-                type="basic",
+                type="basic_reversed" if i < args.reversed else "basic",
                 fields={
                     "front": f"What is {i} × 3? (bf16 rounding drill {i})",
                     "back": f"**{i * 3}** — exactly representable: {i * 3 < 256}",
@@ -65,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         password = make_password("load-learner-password-1")
         learners = User.objects.bulk_create(
             User(
-                username=f"load-learner-{i:03d}",
-                email=f"load-learner-{i:03d}@example.org",
+                username=f"{LEARNER_PREFIX}{i:03d}",
+                email=f"{LEARNER_PREFIX}{i:03d}@example.org",
                 password=password,
             )
             for i in range(args.learners)
@@ -86,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             {"deck": deck.pk, "tokens": [token.key for token in tokens]},
             fh,
         )
-    print(f"seeded {len(tokens)} learners and a deck of {args.cards} cards")
+    print(
+        f"seeded {len(tokens)} learners and a deck of {args.cards} notes "
+        f"({args.reversed} reversed: {args.cards + args.reversed} cards)"
+    )
     return 0
 
 
