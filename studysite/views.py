@@ -100,16 +100,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. Your account is ready.")
-        return redirect(_after_signup())
+        return redirect("lessons:start")
     return _form_page(request, "registration/signup.html", form)
-
-
-def _after_signup() -> str:
-    """The "Start here" page (the lessons app's), or home without it."""
-    try:
-        return reverse("lessons:start")
-    except NoReverseMatch:
-        return reverse("home")
 
 
 @login_required
