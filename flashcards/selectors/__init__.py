@@ -9,9 +9,9 @@ Callers write ``from flashcards import selectors`` and ``selectors.study_queue``
 the names below are the selectors pages, APIs, services and other apps use.
 """
 
+from flashcards.selectors.answering import AnswerTarget, card_for_answer
 from flashcards.selectors.decks import (
     StudySource,
-    card_get_for_review,
     card_get_readable,
     deck_catalog,
     deck_class_names,
@@ -44,7 +44,8 @@ __all__ = [
     "QueuedCard",
     "StudyQueue",
     "StudySource",
-    "card_get_for_review",
+    "AnswerTarget",
+    "card_for_answer",
     "card_get_readable",
     "deck_catalog",
     "deck_class_names",

@@ -84,32 +84,6 @@ def card_get_readable(*, user: User, card_id: int) -> Card:
     return card
 
 
-def card_get_for_review(*, user: User, card_id: int) -> Card:
-    """`card_get_readable` for the answer path: the card, its note, its deck
-    and its siblings' ids (``sibling_ids``), in one query where it can.
-
-    The card comes with the other cards of its note (a note has a few), so
-    burying siblings needs no query to find them; readability is decided from
-    the deck's row (`permissions.deck_readable_from_row`) and only asks the
-    database for a deck shared through a class or a kept subscription.
-    """
-    cards = list(
-        Card.objects.select_related("note", "deck")
-        .filter(note__cards__pk=card_id)
-        .order_by("pk")
-    )
-    card = next((c for c in cards if c.pk == card_id), None)
-    if card is None:
-        raise errors.NotFound("No such card.")
-    readable = permissions.deck_readable_from_row(user, card.deck)
-    if readable is None:
-        readable = decks_readable(user=user).filter(pk=card.deck_id).exists()
-    if not readable:
-        raise errors.NotFound("No such card.")
-    card.sibling_ids = [c.pk for c in cards if c.pk != card_id]
-    return card
-
-
 def note_get_readable(*, user: User, note_id: int) -> Note:
     note = (
         Note.objects.select_related("deck")

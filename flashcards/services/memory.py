@@ -4,11 +4,11 @@ write (a conditional ``UPDATE ... WHERE version``; a stale one is a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from flashcards.models import (
@@ -20,7 +20,7 @@ from flashcards.scheduling import (
     bury_until,
 )
 from flashcards.selectors import card_get_readable
-from studysite import errors
+from studysite import errors, rows
 from studysite.models import User
 
 
@@ -44,40 +44,28 @@ def _memory_for_update(*, learner: User, card: Card, now: datetime) -> CardMemor
     return CardMemory.objects.select_for_update().get(learner=learner, card=card)
 
 
-def memory_locked_or_new(*, learner: User, card: Card, now: datetime) -> CardMemory:
-    """The learner's row of the card, locked; or a new one, not yet saved.
-
-    One query either way: a new row is inserted by `_save_memory`, and an
-    answer racing it for the same card fails on the unique constraint.
-    """
-    memory = (
-        CardMemory.objects.select_for_update()
-        .filter(learner=learner, card=card)
-        .first()
-    )
-    if memory is None:
-        memory = CardMemory(learner=learner, card=card, deck_id=card.deck_id, due=now)
-    return memory
-
-
 def _save_memory(memory: CardMemory, *, expected_version: int) -> None:
     """Write the row only if nobody changed it since it was read.
 
-    A row not saved yet (`memory_locked_or_new`) is inserted; a copy that got
-    there first makes this an ``IntegrityError``.
+    A row not saved yet is inserted; a copy that got there first makes this
+    an ``IntegrityError``. Written in plain SQL (`studysite.rows`): every
+    answer writes one.
     """
     memory.version = expected_version + 1
-    if memory.pk is None:
-        memory.save(force_insert=True)
-        return
+    memory.updated_at = timezone.now()
     values = {
         f.attname: getattr(memory, f.attname)
         for f in CardMemory._meta.concrete_fields
-        if f.attname not in ("id", "learner_id", "card_id", "updated_at")
+        if f.attname != "id"
     }
-    values["updated_at"] = timezone.now()
-    written = CardMemory.objects.filter(pk=memory.pk, version=expected_version).update(
-        **values
+    if memory.pk is None:
+        memory.pk = rows.insert(CardMemory, values)
+        memory._state.adding = False
+        return
+    for key in ("learner_id", "card_id"):
+        del values[key]
+    written = rows.update(
+        CardMemory, values, where={"id": memory.pk, "version": expected_version}
     )
     if written != 1:
         raise errors.Conflict(
@@ -85,58 +73,85 @@ def _save_memory(memory: CardMemory, *, expected_version: int) -> None:
         )
 
 
+Siblings = Mapping[int, tuple[int, bool] | None]
+
+
+def _siblings_of(*, learner: User, card: Card) -> dict[int, tuple[int, bool] | None]:
+    ids = Card.objects.filter(note_id=card.note_id).exclude(pk=card.pk)
+    found: dict[int, tuple[int, bool] | None] = dict.fromkeys(
+        ids.values_list("pk", flat=True)
+    )
+    if found:
+        for card_id, state, suspended in CardMemory.objects.filter(
+            learner=learner, card_id__in=list(found)
+        ).values_list("card_id", "state", "suspended"):
+            found[card_id] = (state, suspended)
+    return found
+
+
+def _new_row(
+    *, learner: User, card: Card, card_id: int, now: datetime, until: datetime
+) -> dict[str, Any]:
+    """A sibling's first row, buried (version 1, as burying counts a change)."""
+    row = CardMemory(
+        learner=learner,
+        card_id=card_id,
+        deck_id=card.deck_id,
+        due=now,
+        buried_until=until,
+        version=1,
+        updated_at=now,
+    )
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in CardMemory._meta.concrete_fields
+        if f.attname != "id"
+    }
+
+
 def siblings_bury(
-    *, learner: User, card: Card, until: datetime, now: datetime, only_new: bool
+    *,
+    learner: User,
+    card: Card,
+    until: datetime,
+    now: datetime,
+    only_new: bool,
+    siblings: Siblings | None = None,
 ) -> list[int]:
     """Bury the other cards of ``card``'s note for the learner until ``until``.
 
     ``only_new``: only those the learner has not started (no row, or new and
     not suspended), as Anki's "bury new siblings". Each buried row's version
-    grows, so a tab that still shows one gets a 409. Returns their ids. The
-    siblings' ids come with the card (``sibling_ids``,
-    `selectors.card_get_for_review`): a card without any costs no query; one
-    with some costs a read of their rows and one or two writes.
+    grows, so a tab that still shows one gets a 409. Returns their ids.
+    ``siblings`` (the answer path's read, `selectors.card_for_answer`) gives
+    each sibling's ``(state, suspended)`` or None without a row, so a card
+    without any costs no query and one with some one or two writes; without
+    it they are read here.
     """
-    sibling_ids = getattr(card, "sibling_ids", None)
-    if sibling_ids is None:
-        sibling_ids = list(
-            Card.objects.filter(note_id=card.note_id)
-            .exclude(pk=card.pk)
-            .values_list("pk", flat=True)
-        )
-    if not sibling_ids:
-        return []
-    rows = {
-        card_id: (state, suspended)
-        for card_id, state, suspended in CardMemory.objects.filter(
-            learner=learner, card_id__in=sibling_ids
-        ).values_list("card_id", "state", "suspended")
-    }
+    if siblings is None:
+        siblings = _siblings_of(learner=learner, card=card)
     missing: list[int] = []
     started: list[int] = []
-    for card_id in sibling_ids:
-        if card_id not in rows:
+    for card_id, row in sorted(siblings.items()):
+        if row is None:
             missing.append(card_id)
-        elif not only_new or (rows[card_id] == (State.NEW, False)):
+        elif not only_new or (row == (State.NEW, False)):
             started.append(card_id)
     if missing:
-        CardMemory.objects.bulk_create(
+        rows.insert_many(
+            CardMemory,
             (
-                CardMemory(
-                    learner=learner,
-                    card_id=pk,
-                    deck_id=card.deck_id,
-                    due=now,
-                    buried_until=until,
-                    version=1,
-                )
+                _new_row(learner=learner, card=card, card_id=pk, now=now, until=until)
                 for pk in missing
             ),
             ignore_conflicts=True,
         )
     if started:
-        CardMemory.objects.filter(learner=learner, card_id__in=started).update(
-            buried_until=until, version=F("version") + 1
+        rows.update(
+            CardMemory,
+            {"buried_until": until},
+            where={"learner_id": learner.pk, "card_id": started},
+            increment=("version",),
         )
     return sorted(missing + started)
 

@@ -1,16 +1,18 @@
 """Reviews: one answer, a batch of offline answers, and undo.
 
-`card_review` runs in one transaction. The learner's memory row is locked
-(``select_for_update``; a no-op on SQLite) and then written with a conditional
-``UPDATE ... WHERE version = <read version>``, so two answers racing for the
-same card write one review and the other gets a 409. A client passes the
+`card_review` reads the card, its note, its deck and the learner's memory
+rows in one statement (`selectors.card_for_answer`) and writes in one
+transaction: the memory row with a conditional ``UPDATE ... WHERE version =
+<read version>`` (a new row by INSERT, against the unique learner-card pair),
+so two answers racing for the same card write one review and the other gets
+a 409. A client passes the
 ``version`` it was shown (the queue gives it), so an answer from a second tab
 that saw the card before the first answer is also a 409, not a second review.
 
 The same ``client_review_id`` sent again returns the first result and changes
 nothing, also when the copies race. The answer path does not look for an
-earlier copy first (an answer costs a handful of queries: the card, the locked
-memory row, its write, the log and any siblings to bury): a copy fails on the
+earlier copy first (an answer costs three statements: the read, the memory
+row's write and the log, and one more where siblings are buried): a copy fails on the
 moved version, the log's unique ``(learner, client_review_id)`` or another
 check, and every failure looks for the first copy's log before it is reported,
 so every copy gets the first result. A ``reviewed_at`` in the future (more than
@@ -51,14 +53,14 @@ from flashcards.scheduling import (
     bury_until,
     review,
 )
-from flashcards.selectors import card_get_for_review, fresh_rng
+from flashcards.selectors import AnswerTarget, card_for_answer, fresh_rng
 from flashcards.services.memory import (
+    Siblings,
     _save_memory,
-    memory_locked_or_new,
     memory_snapshot,
     siblings_bury,
 )
-from studysite import errors
+from studysite import errors, rows
 from studysite.models import User
 
 CLOCK_SKEW = timedelta(seconds=60)
@@ -144,12 +146,15 @@ def apply_review(
     rng: Random,
     now: datetime,
     graded: Mapping[str, Any] | None = None,
+    siblings: Siblings | None = None,
 ) -> ReviewLog:
-    """Schedule one answer on a locked memory row, write it and its log.
+    """Schedule one answer on a memory row, write it (if still at the version
+    read) and its log.
 
     Called inside a transaction by `card_review` and the importer. ``graded``
     (parametric cards) gives the log's ``seed``, ``answer``, ``correct`` and
-    ``variant``.
+    ``variant``; ``siblings`` the note's other cards as `siblings_bury` takes
+    them (read here if not given).
     """
     options = deck_options_for(learner=learner, deck=card.deck)
     version = memory.version
@@ -172,6 +177,7 @@ def apply_review(
             until=until,
             now=now,
             only_new=not options.bury_siblings,
+            siblings=siblings,
         )
         if buried:
             after["buried_siblings"] = buried
@@ -184,22 +190,30 @@ def apply_review(
         correct = graded["correct"]
         answer = graded["answer"]
         extra = {"seed": graded["seed"], "variant": graded["variant"]}
-    return ReviewLog.objects.create(
-        learner=learner,
-        card=card,
-        deck_id=card.deck_id,
-        client_review_id=client_review_id,
-        rating=int(rating),
-        reviewed_at=reviewed_at,
-        duration_ms=duration_ms,
-        review_state=before["state"],
-        state_before=before,
-        state_after=after,
-        interval_days=outcome.interval_days,
-        answer=answer or "",
-        correct=correct,
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "learner_id": learner.pk,
+        "card_id": card.pk,
+        "deck_id": card.deck_id,
+        "client_review_id": client_review_id,
+        "rating": int(rating),
+        "reviewed_at": reviewed_at,
+        "duration_ms": duration_ms,
+        "review_state": before["state"],
+        "state_before": before,
+        "state_after": after,
+        "interval_days": outcome.interval_days,
+        "answer": answer or "",
+        "correct": correct,
+        "seed": extra.get("seed"),
+        "variant": extra.get("variant"),
+        "undone_at": None,
+        "created_at": timezone.now(),
+    }
+    # Plain SQL (`studysite.rows`), as every answer writes one.
+    log = ReviewLog(id=rows.insert(ReviewLog, values), **values)
+    log._state.adding = False
+    log.card = card
+    return log
 
 
 def _check_duration(duration_ms: Any) -> None:
@@ -249,7 +263,7 @@ def _review_locked(
     *,
     learner: User,
     card_id: int,
-    card: Card,
+    target: AnswerTarget,
     rating: Rating,
     client_id: uuid.UUID,
     reviewed_at: datetime | None,
@@ -260,15 +274,19 @@ def _review_locked(
     rng: Random | None,
     graded: Mapping[str, Any] | None,
 ) -> ReviewResult:
-    """Lock the card's memory row and apply the answer, in one transaction.
+    """Apply the answer to the memory row read with the card, in one
+    transaction; the write is refused if the row moved since (`_save_memory`).
 
     The happy path looks for no earlier copy of this answer: a copy that
     committed first makes this one fail (a moved version, a unique
     constraint, a last review after this one, a suspension), and every such
     failure looks for the copy before it is reported (`_raced`).
     """
+    card = target.card
+    memory = target.memory
+    if memory is None:
+        memory = CardMemory(learner=learner, card=card, deck_id=card.deck_id, due=now)
     with transaction.atomic():
-        memory = memory_locked_or_new(learner=learner, card=card, now=now)
         if expected_version is not None and memory.version != expected_version:
             raise errors.Conflict(
                 "This card changed since it was shown (answered in another tab?)."
@@ -290,6 +308,7 @@ def _review_locked(
             rng=rng or fresh_rng(),
             now=now,
             graded=graded,
+            siblings=target.siblings,
         )
     return ReviewResult(log=log, created=True)
 
@@ -362,14 +381,18 @@ def card_review(
     client_id = _parse_uuid(client_review_id)
     _check_duration(duration_ms)
     try:
-        card = card_get_for_review(user=learner, card_id=card_id)
+        target = card_for_answer(user=learner, card_id=card_id)
         rating, graded = _graded_rating(
-            learner=learner, card=card, rating=rating, variant=variant, answers=answers
+            learner=learner,
+            card=target.card,
+            rating=rating,
+            variant=variant,
+            answers=answers,
         )
         return _review_locked(
             learner=learner,
             card_id=card_id,
-            card=card,
+            target=target,
             rating=rating,
             client_id=client_id,
             reviewed_at=reviewed_at,

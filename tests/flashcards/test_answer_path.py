@@ -146,9 +146,10 @@ def test_an_answer_to_a_card_of_a_class_deck_needs_the_class(learner, teacher):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("started", [False, True], ids=["new", "started"])
-def test_an_answer_costs_at_most_four_queries(learner, deck, started):
-    """The card with its siblings, the locked memory row, its write and the
-    log (the deck options come from the cache); BEGIN and COMMIT apart."""
+def test_an_answer_costs_three_queries(learner, deck, started):
+    """The card with its siblings and the learner's rows, the memory row's
+    write and the log (the deck options come from the cache); BEGIN and
+    COMMIT apart."""
     card = add_basic(deck).cards.get()
     warm = add_basic(deck).cards.get()
     _answer(learner, warm)  # fills the cache of the learner's options
@@ -156,20 +157,25 @@ def test_an_answer_costs_at_most_four_queries(learner, deck, started):
         _answer(learner, card, now=NOW - timedelta(days=2))
     with CaptureQueriesContext(connection) as ctx:
         _answer(learner, card)
-    assert len(_queries(ctx)) <= 4, _queries(ctx)
+    assert len(_queries(ctx)) == 3, _queries(ctx)
 
 
 @pytest.mark.django_db
-def test_an_answer_with_a_new_sibling_costs_two_queries_more(learner, deck):
-    first, _ = _reversed(deck).cards.order_by("ordinal")
+@pytest.mark.parametrize("started", [False, True], ids=["new", "started"])
+def test_an_answer_with_a_sibling_to_bury_costs_one_query_more(learner, deck, started):
+    first, second = _reversed(deck).cards.order_by("ordinal")
     _answer(learner, add_basic(deck).cards.get())
+    if started:  # the sibling has a row: it is buried by an update
+        services.deck_update(deck=deck, options={"bury_siblings": True})
+        _answer(learner, second, now=NOW - timedelta(days=2))
     with CaptureQueriesContext(connection) as ctx:
-        _answer(learner, first)
-    assert len(_queries(ctx)) <= 8, _queries(ctx)
+        result = _answer(learner, first)
+    assert result.log.state_after["buried_siblings"] == [second.pk]
+    assert len(_queries(ctx)) == 4, _queries(ctx)
 
 
 @pytest.mark.django_db
-def test_an_api_answer_with_its_session_costs_at_most_eight_statements(deck):
+def test_an_api_answer_with_its_session_costs_at_most_five_statements(deck):
     learner = deck.owner
     cards = [add_basic(deck).cards.get() for _ in range(2)]
     client = APIClient()
@@ -182,9 +188,9 @@ def test_an_api_answer_with_its_session_costs_at_most_eight_statements(deck):
     assert post(cards[0]).status_code == 201
     with CaptureQueriesContext(connection) as ctx:
         assert post(cards[1]).status_code == 201
-    # session, user, card, memory, insert memory, insert log (+ options on a
-    # cold cache), then BEGIN and COMMIT where the database reports them.
-    assert len(_queries(ctx)) <= 7, _queries(ctx)
+    # session, user, the card with the learner's rows, the memory's write and
+    # the log (+ options on a cold cache), BEGIN and COMMIT apart.
+    assert len(_queries(ctx)) <= 5, _queries(ctx)
 
 
 @pytest.mark.django_db

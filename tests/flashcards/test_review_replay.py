@@ -29,7 +29,7 @@ from flashcards import services
 from flashcards.models import CardMemory, ReviewLog
 from flashcards.scheduling import Rating
 from flashcards.services import reviews
-from studysite import errors
+from studysite import errors, rows
 
 NOW = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -133,12 +133,17 @@ def test_a_version_conflict_without_a_twin_is_still_409(learner, card, monkeypat
 
 @pytest.mark.django_db
 def test_an_integrity_error_without_a_twin_is_a_conflict(learner, card, monkeypatch):
-    def broken(**kwargs):
-        raise IntegrityError("duplicate key")
+    insert = rows.insert
 
-    monkeypatch.setattr(ReviewLog.objects, "create", broken)
+    def broken(model, values, **kwargs):
+        if model is ReviewLog:
+            raise IntegrityError("duplicate key")
+        return insert(model, values, **kwargs)
+
+    monkeypatch.setattr(rows, "insert", broken)
     with pytest.raises(errors.Conflict):
         _answer(learner, card, client_id=uuid.uuid4())
+    assert not CardMemory.objects.filter(learner=learner).exists()
 
 
 @pytest.mark.django_db
