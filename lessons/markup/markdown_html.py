@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import markdown
@@ -126,8 +127,13 @@ def fragment(text: str) -> str:
     return put_back(body, stash)
 
 
+@lru_cache(maxsize=2048)
 def render_user_markdown(text: str) -> str:
     """Render teacher- or learner-written markdown with math to safe HTML.
+
+    The same text always gives the same HTML, so the last 2,048 texts are
+    kept (per process): the study queue shows the same cards again and again,
+    and rendering is most of what loading a batch costs.
 
     No placeholders and no card blocks: ``{{c1::...}}`` and ``{{ x }}`` stay as
     written. Raw HTML is allowed through Markdown and then sanitized; images

@@ -291,3 +291,13 @@ def test_user_markdown_renders_math_and_leaves_braces_alone():
 )
 def test_format_number_reads_well(value, text):
     assert format_number(value) == text
+
+
+def test_a_card_text_rendered_again_comes_from_the_cache_and_is_the_same():
+    text = f"**Cache** check $x^{len(__name__)}$ <script>alert(1)</script>"
+    first = render_user_markdown(text)
+    hits = render_user_markdown.cache_info().hits
+    assert render_user_markdown(text) == first
+    assert render_user_markdown.cache_info().hits == hits + 1
+    assert "<script" not in first and "<strong>Cache</strong>" in first
+    assert render_user_markdown(text + " more") != first
