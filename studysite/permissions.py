@@ -47,6 +47,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 
+from studysite import rows
 from studysite.media_tokens import token_valid
 
 PRIVATE, CLASS, PUBLIC = "private", "class", "public"
@@ -142,6 +143,59 @@ def deck_readable_from_row(user: Any, deck: Any) -> bool | None:
     if is_admin(user) or deck.owner_id == user.pk or deck.visibility == PUBLIC:
         return True
     return None
+
+
+def deck_readable_one(user: Any, deck: Any) -> bool:
+    """`deck_readable` for one deck already read (the answer path's check):
+    from the deck's row where that tells (`deck_readable_from_row`), else
+    whether the user studies it (`deck_studied_one`)."""
+    by_row = deck_readable_from_row(user, deck)
+    if by_row is not None:
+        return by_row
+    return deck_studied_one(user, deck)
+
+
+def deck_studied_one(user: Any, deck: Any) -> bool:
+    """`deck_studied` for one deck already read, in one small statement.
+
+    Theirs, or a subscription (kept for them, or any to a public deck:
+    `deck_subscribed`), or a class they are in now that the deck is assigned
+    to, the deck being shared with classes (`deck_assigned_to_user`). The
+    permission matrix holds it to the rule in every sharing state.
+    """
+    if not _signed_in(user):
+        return False
+    if deck.owner_id == user.pk:
+        return True
+    subscription = _model("flashcards.DeckSubscription")._meta
+    assignment = _model("lessons.Assignment")._meta
+    enrollment = _model("lessons.Enrollment")._meta
+
+    def col(meta: Any, name: str) -> str:
+        return str(meta.get_field(name).column)
+
+    sql = (
+        f"SELECT EXISTS(SELECT 1 FROM {subscription.db_table} "
+        f"WHERE {col(subscription, 'deck')} = %s "
+        f"AND {col(subscription, 'learner')} = %s"
+    )
+    params: list[Any] = [deck.pk, user.pk]
+    if deck.visibility != PUBLIC:
+        sql += f" AND {col(subscription, 'origin')} = %s"
+        params.append(KEPT)
+    sql += ")"
+    if deck.visibility in (CLASS, PUBLIC):
+        sql += (
+            f" OR EXISTS(SELECT 1 FROM {assignment.db_table} a "
+            f"JOIN {enrollment.db_table} e ON e.{col(enrollment, 'school_class')} "
+            f"= a.{col(assignment, 'school_class')} "
+            f"WHERE a.{col(assignment, 'deck')} = %s "
+            f"AND e.{col(enrollment, 'learner')} = %s "
+            f"AND e.{col(enrollment, 'left_at')} IS NULL)"
+        )
+        params += [deck.pk, user.pk]
+    ((found,),) = rows.fetch(sql, params)
+    return bool(found)
 
 
 def deck_writable(user: Any, deck: Any) -> bool:

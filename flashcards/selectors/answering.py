@@ -17,7 +17,6 @@ from functools import cache
 from django.db import connection, models
 
 from flashcards.models import Card, CardMemory, Deck, Note
-from flashcards.selectors.decks import decks_readable
 from studysite import errors, permissions, rows
 from studysite.models import User
 
@@ -58,9 +57,9 @@ def _widths() -> tuple[int, ...]:
 def card_for_answer(*, user: User, card_id: int) -> AnswerTarget:
     """The card to answer and the learner's rows, or 404 if not theirs to study.
 
-    Readability is decided from the deck's row
-    (`permissions.deck_readable_from_row`); only a deck shared through a class
-    or a kept subscription asks the database again.
+    Readability is `permissions.deck_readable_one`: from the deck's row, and
+    for a deck shared through a class or a kept subscription one small
+    statement more.
     """
     found = rows.fetch(_sql(connection.vendor), [user.pk, card_id])
     n_card, n_note, n_deck, n_memory = _widths()
@@ -82,10 +81,7 @@ def card_for_answer(*, user: User, card_id: int) -> AnswerTarget:
     card = rows.build(Card, target[:n_card])
     card.note = rows.build(Note, target[n_card : n_card + n_note])
     card.deck = rows.build(Deck, target[n_card + n_note : memory_at])
-    readable = permissions.deck_readable_from_row(user, card.deck)
-    if readable is None:
-        readable = decks_readable(user=user).filter(pk=card.deck_id).exists()
-    if not readable:
+    if not permissions.deck_readable_one(user, card.deck):
         raise errors.NotFound("No such card.")
     memory = None
     if target[memory_at] is not None:

@@ -53,8 +53,8 @@ def deck_get_readable(*, user: User, deck_id: int) -> Deck:
 def deck_get_studied(*, learner: User, deck_id: int) -> Deck:
     """A deck the learner studies; 404 otherwise (a catalog deck is studied
     once subscribed)."""
-    deck = decks_studied(learner=learner).filter(pk=deck_id).first()
-    if deck is None:
+    deck = Deck.objects.filter(pk=deck_id).first()
+    if deck is None or not permissions.deck_studied_one(learner, deck):
         raise errors.NotFound("No such deck among the decks you study.")
     return deck
 
@@ -179,7 +179,7 @@ def deck_catalog(*, user: User) -> list[Deck]:
 
 
 def deck_is_studied(*, learner: User, deck: Deck) -> bool:
-    return decks_studied(learner=learner).filter(pk=deck.pk).exists()
+    return permissions.deck_studied_one(learner, deck)
 
 
 def deck_sharing(*, deck: Deck) -> dict[str, object]:

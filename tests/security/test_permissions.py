@@ -908,8 +908,8 @@ def test_admin_pages_are_for_staff_only(url):
 def test_answering_a_card_follows_its_readers_in_every_deck_state(state):
     """The card is in the request's body, not its URL: each role answers the
     card of a deck in each state, and only the deck's readers get a 201. The
-    answer path decides most of them from the deck's row
-    (`permissions.deck_readable_from_row`), which must agree with the rule."""
+    answer path decides them for the one deck (`permissions.deck_readable_one`,
+    from the deck's row where it can), which must agree with the rule."""
     from flashcards.models import Card, Deck
     from studysite import permissions
 
@@ -932,4 +932,7 @@ def test_answering_a_card_follows_its_readers_in_every_deck_state(state):
             by_row = permissions.deck_readable_from_row(user, deck)
             if by_row is not None and by_row != by_rule:
                 wrong.append(f"{role}: from the row {by_row}, by the rule {by_rule}")
+            one = permissions.deck_readable_one(user, deck)
+            if one != by_rule:
+                wrong.append(f"{role}: for one deck {one}, by the rule {by_rule}")
     assert wrong == []
