@@ -1,9 +1,14 @@
-"""Math in markdown: lift ``$...$`` and ``$$...$$`` out, put it back escaped.
+"""Math in markdown: lift it out, put it back escaped.
 
-Markdown would read ``_`` and ``*`` inside math as emphasis, so math (and a
-literal ``\\$``) is swapped for tokens before Markdown runs and put back after,
-escaped, inside ``\\(..\\)`` and ``\\[..\\]`` for KaTeX's auto-render. Code
-spans and fenced code keep their dollars.
+Math is written ``$...$`` and ``$$...$$`` here, and the Anki ways too:
+MathJax's ``\\(...\\)`` and ``\\[...\\]``, and Anki's ``[$]...[/$]``,
+``[$$]...[/$$]`` and ``[latex]...[/latex]``. Markdown would read ``_`` and
+``*`` inside math as emphasis and eat the backslash of ``\\(``, so math (and
+a literal ``\\$``) is swapped for tokens before Markdown runs and put back
+after, inside ``\\(..\\)`` and ``\\[..\\]`` for KaTeX's auto-render. The
+TeX is HTML-decoded once and escaped once, so ``\\varepsilon&gt;0`` from an
+Anki field reaches KaTeX as ``\\varepsilon>0``. Code spans and fenced code
+keep their dollars and backslashes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ _PROTECTED = re.compile(
     r"(?P<fence>^(?P<f>`{3,}|~{3,})[^\n]*\n.*?^(?P=f)[ \t]*$)"
     r"|(?P<code>(?P<ticks>`+).+?(?P=ticks))"
     r"|(?P<dollar>\\\$)"
+    r"|\\\[(?P<bracket>.+?)\\\]"
+    r"|\\\((?P<paren>.+?)\\\)"
+    r"|\[\$\$\](?P<anki_display>.+?)\[/\$\$\]"
+    r"|\[\$\](?P<anki_inline>.+?)\[/\$\]"
+    r"|\[latex\](?P<latex>.+?)\[/latex\]"
     r"|\$\$(?P<display>.+?)\$\$"
     r"|(?<!\$)\$(?P<inline>[^\s$](?:[^$\n]*?[^\s\\$])?)\$(?!\d)",
     re.M | re.S,
@@ -70,13 +80,41 @@ def lift_math(text: str, stash: Stash) -> str:
         if m["dollar"]:
             return stash.add("S", "$")
         stash.math_count += 1
-        if m["display"] is not None:
-            tex = html.escape(m["display"].strip(), quote=False)
+        display, raw = _math_of(m)
+        tex = html.escape(html.unescape(raw.strip()), quote=False)
+        if display:
             return stash.add("D", f'<div class="math display">\\[{tex}\\]</div>')
-        tex = html.escape(m["inline"], quote=False)
         return stash.add("I", f'<span class="math inline">\\({tex}\\)</span>')
 
     return _PROTECTED.sub(repl, text)
+
+
+_DISPLAY_GROUPS = ("bracket", "anki_display", "display")
+_INLINE_GROUPS = ("paren", "anki_inline", "inline")
+#: What Anki's ``[latex]`` may wrap its math in (it runs LaTeX; KaTeX wants
+#: the math alone): display or inline.
+_LATEX_WRAPPERS = (
+    (re.compile(r"^\$\$(.+)\$\$$", re.S), True),
+    (re.compile(r"^\\\[(.+)\\\]$", re.S), True),
+    (re.compile(r"^\\begin\{displaymath\}(.+)\\end\{displaymath\}$", re.S), True),
+    (re.compile(r"^\$(.+)\$$", re.S), False),
+    (re.compile(r"^\\begin\{math\}(.+)\\end\{math\}$", re.S), False),
+)
+
+
+def _math_of(m: re.Match[str]) -> tuple[bool, str]:
+    """Whether the matched math is display math, and its TeX."""
+    for name in _DISPLAY_GROUPS:
+        if m[name] is not None:
+            return True, m[name]
+    for name in _INLINE_GROUPS:
+        if m[name] is not None:
+            return False, m[name]
+    tex = m["latex"].strip()
+    for wrapper, display in _LATEX_WRAPPERS:
+        if inner := wrapper.match(tex):
+            return display, inner[1]
+    return True, tex
 
 
 def put_back(html_: str, stash: Stash) -> str:
