@@ -205,9 +205,11 @@ def _parametric_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
 
 
 def _basic_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
+    # An imported note may have no back (Anki allows it: `validate_imported_note`).
+    back = fields.get("back", "")
     if ordinal == 2:
-        return Sides(front=fields["back"], back=fields["front"])
-    return Sides(front=fields["front"], back=fields["back"])
+        return Sides(front=back, back=fields["front"])
+    return Sides(front=fields["front"], back=back)
 
 
 def _cloze_card_sides(fields: Mapping[str, Any], ordinal: int) -> Sides:
@@ -297,6 +299,33 @@ def validate_note(
         raise NoteContentError(errors)
     cleaned = {k: v for k, v in fields.items() if v is not None and v != "" and v != {}}
     return cleaned, clean_tags
+
+
+def validate_imported_note(
+    note_type: str, fields: Any, tags: Any = ()
+) -> tuple[str, dict[str, Any], list[str]]:
+    """`validate_note` for a note read from an import, with Anki's leniency.
+
+    Anki makes a card wherever its front is not empty, so a basic note may
+    have an empty back: it is kept with no back, and a reversed one becomes
+    a basic note (its second card's front would be empty, so Anki makes no
+    second card either). Returns the note type, fields and tags to store.
+
+    Raises:
+        NoteContentError: If anything else is wrong.
+    """
+    if (
+        note_type in ("basic", "basic_reversed")
+        and isinstance(fields, Mapping)
+        and isinstance(fields.get("back", ""), str)
+        and not str(fields.get("back", "")).strip()
+    ):
+        # Check everything else as the editor would, with a stand-in back.
+        checked, clean_tags = validate_note("basic", {**fields, "back": "-"}, tags)
+        checked.pop("back")
+        return "basic", checked, clean_tags
+    checked, clean_tags = validate_note(note_type, fields, tags)
+    return note_type, checked, clean_tags
 
 
 def _tag_problems(tags: Any) -> dict[str, str]:

@@ -181,7 +181,8 @@ def import_data(job: ImportJob) -> dict[str, Any]:
         "deck": job.deck_id,
         "error": job.error,
         "warnings": job.warnings,
-        "result": job.result,
+        "result": {k: v for k, v in job.result.items() if k != "skipped_notes"},
+        "skipped": job.result.get("skipped_notes", []),
         "preview": job.preview if job.status == ImportJob.Status.MAPPING else None,
         "mapping": job.options.get("columns")
         if job.kind == ImportJob.Kind.CSV

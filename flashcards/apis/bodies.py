@@ -281,6 +281,12 @@ class ImportLinksSerializer(serializers.Serializer):
     page = serializers.CharField()
 
 
+class SkippedNoteSerializer(serializers.Serializer):
+    where = serializers.CharField(help_text='"note 3" (a package) or "line 7" (a CSV).')
+    first_field = serializers.CharField(help_text="The note's first field, as text.")
+    reason = serializers.CharField()
+
+
 class ImportJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField(help_text="apkg or csv.")
@@ -295,7 +301,15 @@ class ImportJobSerializer(serializers.Serializer):
     deck = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
     warnings = serializers.ListField(child=serializers.CharField())
-    result = serializers.DictField(help_text="What the import made, once done.")
+    result = serializers.DictField(
+        help_text="What the import made, once done: notes, cards, images, "
+        "reviews, and skipped (notes left out)."
+    )
+    skipped = SkippedNoteSerializer(
+        many=True,
+        help_text="The notes left out and why (the first 500); one bad note "
+        "never fails an import.",
+    )
     preview = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField()),
         allow_null=True,

@@ -365,7 +365,11 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob:
                 deck=deck,
                 phase="",
                 warnings=plan.warnings,
-                result=counts,
+                result={
+                    **counts,
+                    "skipped": plan.skipped_count,
+                    "skipped_notes": plan.skipped,
+                },
             ):
                 raise jobs.Superseded(job.pk)  # a newer attempt: write nothing
     except jobs.Superseded:

@@ -1,9 +1,13 @@
 """Reading an import into a plan: an Anki package's or a CSV's notes, checked.
 
-Nothing is written here. Every note is validated as the editor would, fields
-with unsafe HTML (script, event handlers, ``javascript:`` links...) are
-cleaned and reported, and any invalid note fails the whole import
-(`ImportFailed`, its message for the user).
+Nothing is written here. Every note is validated as the editor would, with
+Anki's leniency where Anki has it (a basic note may have an empty back:
+`content.validate_imported_note`); fields with unsafe HTML (script, event
+handlers, ``javascript:`` links...) are cleaned and reported. A note that
+still cannot be imported is skipped and listed in ``Plan.skipped`` (where it
+was, its first field, why), so one bad note never fails a package; a file
+with no note that can be imported fails (`ImportFailed`, its message for the
+user), as does one that cannot be read at all.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from flashcards.interop.uploads import max_image_bytes, max_uncompressed_bytes
 from lessons.markup import sanitize_html
 
 MAX_ERRORS_SHOWN = 20
+#: Skipped notes listed one by one; past this, only counted.
+MAX_SKIPPED_LISTED = 500
+FIRST_FIELD_CHARS = 120
 UNSAFE = re.compile(
     r"<\s*/?\s*(script|iframe|object|embed|style|link|meta|base|form|svg|math|frame"
     r"|frameset|applet|template|noscript)\b|\bon[a-z]+\s*=|(java|vb)script\s*:"
@@ -47,6 +54,41 @@ class Plan:
     )
     media: dict[str, bytes] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: ``{"where", "first_field", "reason"}`` of each note left out.
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped_count: int = 0
+
+    def skip(self, where: str, fields: dict[str, Any], reason: str) -> None:
+        self.skipped_count += 1
+        if len(self.skipped) < MAX_SKIPPED_LISTED:
+            self.skipped.append(
+                {"where": where, "first_field": _first_field(fields), "reason": reason}
+            )
+
+    def fail_if_empty(self) -> None:
+        """Nothing to import: say why, with the first reasons notes were skipped."""
+        if self.notes:
+            return
+        if not self.skipped_count:
+            raise ImportFailed("The file has no notes to import.")
+        reasons = [f"{s['where']}: {s['reason']}" for s in self.skipped]
+        shown = reasons[:MAX_ERRORS_SHOWN]
+        more = self.skipped_count - len(shown)
+        raise ImportFailed(
+            "No note could be imported. Problems: "
+            + " | ".join(shown)
+            + (f" | ... and {more} more" if more else "")
+        )
+
+
+def _first_field(fields: dict[str, Any]) -> str:
+    """A note's first field as plain text, short, to name it in the report."""
+    first = next((v for v in fields.values() if isinstance(v, str) and v), "")
+    text = re.sub(r"<[^>]*>", " ", first)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > FIRST_FIELD_CHARS:
+        text = text[: FIRST_FIELD_CHARS - 1] + "…"
+    return text
 
 
 def _clean_fields(
@@ -65,25 +107,17 @@ def _clean_fields(
 
 
 def _validated(
-    kind: str, fields: dict[str, Any], tags: list[str], where: str, errors: list[str]
-) -> tuple[dict[str, Any], list[str]] | None:
+    kind: str, fields: dict[str, Any], tags: list[str], where: str, plan: Plan
+) -> tuple[str, dict[str, Any], list[str]] | None:
+    """The note as it will be stored, or None (skipped, and listed)."""
     try:
-        return content.validate_note(kind, fields, tags)
+        return content.validate_imported_note(kind, fields, tags)
     except content.NoteContentError as exc:
-        problems = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
-        errors.append(f"{where}: {problems}")
-        return None
-
-
-def _fail_on(errors: list[str]) -> None:
-    if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
-        raise ImportFailed(
-            "Problems: "
-            + " | ".join(shown)
-            + (f" | ... and {more} more" if more else "")
+        reason = "; ".join(
+            f"{k.removeprefix('fields.')}: {v}" for k, v in exc.errors.items()
         )
+        plan.skip(where, fields, reason)
+        return None
 
 
 def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
@@ -101,16 +135,17 @@ def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
     plan = Plan(package.deck_name[:200] or filename)
     plan.media = package.media
     plan.warnings = list(package.warnings)
-    errors: list[str] = []
     for index, note in enumerate(package.notes, start=1):
         where = f"note {index}"
         fields = _clean_fields(note.fields, where, plan.warnings)
-        valid = _validated(note.type, fields, note.tags, where, errors)
+        valid = _validated(note.type, fields, note.tags, where, plan)
         if valid is None:
             continue
-        cards = [(c.ordinal, c.reviews) for c in note.cards]
-        plan.notes.append((note.type, valid[0], valid[1], note.guid[:100], cards))
-    _fail_on(errors)
+        kind, stored, tags = valid
+        ordinals = set(content.NOTE_TYPES[kind].ordinals(stored))
+        cards = [(c.ordinal, c.reviews) for c in note.cards if c.ordinal in ordinals]
+        plan.notes.append((kind, stored, tags, note.guid[:100], cards))
+    plan.fail_if_empty()
     return plan
 
 
@@ -128,13 +163,14 @@ def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
         default_type=options.get("default_type", "basic"),
     )
     plan = Plan(re.sub(r"\.(csv|tsv|txt|tab)$", "", filename, flags=re.I)[:200])
+    for problem in errors:  # "line N: what is wrong"
+        where, _, reason = problem.partition(": ")
+        plan.skip(where, {}, reason)
     for note in notes:
         where = f"line {note.line}"
         fields = _clean_fields(note.fields, where, plan.warnings)
-        valid = _validated(note.type, fields, note.tags, where, errors)
+        valid = _validated(note.type, fields, note.tags, where, plan)
         if valid is not None:
-            plan.notes.append((note.type, valid[0], valid[1], "", []))
-    _fail_on(errors)
-    if not plan.notes:
-        raise ImportFailed("The file has no notes to import.")
+            plan.notes.append((valid[0], valid[1], valid[2], "", []))
+    plan.fail_if_empty()
     return plan

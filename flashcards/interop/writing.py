@@ -44,7 +44,12 @@ def plan_write(*, owner: User, plan: Plan) -> tuple[Deck, dict[str, int]]:
                 for k, v in fields.items()
             }
         note = services.note_create(
-            deck=deck, type=kind, fields=fields, tags=tags, external_id=external_id
+            deck=deck,
+            type=kind,
+            fields=fields,
+            tags=tags,
+            external_id=external_id,
+            imported=True,
         )
         if cards:
             reviews += _replay(owner=owner, note=note, cards=cards, now=now, rng=rng)

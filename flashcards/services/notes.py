@@ -36,11 +36,21 @@ def note_create(
     lesson_slug: str = "",
     section_anchor: str = "",
     objective_key: str = "",
+    imported: bool = False,
 ) -> Note:
     """Create a note and its cards (basic 1, basic_reversed 2, cloze one per
-    number, numeric 1, parametric 1)."""
+    number, numeric 1, parametric 1).
+
+    ``imported``: checked with Anki's leniency (`content.validate_imported_note`:
+    a basic note may have an empty back), as imports are.
+    """
     try:
-        clean_fields, clean_tags = content.validate_note(type, fields, tags)
+        if imported:
+            type, clean_fields, clean_tags = content.validate_imported_note(  # noqa: A001
+                type, fields, tags
+            )
+        else:
+            clean_fields, clean_tags = content.validate_note(type, fields, tags)
     except content.NoteContentError as exc:
         raise _note_errors(exc) from None
     note = Note.objects.create(

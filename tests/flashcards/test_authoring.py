@@ -246,4 +246,11 @@ def test_an_import_runs_on_a_real_worker(celery_worker, learner_api):
         state = learner_api.get(f"/api/v1/imports/{job_id}/").json()["state"]
     body = learner_api.get(f"/api/v1/imports/{job_id}/").json()
     assert body["state"] == "done", body
-    assert body["result"] == {"notes": 3, "cards": 5, "images": 1, "reviews": 4}
+    assert body["result"] == {
+        "notes": 3,
+        "cards": 5,
+        "images": 1,
+        "reviews": 4,
+        "skipped": 0,
+    }
+    assert body["skipped"] == []

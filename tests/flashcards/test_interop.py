@@ -123,7 +123,14 @@ def test_a_genanki_deck_imports_notes_cards_media_and_history(learner):
     assert image.content_type == "image/png"
     first = deck.notes.order_by("id").first()
     assert image.url in first.fields["back"] and first.tags == ["fp16", "range"]
-    assert job.result == {"notes": 3, "cards": 5, "images": 1, "reviews": 4}
+    assert job.result == {
+        "notes": 3,
+        "cards": 5,
+        "images": 1,
+        "reviews": 4,
+        "skipped": 0,
+        "skipped_notes": [],
+    }
     logs = ReviewLog.objects.filter(learner=learner).order_by("reviewed_at")
     assert [log.rating for log in logs] == [3, 3, 1, 4]
 
@@ -249,8 +256,8 @@ def test_an_unknown_schema_fails_the_job_and_imports_nothing(learner):
         )
 
 
-def test_one_bad_note_imports_nothing(learner):
-    # A cloze note whose text has no cloze is invalid: the whole file fails.
+def test_one_bad_note_is_left_out_and_listed_and_the_rest_imported(learner):
+    # A cloze note whose text has no cloze cannot be a card: it is skipped.
     model = genanki.CLOZE_MODEL
     deck = genanki.Deck(1, "Bad")
     with warnings.catch_warnings():
@@ -261,19 +268,24 @@ def test_one_bad_note_imports_nothing(learner):
         out = Path(tmp) / "d.apkg"
         genanki.Package(deck).write_to_file(str(out))
         job = run_import(learner, "bad.apkg", out.read_bytes())
-    assert job.status == "failed" and "note 2" in job.error
-    assert not Deck.objects.exists() and not Note.objects.exists()
+    assert job.status == "done"
+    assert job.result["notes"] == 1 and job.result["skipped"] == 1
+    (skipped,) = job.result["skipped_notes"]
+    assert skipped["where"] == "note 2" and skipped["first_field"] == "no cloze here"
+    assert "text:" in skipped["reason"] and "{{c1::" in skipped["reason"]
+    assert Note.objects.get().fields["text"] == "{{c1::ok}}"
 
 
-def test_csv_rows_missing_columns_import_nothing(learner):
+def test_csv_rows_missing_columns_are_left_out_and_listed(learner):
     data = b"front,back,tags\nq1,a1,t\nq2\n"
     job = interop.import_job_create(owner=learner, filename="m.csv", data=data)
     interop.import_job_map(
         job=job, columns={"front": 0, "back": 1, "tags": 2}, header=True
     )
     job = interop.import_job_run(job_id=job.pk)
-    assert job.status == "failed" and "line 3" in job.error
-    assert not Deck.objects.exists()
+    assert job.status == "done" and job.result["notes"] == 1
+    (skipped,) = job.result["skipped_notes"]
+    assert skipped["where"] == "line 3" and "columns" in skipped["reason"]
 
 
 def test_unsafe_html_in_an_import_is_removed_and_reported(learner):
