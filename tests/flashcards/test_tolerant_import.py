@@ -91,7 +91,9 @@ def test_skipped_notes_are_listed_in_the_api_and_on_the_page(
         }
     ]
     client.force_login(learner)
-    page = client.get(reverse("flashcards:import-detail", args=[job.pk])).content.decode()
+    page = client.get(
+        reverse("flashcards:import-detail", args=[job.pk])
+    ).content.decode()
     assert "1 note left out" in page
     assert "Speed of light, no cloze" in page and "note 4" in page
 
