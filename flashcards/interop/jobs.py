@@ -104,6 +104,7 @@ def import_job_create(*, owner: User, filename: str, data: bytes) -> ImportJob:
             "columns": shown.guessed,
             "width": shown.columns,
             "default_type": "basic",
+            "anki": shown.anki,
         }
     job.save()
     return job

@@ -150,19 +150,32 @@ def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
 
 
 def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
-    """A CSV/TSV file's plan, read with its mapping (``options``).
+    """A CSV/TSV file's plan, read with its mapping (``options``); Anki's
+    header lines, if any, are read again and skipped (`csvio.split_headers`).
 
     Raises:
         ImportFailed, csvio.CsvError: The file cannot be imported.
     """
-    rows = csvio.read_rows(csvio.decode(data), options["delimiter"])
+    headers, text = csvio.split_headers(csvio.decode(data))
+    rows = csvio.read_rows(text, options["delimiter"])
+    anki_options = options.get("anki") or {}
     notes, errors = csvio.rows_to_notes(
         rows,
         columns=options["columns"],
         header=options.get("header", False),
         default_type=options.get("default_type", "basic"),
+        anki=anki_options,
+        first_line=headers.lines + 1,
     )
-    plan = Plan(re.sub(r"\.(csv|tsv|txt|tab)$", "", filename, flags=re.I)[:200])
+    decks = sorted({note.deck for note in notes if note.deck})
+    title = anki_options.get("deck") or (decks[0] if len(decks) == 1 else "")
+    if not title:
+        title = re.sub(r"\.(csv|tsv|txt|tab)$", "", filename, flags=re.I)
+    plan = Plan(title[:200])
+    if len(decks) > 1:
+        plan.warnings.append(
+            f"The file names {len(decks)} decks; their notes go into one deck."
+        )
     for problem in errors:  # "line N: what is wrong"
         where, _, reason = problem.partition(": ")
         plan.skip(where, {}, reason)
@@ -171,6 +184,6 @@ def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
         fields = _clean_fields(note.fields, where, plan.warnings)
         valid = _validated(note.type, fields, note.tags, where, plan)
         if valid is not None:
-            plan.notes.append((valid[0], valid[1], valid[2], "", []))
+            plan.notes.append((valid[0], valid[1], valid[2], note.guid[:100], []))
     plan.fail_if_empty()
     return plan
