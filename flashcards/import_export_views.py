@@ -21,22 +21,37 @@ from studysite.api_errors import status_of
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="Anki package (.apkg) or CSV/TSV file",
-        help_text="A new deck of yours is made from it.",
+    file = forms.FileField(label="Anki package (.apkg) or CSV/TSV file")
+    deck = forms.TypedChoiceField(
+        label="Into",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Notes imported before (the same Anki notes) are updated in "
+        "place, every learner's schedule kept; the others are added.",
     )
+
+    def __init__(self, *args: object, owner: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["deck"].choices = [
+            ("", "A new deck (or the one an earlier import of these notes made)"),
+            *selectors.decks_writable(user=owner).values_list("pk", "title"),
+        ]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             content = interop.read_upload(upload, limit=interop.max_import_bytes())
             job = interop.import_job_create(
-                owner=request.user, filename=upload.name, data=content
+                owner=request.user,
+                filename=upload.name,
+                data=content,
+                deck_id=form.cleaned_data.get("deck"),
             )
         except errors.Invalid as exc:
             errors.add_to_form(form, exc)

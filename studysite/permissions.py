@@ -203,6 +203,13 @@ def deck_writable(user: Any, deck: Any) -> bool:
     return bool(_signed_in(user) and deck.owner_id == user.pk and not deck.is_system)
 
 
+def deck_writable_q(user: Any) -> Q:
+    """`deck_writable` as a filter: the decks ``user`` may change."""
+    if not _signed_in(user):
+        return _nothing()
+    return Q(owner=user, is_system=False)
+
+
 def deck_subscribable(user: Any, deck: Any) -> bool:
     """A public deck that is not one's own may be subscribed to."""
     return deck.visibility == PUBLIC and deck.owner_id != getattr(user, "pk", None)

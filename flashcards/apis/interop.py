@@ -21,6 +21,7 @@ from studysite.api_errors import error_response
 from studysite.exports import csv_writer
 from studysite.parsers import MultiPartParser
 from studysite.serializers import StrictSerializer
+from studysite.storable import MAX_INT
 
 
 def _own_job(request: Request, job_id: int) -> ImportJob:
@@ -34,6 +35,14 @@ class ImportCreateApi(APIView):
 
     class InputSerializer(StrictSerializer):
         file = serializers.FileField()
+        deck = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=MAX_INT,
+            help_text="Import into this deck of yours (default: a new deck, or "
+            "the deck an earlier import of the same notes made).",
+        )
 
     OutputSerializer = ImportJobSerializer
 
@@ -53,7 +62,10 @@ class ImportCreateApi(APIView):
         upload = data.validated_data["file"]
         content = interop.read_upload(upload, limit=interop.max_import_bytes())
         job = interop.import_job_create(
-            owner=request.user, filename=upload.name, data=content
+            owner=request.user,
+            filename=upload.name,
+            data=content,
+            deck_id=data.validated_data.get("deck"),
         )
         if job.status == ImportJob.Status.QUEUED:
             interop.import_job_start(job=job)

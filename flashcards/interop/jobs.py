@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from flashcards import anki, csvio
+from flashcards import anki, csvio, selectors
 from flashcards.interop.reading import ImportFailed, Plan, read_apkg, read_csv
 from flashcards.interop.uploads import (
     max_import_bytes,
@@ -68,12 +68,24 @@ def _kind_of(filename: str) -> str:
     )
 
 
-def import_job_create(*, owner: User, filename: str, data: bytes) -> ImportJob:
+def import_job_create(
+    *, owner: User, filename: str, data: bytes, deck_id: int | None = None
+) -> ImportJob:
     """Check an upload and record it; a CSV waits for its column mapping.
+
+    ``deck_id``: import into this deck of the owner's (else a new deck, or the
+    deck an earlier import of the same notes made: `writing.plan_write`).
 
     Raises:
         errors.Invalid: ``file``: too large, empty, not a zip, unreadable CSV...
+        errors.NotFound, errors.Forbidden: ``deck_id`` is not the owner's to
+            change (another's, or a lesson's generated deck).
     """
+    into = (
+        selectors.deck_get_owned(learner=owner, deck_id=deck_id)
+        if deck_id is not None
+        else None
+    )
     limit = max_import_bytes()
     if len(data) > limit:
         raise too_large(len(data), limit)
@@ -81,7 +93,12 @@ def import_job_create(*, owner: User, filename: str, data: bytes) -> ImportJob:
         raise errors.Invalid({"file": "The file is empty."})
     kind = _kind_of(filename)
     job = ImportJob(
-        owner=owner, kind=kind, filename=filename[-200:], size=len(data), data=data
+        owner=owner,
+        kind=kind,
+        filename=filename[-200:],
+        size=len(data),
+        data=data,
+        deck=into,
     )
     if kind == ImportJob.Kind.APKG:
         try:
@@ -358,7 +375,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob:
             done=count,
         )
         with transaction.atomic():
-            deck, counts = plan_write(owner=job.owner, plan=plan)
+            deck, counts = plan_write(owner=job.owner, plan=plan, into=job.deck)
             if not jobs.finish(
                 ImportJob,
                 job.pk,

@@ -24,6 +24,7 @@ from flashcards.selectors.decks import (
     deck_summaries,
     decks_readable,
     decks_studied,
+    decks_writable,
     note_get_readable,
 )
 from flashcards.selectors.queue import (
@@ -58,6 +59,7 @@ __all__ = [
     "deck_summaries",
     "decks_readable",
     "decks_studied",
+    "decks_writable",
     "done_today",
     "fresh_rng",
     "note_get_readable",

@@ -37,6 +37,13 @@ def decks_studied(*, learner: User) -> QuerySet[Deck]:
     return Deck.objects.filter(permissions.deck_studied(learner))
 
 
+def decks_writable(*, user: User) -> QuerySet[Deck]:
+    """Decks the user may change (their own, not a lesson's), by title."""
+    return Deck.objects.filter(permissions.deck_writable_q(user)).order_by(
+        "title", "id"
+    )
+
+
 def decks_readable(*, user: User) -> QuerySet[Deck]:
     """Decks the user may open, read and export (studied ones and the catalog)."""
     return Deck.objects.filter(permissions.deck_readable(user))

@@ -77,19 +77,30 @@ def note_update(
     note: Note,
     fields: Mapping[str, Any] | None = None,
     tags: Iterable[str] | None = None,
+    imported: bool = False,
 ) -> Note:
     """Edit a note's text or tags; every learner's schedule is kept.
 
     Cards keep their ids (and so their memory states) by ordinal: editing the
     text of a cloze keeps ``c1``'s schedule; a new ``c3`` makes a new card and a
-    removed ``c2`` deletes its card.
+    removed ``c2`` deletes its card. ``imported``: a re-import's update,
+    checked as imports are (`note_create`).
     """
     new_fields = note.fields if fields is None else fields
     new_tags = note.tags if tags is None else tags
     try:
-        clean_fields, clean_tags = content.validate_note(
-            note.type, new_fields, new_tags
-        )
+        if imported:
+            kind, clean_fields, clean_tags = content.validate_imported_note(
+                note.type, new_fields, new_tags
+            )
+            if kind != note.type:
+                raise content.NoteContentError(
+                    {"type": f"Would become a {kind} note; it is a {note.type} note."}
+                )
+        else:
+            clean_fields, clean_tags = content.validate_note(
+                note.type, new_fields, new_tags
+            )
     except content.NoteContentError as exc:
         raise _note_errors(exc) from None
     wanted = set(content.card_ordinals(note.type, clean_fields))

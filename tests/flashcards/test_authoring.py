@@ -203,7 +203,7 @@ def test_import_through_the_api_and_the_pages(
     assert job["state"] == "done" and job["result"]["notes"] == 3
     client.force_login(learner)
     status = client.get(f"/imports/{job['id']}/status/").content.decode()
-    assert "Imported 3 notes" in status and "hx-trigger" not in status
+    assert "Imported 3 new notes" in status and "hx-trigger" not in status
     csv_file = io.BytesIO(b"q,a\n1+1,2\n")
     csv_file.name = "cards.csv"
     response = client.post("/decks/import/", {"file": csv_file})
@@ -251,6 +251,8 @@ def test_an_import_runs_on_a_real_worker(celery_worker, learner_api):
         "cards": 5,
         "images": 1,
         "reviews": 4,
+        "updated": 0,
+        "unchanged": 0,
         "skipped": 0,
     }
     assert body["skipped"] == []

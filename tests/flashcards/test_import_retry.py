@@ -233,7 +233,7 @@ def test_the_mapping_page_with_the_queue_down_is_503_with_a_retry_button(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED and job.deck.notes.count() == 3
     page = client.get(url).content.decode()
-    assert "Imported 3 notes" in page and ">Retry</button>" not in page
+    assert "Imported 3 new notes" in page and ">Retry</button>" not in page
     assert client.post(url, {"action": "retry"}).status_code == 409
 
 

@@ -128,6 +128,8 @@ def test_a_genanki_deck_imports_notes_cards_media_and_history(learner):
         "cards": 5,
         "images": 1,
         "reviews": 4,
+        "updated": 0,
+        "unchanged": 0,
         "skipped": 0,
         "skipped_notes": [],
     }
