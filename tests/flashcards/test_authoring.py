@@ -256,3 +256,32 @@ def test_an_import_runs_on_a_real_worker(celery_worker, learner_api):
         "skipped": 0,
     }
     assert body["skipped"] == []
+
+
+def test_the_edit_pages_preview_is_sent_the_notes_type(client, learner, deck):
+    """The type select is disabled on the edit page (a note keeps its type), and
+    a browser does not send a disabled control: the form sends it hidden, so
+    the live preview there shows the cards instead of "type: required"."""
+    import re
+
+    note = services.note_create(
+        deck=deck, type="cloze", fields={"text": "{{c1::Ohm}} found \\(V = IR\\)"}
+    )
+    client.force_login(learner)
+    page = client.get(f"/notes/{note.pk}/edit/").content.decode()
+    start = page.index('id="note-form"')
+    form = page[start : page.index("</form>", start)]
+    sent = {
+        name
+        for tag, name in re.findall(
+            r'<(input|select|textarea)[^>]*name="([^"]+)"', form
+        )
+    }
+    disabled = set(re.findall(r'<select[^>]*name="([^"]+)"[^>]*disabled', form))
+    assert "type" in disabled and 'type="hidden" name="type" value="cloze"' in form
+    assert "type" in sent
+    preview = client.post(
+        "/notes/preview/", {"type": "cloze", "text": "{{c1::Ohm}} found \\(V = IR\\)"}
+    ).content.decode()
+    assert "required" not in preview and "Card 1" in preview
+    assert "\\(V = IR\\)" in preview
