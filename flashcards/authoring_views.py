@@ -8,6 +8,7 @@ read-only to learners, a generated (system) deck to everyone.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -269,6 +270,9 @@ def note_page(request: HttpRequest, *, deck: Deck, note: Note | None) -> HttpRes
             "note": note,
             "form": form,
             "templates": [t.describe() for t in problems.templates()],
+            "type_fields": json.dumps(
+                {kind: list(names) for kind, names in FIELDS.items()}
+            ),
         },
         status=400 if request.method == "POST" else 200,
     )
