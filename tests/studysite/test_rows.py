@@ -17,6 +17,9 @@ from studysite import rows
 from tests.flashcards.conftest import add_basic
 
 NOW = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
+# Text a database can store (no NUL, no lone surrogate: the product refuses
+# those before they get here, `studysite.storable`).
+STORABLE = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 
 
 @pytest.fixture
@@ -125,7 +128,9 @@ def test_a_field_the_model_lacks_is_refused_before_any_sql(deck):
 @given(
     stability=st.none() | st.floats(min_value=1e-6, max_value=1e6),
     offset=st.integers(min_value=-(10**8), max_value=10**8),
-    fields=st.dictionaries(st.sampled_from(["front", "back"]), st.text(max_size=40)),
+    fields=st.dictionaries(
+        st.sampled_from(["front", "back"]), st.text(STORABLE, max_size=40)
+    ),
 )
 def test_any_memory_and_note_survive_the_round_trip(deck, stability, offset, fields):
     note = Note.objects.create(deck=deck, type="basic", fields=fields)
