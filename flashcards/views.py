@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from flashcards import authoring_views, selectors, services
@@ -119,12 +120,26 @@ def _deck_page(
     visibility_form: VisibilityForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    notes = deck.notes.prefetch_related("cards").order_by("-id")
     objective = request.GET.get("objective", "")
-    if objective:
-        notes = notes.filter(objective_key=objective)
+    search = {
+        "text": request.GET.get("q", "")[:200],
+        "tag": request.GET.get("tag", "")[:64],
+    }
+    notes = selectors.deck_notes(deck=deck, objective=objective, **search)
+    page = Paginator(
+        notes.prefetch_related("cards"), selectors.NOTES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    kept = {
+        k: v
+        for k, v in (
+            ("q", search["text"]),
+            ("tag", search["tag"]),
+            ("objective", objective),
+        )
+        if v
+    }
     rows = []
-    for note in notes[:300]:
+    for note in page.object_list:
         cards = list(note.cards.all())
         front = ""
         if cards:
@@ -150,6 +165,10 @@ def _deck_page(
             "visibility_form": visibility_form
             or VisibilityForm(initial={"visibility": deck.visibility}),
             "rows": rows,
+            "page": page,
+            "search": search,
+            "searching": bool(search["text"].strip() or search["tag"].strip()),
+            "kept_query": urlencode(kept),
             "objective": objective,
             "options": deck.scheduling_options,
             "types": NoteType.choices,

@@ -11,6 +11,7 @@ the names below are the selectors pages, APIs, services and other apps use.
 
 from flashcards.selectors.answering import AnswerTarget, card_for_answer
 from flashcards.selectors.decks import (
+    NOTES_PER_PAGE,
     StudySource,
     card_get_readable,
     deck_catalog,
@@ -19,6 +20,7 @@ from flashcards.selectors.decks import (
     deck_get_readable,
     deck_get_studied,
     deck_is_studied,
+    deck_notes,
     deck_sharing,
     deck_source,
     deck_summaries,
@@ -41,6 +43,7 @@ from flashcards.selectors.queue import (
 
 __all__ = [
     "MAX_QUEUE_LIMIT",
+    "NOTES_PER_PAGE",
     "DoneToday",
     "QueuedCard",
     "StudyQueue",
@@ -54,6 +57,7 @@ __all__ = [
     "deck_get_readable",
     "deck_get_studied",
     "deck_is_studied",
+    "deck_notes",
     "deck_sharing",
     "deck_source",
     "deck_summaries",

@@ -8,6 +8,7 @@ functions apply it. A deck the user may not see is `studysite.errors.NotFound`
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.db.models import (
@@ -18,7 +19,9 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    TextField,
 )
+from django.db.models.functions import Cast
 
 from flashcards.models import (
     Card,
@@ -89,6 +92,48 @@ def card_get_readable(*, user: User, card_id: int) -> Card:
     if card is None:
         raise errors.NotFound("No such card.")
     return card
+
+
+NOTES_PER_PAGE = 50
+
+
+def deck_notes(
+    *, deck: Deck, text: str = "", tag: str = "", objective: str = ""
+) -> QuerySet[Note]:
+    """A deck's notes, newest first, narrowed by ``text`` (in any field, any
+    case), ``tag`` (one tag, exactly) and ``objective`` (a lesson's)."""
+    notes = deck.notes.order_by("-id")
+    if objective:
+        notes = notes.filter(objective_key=objective)
+    # JSON as the database prints it: SQLite keeps Django's \\u escapes of
+    # non-ASCII letters (whose case LIKE cannot fold: the lower, upper and
+    # capitalised forms are tried), Postgres prints the letters.
+    if text.strip():
+        wanted = text.strip()
+        escaped = [
+            json.dumps(form)[1:-1]
+            for form in (wanted, wanted.lower(), wanted.upper(), wanted.capitalize())
+        ]
+        notes = notes.annotate(_text=Cast("fields", TextField())).filter(
+            _either("_text__icontains", wanted, *escaped)
+        )
+    if tag.strip():
+        # Tags are a JSON list of strings: a tag is found with its quotes.
+        notes = notes.annotate(_tags=Cast("tags", TextField())).filter(
+            _either(
+                "_tags__contains",
+                json.dumps(tag.strip(), ensure_ascii=False),
+                json.dumps(tag.strip()),
+            )
+        )
+    return notes
+
+
+def _either(lookup: str, *values: str) -> Q:
+    found = Q()
+    for value in dict.fromkeys(values):
+        found |= Q(**{lookup: value})
+    return found
 
 
 def note_get_readable(*, user: User, note_id: int) -> Note:

@@ -1,6 +1,7 @@
-"""The note form in the browser shows the chosen type's fields only, and the
+"""The note form in the browser shows the chosen type's fields only, the
 edit page's live preview shows the note's cards (its type is sent although
-the type select is disabled there)."""
+the type select is disabled there), and the deck page's note list ticks a
+whole page with one box and narrows by search."""
 
 from __future__ import annotations
 
@@ -51,3 +52,24 @@ def test_the_edit_pages_preview_shows_the_cards(page):
     preview = page.inner_text("#preview")
     assert "required" not in preview and "Card 1" in preview
     page.shots("edit-preview")
+
+
+def test_one_box_ticks_every_note_on_the_page_and_search_narrows(page):
+    from tests.e2e.conftest import basic_deck
+
+    user = UserFactory(username="cy")
+    deck = basic_deck(user, count=4, title="Formats")
+    login(page, user.username, PASSWORD)
+    page.goto(page.base_url + f"/decks/{deck.pk}/")
+    boxes = page.locator("input[name=notes]")
+    page.check("#select-page")
+    assert all(boxes.nth(i).is_checked() for i in range(4))
+    boxes.nth(0).uncheck()
+    assert page.evaluate("document.getElementById('select-page').indeterminate")
+    page.shots("select-all")
+    page.fill("#note-q", "card 2")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=card+2*")
+    assert page.locator("input[name=notes]").count() == 1
+    assert "1 note found" in page.inner_text("main")
+    page.shots("search")
