@@ -15,7 +15,7 @@ from flashcards import authoring_views, selectors, services
 from flashcards.limits_views import my_limits_panel
 from flashcards.models import Deck, DeckSubscription, NoteType, Visibility
 from flashcards.payloads import card_html
-from studysite import errors, permissions
+from studysite import errors, permissions, storable
 
 
 def _study_page(request: HttpRequest, deck=None) -> HttpResponse:
@@ -125,6 +125,22 @@ def _deck_page(
         "text": request.GET.get("q", "")[:200],
         "tag": request.GET.get("tag", "")[:64],
     }
+    # A search the database cannot take (a NUL, a lone surrogate) is a 400
+    # that says so, and the page shows every note.
+    search_error = next(
+        (
+            f"{label}: {problem}"
+            for label, value in (
+                ("Text", search["text"]),
+                ("Tag", search["tag"]),
+                ("Objective", objective),
+            )
+            if (problem := storable.text_problem(value))
+        ),
+        "",
+    )
+    if search_error:
+        search, objective, status = {"text": "", "tag": ""}, "", 400
     notes = selectors.deck_notes(deck=deck, objective=objective, **search)
     page = Paginator(
         notes.prefetch_related("cards"), selectors.NOTES_PER_PAGE
@@ -167,6 +183,7 @@ def _deck_page(
             "rows": rows,
             "page": page,
             "search": search,
+            "search_error": search_error,
             "searching": bool(search["text"].strip() or search["tag"].strip()),
             "kept_query": urlencode(kept),
             "objective": objective,

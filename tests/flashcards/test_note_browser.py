@@ -140,3 +140,15 @@ def test_an_outsider_cannot_search_a_private_deck(client, deck):
     _fill(deck, 3)
     client.force_login(UserFactory())
     assert client.get(f"/decks/{deck.pk}/", {"q": "lens"}).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["q", "tag", "objective"])
+def test_a_search_the_database_cannot_take_is_a_400_that_says_why(
+    client, learner, deck, name
+):
+    _fill(deck, 3)
+    client.force_login(learner)
+    response = client.get(f"/decks/{deck.pk}/", {name: "lens\x00"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in html and _rows(html) == 3
