@@ -1,17 +1,21 @@
-"""Anki packages: read an ``.apkg`` safely, write one with genanki.
+"""Anki packages: read an ``.apkg`` or ``.colpkg`` safely, write one with
+genanki.
 
-Pure (no Django). An ``.apkg`` is a zip holding ``collection.anki21`` or
-``collection.anki2`` (SQLite, Anki's schema 11: ``col``, ``notes``, ``cards``,
-``revlog``), a ``media`` JSON map (``{"0": "photo.png"}``) and the media files
+Pure (no Django). An ``.apkg`` or ``.colpkg`` is a zip holding the
+collection (SQLite: ``col``, ``notes``, ``cards``, ``revlog``), a ``media`` JSON map (``{"0": "photo.png"}``) and the media files
 named ``0``, ``1``... The zip is checked before anything is extracted: the
 number of entries, the declared uncompressed sizes and the compression ratio
-(a zip bomb is refused without inflating it). Newer packages
-(``collection.anki21b``, zstd and protobuf) and collections of another schema
+(a zip bomb is refused without inflating it). The current layout
+(``collection.anki21b``: zstd, protobuf, schema 18) is opened by
+`flashcards.anki_formats` into the same shape; collections of another schema
 are refused with a message saying how to export them.
 
 Note types map by Anki model: a cloze model (``type`` 1) is a cloze note
 (first field the text, the rest the extra); a standard model is a basic note,
-or basic-and-reversed when it has two templates; the models this site exports
+or basic-and-reversed when Anki makes both of its first two cards for that
+note (`anki_templates.front_is_empty`, so an "optional reversed" note with an
+empty "Add Reverse" is one card), its back the second field and any other
+field the templates show; the models this site exports
 (``studysite <type>``, fields named as ours) map back exactly, so an export
 re-imported gives the same notes.
 """
@@ -19,27 +23,25 @@ re-imported gives the same notes.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import sqlite3
 import tempfile
-import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import genanki
-
-from flashcards import media
+from flashcards import anki_formats, anki_templates, media
 
 DEFAULT_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ENTRIES = 10_000
 #: Entries above this size may not be compressed more than MAX_RATIO times.
 RATIO_FLOOR_BYTES = 1024 * 1024
 MAX_RATIO = 100
-SUPPORTED_SCHEMA = 11
+SUPPORTED_SCHEMAS = (anki_formats.LEGACY_SCHEMA, anki_formats.LATEST_SCHEMA)
 FIELD_SEPARATOR = "\x1f"
 
 #: Our note types as Anki models: (model id, field names, templates).
@@ -63,6 +65,28 @@ MODELS: dict[str, tuple[int, tuple[str, ...], int]] = {
     ),
     "parametric": (1607392323, ("template", "limits", "part"), 1),
 }
+
+
+#: Our note types as this site exports them now: the fields Anki shows (HTML),
+#: then `SOURCE_FIELD`, the note as written here (JSON), which no template
+#: shows; a package sent back re-imports exactly, unless the shown fields were
+#: edited in Anki (their digest no longer matches), when the edits win.
+SOURCE_FIELD = "studysite"
+EXPORT_MODELS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "basic": (1607392330, ("front", "back", SOURCE_FIELD)),
+    "basic_reversed": (1607392331, ("front", "back", SOURCE_FIELD)),
+    "cloze": (1607392332, ("text", "extra", SOURCE_FIELD)),
+    "numeric": (
+        1607392333,
+        ("question", "answer", "unit", "explanation", SOURCE_FIELD),
+    ),
+    "parametric": (1607392334, ("problem", "solution", SOURCE_FIELD)),
+}
+
+
+def shown_digest(values: list[str]) -> str:
+    """A short digest of the shown fields, to tell whether Anki edited them."""
+    return hashlib.sha256(FIELD_SEPARATOR.join(values).encode()).hexdigest()[:16]
 
 
 class AnkiError(ValueError):
@@ -152,21 +176,11 @@ def _read(archive: zipfile.ZipFile, name: str) -> bytes:
 
 
 def collection_name(archive: zipfile.ZipFile) -> str:
-    names = set(archive.namelist())
-    if "collection.anki21" in names:
-        return "collection.anki21"
-    if "collection.anki21b" in names:
-        raise AnkiError(
-            "This package uses Anki's newest collection format (collection.anki21b, "
-            "Anki 2.1.50 and later), which cannot be read here. In Anki, export the "
-            "deck again with “Support older Anki versions” ticked."
-        )
-    if "collection.anki2" in names:
-        return "collection.anki2"
-    raise AnkiError(
-        "The zip holds no Anki collection (collection.anki2 or collection.anki21); "
-        "is it an .apkg exported by Anki?"
-    )
+    """The zip member holding the collection (the current layout first)."""
+    try:
+        return anki_formats.collection_member(archive)
+    except anki_formats.FormatError as exc:
+        raise AnkiError(str(exc)) from None
 
 
 def read_apkg(
@@ -176,7 +190,8 @@ def read_apkg(
     max_image_bytes: int = media.DEFAULT_MAX_IMAGE_BYTES,
     progress: Callable[[int, int], None] | None = None,
 ) -> AnkiPackage:
-    """Read notes, cards, review history and images from an ``.apkg``.
+    """Read notes, cards, review history and images from an ``.apkg`` or
+    ``.colpkg`` of either layout.
 
     Raises:
         AnkiError: Anything that makes the package unreadable (see the module
@@ -184,12 +199,24 @@ def read_apkg(
     """
     archive = check_zip(data, max_uncompressed=max_uncompressed)
     name = collection_name(archive)
-    collection = _read(archive, name)
+
+    def read(member: str) -> bytes:
+        return _read(archive, member)
+
+    try:
+        version = anki_formats.package_version(archive, read)
+        collection = anki_formats.collection_bytes(
+            name, read(name), limit=max_uncompressed
+        )
+    except anki_formats.FormatError as exc:
+        raise AnkiError(str(exc)) from None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "collection.sqlite"
         path.write_bytes(collection)
+        del collection
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            anki_formats.register_collations(db)
         except sqlite3.Error:  # pragma: no cover - connect is lazy
             raise AnkiError(f"{name} is not an SQLite database.") from None
         try:
@@ -199,9 +226,13 @@ def read_apkg(
                 f"{name} is not a readable Anki collection ({exc}); the schema is "
                 f"unknown or the file is damaged."
             ) from None
+        except anki_formats.FormatError as exc:
+            raise AnkiError(str(exc)) from None
         finally:
             db.close()
-    package.media, media_warnings = _read_media(archive, max_image_bytes)
+    package.media, media_warnings = anki_formats.read_media(
+        archive, version, read, max_image_bytes=max_image_bytes
+    )
     package.warnings += media_warnings
     return package
 
@@ -223,16 +254,14 @@ def _check_schema(
     if row is None:
         raise AnkiError("The Anki collection is empty (no col row).")
     ver, models_json, decks_json = row
-    try:
-        models = json.loads(models_json or "{}")
-        decks = json.loads(decks_json or "{}")
-    except (TypeError, ValueError):
-        models, decks = {}, {}
-    if ver != SUPPORTED_SCHEMA or not models:
+    models, decks = anki_formats.models_and_decks(
+        db, tables, ver, models_json, decks_json
+    )
+    if ver not in SUPPORTED_SCHEMAS or not models:
         raise AnkiError(
-            f"Unknown Anki collection schema (version {ver}); schema "
-            f"{SUPPORTED_SCHEMA} is supported. In Anki, export the deck with "
-            f"“Support older Anki versions” ticked."
+            f"Unknown Anki collection schema (version {ver}); schemas 11 and 18 "
+            f"(Anki 2.1 to 26) can be read. Export the deck again from a current "
+            f"Anki."
         )
     return tables, models, decks
 
@@ -245,7 +274,8 @@ def _read_cards(
     card_by_id: dict[int, AnkiCard] = {}
     deck_ids: set[int] = set()
     for card_id, note_id, deck_id, ordinal in db.execute(
-        "SELECT id, nid, did, ord FROM cards ORDER BY id"
+        "SELECT id, nid, CASE WHEN odid THEN odid ELSE did END, ord FROM cards "
+        "ORDER BY id"
     ):
         card = AnkiCard(anki_id=int(card_id), ordinal=int(ordinal) + 1)
         cards_by_note.setdefault(int(note_id), []).append(card)
@@ -345,141 +375,59 @@ def map_model(model: dict[str, Any], values: list[str]) -> tuple[str, dict[str, 
             with contextlib.suppress(ValueError):  # validation reports it
                 fields["limits"] = json.loads(fields["limits"])
         return ours, {k: v for k, v in fields.items() if v != ""}
+    if (
+        name.startswith(MODEL_PREFIX)
+        and ours in EXPORT_MODELS
+        and tuple(names) == EXPORT_MODELS[ours][1]
+    ):
+        return _from_export(ours, dict(zip(names, values, strict=False)))
     padded = values + [""] * max(0, 2 - len(values))
-    rest = "<br>".join(v for v in padded[2:] if v.strip())
     if int(model.get("type", 0)) == 1:
         extra = "<br>".join(v for v in padded[1:] if v.strip())
         return "cloze", {"text": padded[0], "extra": extra}
+    by_name = dict(zip(names, padded, strict=False))
+    templates = [str(t.get("qfmt", "")) for t in model.get("tmpls", [])]
+    try:
+        cards = [not anki_templates.front_is_empty(t, by_name) for t in templates]
+        shown = [
+            n
+            for t in model.get("tmpls", [])
+            for n in anki_templates.shown_fields(
+                f"{t.get('qfmt', '')}{t.get('afmt', '')}"
+            )
+        ]
+    except anki_templates.TemplateError:
+        cards, shown = [True] * len(templates), names
+    # The rest of the fields the templates show go on the back; a field that
+    # only switches a card on ("Add Reverse") is not content.
+    rest = "<br>".join(
+        by_name[n]
+        for n in dict.fromkeys(shown)
+        if n in by_name and n not in names[:2] and by_name[n].strip()
+    )
     back = padded[1] + (("<br>" + rest) if rest else "")
-    kind = "basic_reversed" if len(model.get("tmpls", [])) == 2 else "basic"
+    kind = "basic_reversed" if cards[:2] == [True, True] else "basic"
     return kind, {"front": padded[0], "back": back}
 
 
-def _read_media(
-    archive: zipfile.ZipFile, max_image_bytes: int
-) -> tuple[dict[str, bytes], list[str]]:
-    if "media" not in archive.namelist():
-        return {}, []
+def _from_export(kind: str, fields: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """A note of one of our exported models: as written here, or as edited in Anki."""
     try:
-        index = json.loads(_read(archive, "media").decode("utf-8") or "{}")
-        if not isinstance(index, dict):
-            raise ValueError
-    except (UnicodeDecodeError, ValueError):
-        return {}, [
-            "The package's media list could not be read; no images were imported."
-        ]
-    found: dict[str, bytes] = {}
-    skipped: list[str] = []
-    names = set(archive.namelist())
-    for number, filename in index.items():
-        if str(number) not in names or not isinstance(filename, str):
-            continue
-        data = _read(archive, str(number))
-        try:
-            media.check_image(data, max_bytes=max_image_bytes)
-        except media.MediaError as exc:
-            skipped.append(f"{filename}: {exc}")
-            continue
-        found[filename] = data
-    warnings_ = [f"Media file skipped, {problem}" for problem in skipped[:20]]
-    if len(skipped) > 20:
-        warnings_.append(f"... and {len(skipped) - 20} more media files skipped.")
-    return found, warnings_
-
-
-# --- writing ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportNote:
-    id: int
-    type: str
-    fields: dict[str, Any]
-    tags: list[str]
-
-
-def _model(kind: str) -> genanki.Model:
-    model_id, names, templates = MODELS[kind]
-    first = names[0]
-    if kind == "cloze":
-        return genanki.Model(
-            model_id,
-            MODEL_PREFIX + kind,
-            fields=[{"name": n} for n in names],
-            templates=[
-                {
-                    "name": "Cloze",
-                    "qfmt": "{{cloze:text}}",
-                    "afmt": "{{cloze:text}}<br>{{extra}}",
-                }
-            ],
-            model_type=genanki.Model.CLOZE,
-        )
-    second = names[1]
-    tmpls = [
-        {
-            "name": "Card 1",
-            "qfmt": "{{" + first + "}}",
-            "afmt": "{{FrontSide}}<hr id=answer>{{" + second + "}}",
-        }
-    ]
-    if templates == 2:
-        tmpls.append(
-            {
-                "name": "Card 2",
-                "qfmt": "{{" + second + "}}",
-                "afmt": "{{FrontSide}}<hr id=answer>{{" + first + "}}",
-            }
-        )
-    return genanki.Model(
-        model_id,
-        MODEL_PREFIX + kind,
-        fields=[{"name": n} for n in names],
-        templates=tmpls,
-    )
-
-
-def _field_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True)
-
-
-def write_apkg(
-    *,
-    deck_id: int,
-    title: str,
-    description: str,
-    notes: Iterable[ExportNote],
-    images: dict[str, bytes],
-) -> bytes:
-    """An ``.apkg`` of the notes (our types as ``studysite <type>`` models) and
-    the images they refer to (``images``: file name -> bytes)."""
-    deck = genanki.Deck(2_000_000_000 + deck_id, title, description=description)
-    models = {kind: _model(kind) for kind in MODELS}
-    with warnings.catch_warnings():
-        # genanki warns about HTML in fields; ours are markdown and HTML.
-        warnings.simplefilter("ignore")
-        for note in notes:
-            names = MODELS[note.type][1]
-            values = [
-                media.to_package_names(_field_text(note.fields.get(n, "")))
-                for n in names
-            ]
-            deck.add_note(
-                genanki.Note(
-                    model=models[note.type],
-                    fields=values,
-                    tags=list(note.tags),
-                    guid=genanki.guid_for("studysite", note.id),
-                )
-            )
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = []
-            for filename, data in images.items():
-                path = Path(tmp) / filename
-                path.write_bytes(data)
-                paths.append(str(path))
-            out = Path(tmp) / "deck.apkg"
-            genanki.Package(deck, media_files=paths).write_to_file(str(out))
-            return out.read_bytes()
+        source = json.loads(fields.pop(SOURCE_FIELD, "") or "{}")
+    except ValueError:
+        source = {}
+    if not isinstance(source, dict):
+        source = {}
+    shown = [fields.get(n, "") for n in EXPORT_MODELS[kind][1][:-1]]
+    written = source.get("fields")
+    unedited = kind == "parametric" or source.get("shown") == shown_digest(shown)
+    if isinstance(written, dict) and source.get("type") == kind and unedited:
+        return kind, written
+    if kind == "parametric":  # a generated instance edited in Anki: plain text now
+        return "basic", {"front": fields["problem"], "back": fields["solution"]}
+    edited = {k: v for k, v in fields.items() if v != ""}
+    if kind == "numeric" and isinstance(written, dict):
+        for key in ("tolerance", "relative_tolerance"):
+            if key in written:
+                edited[key] = written[key]
+    return kind, edited

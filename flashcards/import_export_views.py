@@ -21,7 +21,7 @@ from studysite.api_errors import status_of
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="Anki package (.apkg) or CSV/TSV file")
+    file = forms.FileField(label="Anki package (.apkg, .colpkg) or CSV/TSV file")
     deck = forms.TypedChoiceField(
         label="Into",
         coerce=int,

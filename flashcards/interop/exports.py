@@ -1,14 +1,86 @@
-"""A deck written out: as an Anki package (with its images) or as CSV."""
+"""A deck written out: as an Anki package (with its images) or as CSV.
+
+The package shows in Anki what the study page shows here: each field's
+markdown rendered and sanitized as for study (math kept in Anki's
+``\\(…\\)``/``\\[…\\]``, which Anki's MathJax renders), numeric notes as
+"type in the answer", parametric notes as one worked instance
+(`flashcards.anki_export`).
+"""
 
 from __future__ import annotations
 
-from flashcards import anki, csvio, media
-from flashcards.models import Deck, MediaFile
+from typing import Any
+
+from flashcards import anki_export, content, csvio, media
+from flashcards.models import Deck, MediaFile, Note
+from lessons.markup.markdown_html import render_user_markdown
+from lessons.problems.wording import fmt
 
 
-def _export_notes(deck: Deck) -> list[anki.ExportNote]:
+def _html(value: Any) -> str:
+    return render_user_markdown(value) if isinstance(value, str) and value else ""
+
+
+def _tolerance(fields: dict[str, Any]) -> str:
+    parts = []
+    if fields.get("tolerance"):
+        parts.append(f"±{fmt(float(fields['tolerance']), 6)}")
+    if fields.get("relative_tolerance"):
+        parts.append(f"±{fmt(float(fields['relative_tolerance']) * 100, 6)}%")
+    if not parts:
+        return ""
+    return (
+        f"On the study site an answer within {' or '.join(parts)} counts as right; "
+        f"Anki compares the typed text exactly."
+    )
+
+
+def _worked_instance(fields: dict[str, Any], seed: int) -> dict[str, str]:
+    problem = content.parametric_problem(fields, seed)
+    parts = content.parametric_parts(fields, problem)
+    asked = "".join(f"<li>{part.field_label}</li>" for part in parts)
+    solved = "".join(
+        "<li>"
+        + _html(f"**{part.label}: {part.answer_text}**")
+        + "<ol>"
+        + "".join(f"<li>{_html(line)}</li>" for line in part.solution_lines())
+        + "</ol></li>"
+        for part in parts
+    )
+    return {
+        "problem": f"<p><strong>{problem.title}</strong></p>"
+        + _html(problem.prompt)
+        + f"<ul>{asked}</ul>",
+        "solution": f"<ul>{solved}</ul>",
+    }
+
+
+def shown_fields(note: Note) -> dict[str, str]:
+    """The fields of ``note`` as Anki will show them (HTML)."""
+    fields = dict(note.fields)
+    if note.type == "numeric":
+        explanation = _html(fields.get("explanation"))
+        tolerance = _tolerance(fields)
+        return {
+            "question": _html(fields["question"]),
+            "answer": str(fields["answer"]),
+            "unit": str(fields.get("unit") or ""),
+            "explanation": explanation + (f"<p>{tolerance}</p>" if tolerance else ""),
+        }
+    if note.type == "parametric":
+        return _worked_instance(fields, seed=note.pk)
+    return {name: _html(value) for name, value in fields.items()}
+
+
+def _export_notes(deck: Deck) -> list[anki_export.ExportNote]:
     return [
-        anki.ExportNote(id=n.pk, type=n.type, fields=dict(n.fields), tags=list(n.tags))
+        anki_export.ExportNote(
+            id=n.pk,
+            type=n.type,
+            shown=shown_fields(n),
+            source=dict(n.fields),
+            tags=list(n.tags),
+        )
         for n in deck.notes.order_by("id")
     ]
 
@@ -18,14 +90,13 @@ def deck_export_apkg(*, deck: Deck) -> bytes:
     notes = _export_notes(deck)
     wanted: set[str] = set()
     for note in notes:
-        for value in note.fields.values():
-            if isinstance(value, str):
-                wanted.update(sha for sha, _ in media.media_hashes(value))
+        for value in note.shown.values():
+            wanted.update(sha for sha, _ in media.media_hashes(value))
     images = {
         f"{m.sha256}.{m.extension}": bytes(m.data)
         for m in MediaFile.objects.filter(sha256__in=wanted)
     }
-    return anki.write_apkg(
+    return anki_export.write_apkg(
         deck_id=deck.pk,
         title=deck.title,
         description=deck.description,
@@ -35,4 +106,6 @@ def deck_export_apkg(*, deck: Deck) -> bytes:
 
 
 def deck_export_csv(*, deck: Deck) -> str:
-    return csvio.write_csv((n.type, n.fields, n.tags) for n in _export_notes(deck))
+    return csvio.write_csv(
+        (n.type, dict(n.fields), list(n.tags)) for n in deck.notes.order_by("id")
+    )

@@ -64,7 +64,10 @@ def _kind_of(filename: str) -> str:
     if lower.endswith((".csv", ".tsv", ".txt", ".tab")):
         return ImportJob.Kind.CSV
     raise errors.Invalid(
-        {"file": "Upload an Anki package (.apkg) or a CSV/TSV file (.csv, .tsv, .txt)."}
+        {
+            "file": "Upload an Anki package (.apkg or .colpkg) or a CSV/TSV file (.csv, .tsv, "
+            ".txt)."
+        }
     )
 
 
