@@ -92,9 +92,9 @@ def model(kind: str) -> genanki.Model:
     )
 
 
-def _source(note: ExportNote, shown: list[str]) -> str:
+def _source(note: ExportNote, shown: list[str], names: dict[str, str]) -> str:
     fields = {
-        k: media.to_package_names(v) if isinstance(v, str) else v
+        k: media.to_package_names(v, names) if isinstance(v, str) else v
         for k, v in note.source.items()
     }
     return json.dumps(
@@ -110,28 +110,32 @@ def write_apkg(
     title: str,
     description: str,
     notes: Iterable[ExportNote],
-    images: dict[str, bytes],
+    files: dict[str, bytes],
+    names: dict[str, str],
 ) -> bytes:
-    """An ``.apkg`` of the notes and the images they show (file name -> bytes)."""
+    """An ``.apkg`` of the notes and the media they show (``files``: name in
+    the package -> bytes; ``names``: sha256 -> name in the package)."""
     deck = genanki.Deck(2_000_000_000 + deck_id, title, description=description)
     models = {kind: model(kind) for kind in EXPORT_MODELS}
     with warnings.catch_warnings():
         # genanki warns about HTML in fields; ours are HTML on purpose.
         warnings.simplefilter("ignore")
         for note in notes:
-            names = EXPORT_MODELS[note.type][1][:-1]
-            shown = [media.to_package_names(note.shown.get(n, "")) for n in names]
+            shown = [
+                media.to_package_names(note.shown.get(n, ""), names)
+                for n in EXPORT_MODELS[note.type][1][:-1]
+            ]
             deck.add_note(
                 genanki.Note(
                     model=models[note.type],
-                    fields=[*shown, _source(note, shown)],
+                    fields=[*shown, _source(note, shown, names)],
                     tags=list(note.tags),
                     guid=genanki.guid_for("studysite", note.id),
                 )
             )
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
-            for filename, data in images.items():
+            for filename, data in files.items():
                 path = Path(tmp) / filename
                 path.write_bytes(data)
                 paths.append(str(path))

@@ -315,11 +315,12 @@ def media_file(raw: bytes, *, limit: int, name: str) -> bytes:
 def read_media(
     archive: zipfile.ZipFile, version: int, read: Reader, *, max_image_bytes: int
 ) -> tuple[dict[str, bytes], list[str]]:
-    """The package's images (name -> bytes) and a warning per file skipped."""
+    """The package's images and audio (name -> bytes) and a warning per file
+    skipped."""
     try:
         index = media_index(archive, version, read, limit=50 * 1024 * 1024)
     except FormatError as exc:
-        return {}, [f"{exc} No images were imported."]
+        return {}, [f"{exc} No media were imported."]
     names = set(archive.namelist())
     found: dict[str, bytes] = {}
     skipped: list[str] = []
@@ -328,7 +329,7 @@ def read_media(
             continue
         try:
             data = media_file(read(member), limit=max_image_bytes + 1, name=filename)
-            media.check_image(data, max_bytes=max_image_bytes)
+            media.check_media(data, max_bytes=max_image_bytes)
         except (FormatError, media.MediaError) as exc:
             skipped.append(f"{filename}: {exc}")
             continue

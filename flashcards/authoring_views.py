@@ -330,20 +330,22 @@ def note_delete(request: HttpRequest, note_id: int) -> HttpResponse:
 
 
 class ImageForm(forms.Form):
-    file = forms.FileField(label="Image (PNG, JPEG, GIF or WebP)")
+    file = forms.FileField(
+        label="Image (PNG, JPEG, GIF, WebP) or audio (MP3, Ogg, WAV, FLAC, M4A, WebM)"
+    )
 
 
 @login_required
 @require_POST
 def media_upload(request: HttpRequest) -> HttpResponse:
-    """htmx: store an image; answer with the markdown that shows it."""
+    """htmx: store an image or audio file; answer with the text that shows it."""
     form = ImageForm(request.POST, request.FILES)
     image, error = None, ""
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             content = interop.read_upload(
-                upload, limit=interop.max_image_bytes(), noun="image"
+                upload, limit=interop.max_image_bytes(), noun="file"
             )
             image = interop.media_create(
                 owner=request.user, name=upload.name, data=content
@@ -351,7 +353,7 @@ def media_upload(request: HttpRequest) -> HttpResponse:
         except Invalid as exc:  # `flashcards.interop.uploads` names the file
             error = exc.fields["file"][0]
     else:
-        error = "Choose an image file."
+        error = "Choose an image or audio file."
     return render(
         request,
         "flashcards/_media.html",

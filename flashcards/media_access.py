@@ -1,4 +1,5 @@
-"""Signed image URLs: an image is served by the rule of the note it is in.
+"""Signed media URLs: an image or audio file is served by the rule of the note
+it is in.
 
 A page or API answer that shows a note to a user who may read it (the deck
 page, the study queue) rewrites the note's image URLs into URLs signed for
@@ -17,9 +18,10 @@ from __future__ import annotations
 
 import re
 
+from flashcards.media import EXT_PATTERN
 from studysite.media_tokens import token_for
 
-_URL = re.compile(r"/flashcards/media/([0-9a-f]{64})\.(png|jpg|gif|webp)(?![?\w.])")
+_URL = re.compile(rf"/flashcards/media/([0-9a-f]{{64}})\.({EXT_PATTERN})(?![?\w.])")
 
 
 def sign_media(html: str, *, user_id: int | None, now: float | None = None) -> str:

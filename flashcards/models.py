@@ -23,7 +23,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from flashcards import content
+from flashcards import content, media
 from flashcards.scheduling import (
     MAX_DAILY_LIMIT,
     CardState,
@@ -327,12 +327,9 @@ class DeckSubscription(models.Model):
 
 
 class MediaFile(models.Model):
-    """An image a note shows, stored in the database (imports stay atomic).
-
-    Content-addressed: the same bytes are one row, served at
-    ``/flashcards/media/<sha256>.<ext>``. Only verified images are kept
-    (`flashcards.media`).
-    """
+    """An image or audio file a note shows, in the database (imports stay
+    atomic); content-addressed: the same bytes are one row, served at
+    ``/flashcards/media/<sha256>.<ext>``, verified (`flashcards.media`)."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -356,7 +353,11 @@ class MediaFile(models.Model):
 
     @property
     def extension(self) -> str:
-        return self.content_type.rsplit("/", 1)[-1].replace("jpeg", "jpg")
+        return media.ALL_EXTENSIONS.get(self.content_type, "bin")
+
+    @property
+    def is_audio(self) -> bool:
+        return self.content_type.startswith("audio/")
 
     @property
     def url(self) -> str:

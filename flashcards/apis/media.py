@@ -1,4 +1,4 @@
-"""Media API: upload an image for notes."""
+"""Media API: upload an image or audio file for notes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from studysite.serializers import StrictSerializer
 
 
 class MediaCreateApi(APIView):
-    """Upload an image (PNG, JPEG, GIF, WebP; checked by content) for notes."""
+    """Upload an image (PNG, JPEG, GIF, WebP) or audio file (MP3, Ogg, WAV, FLAC,
+    M4A, WebM), checked by content, for notes."""
 
     parser_classes = (MultiPartParser,)
 
@@ -22,8 +23,10 @@ class MediaCreateApi(APIView):
         file = serializers.FileField()
 
     class OutputSerializer(serializers.Serializer):
-        url = serializers.CharField(help_text="Where notes link to the image.")
-        markdown = serializers.CharField(help_text="An image link for a field.")
+        url = serializers.CharField(help_text="Where notes link to the file.")
+        markdown = serializers.CharField(
+            help_text="What a field holds to show it: an image link or [sound:url]."
+        )
         size = serializers.IntegerField(help_text="Bytes.")
 
     @extend_schema(
@@ -35,12 +38,14 @@ class MediaCreateApi(APIView):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         content = interop.read_upload(
-            upload, limit=interop.max_image_bytes(), noun="image"
+            upload, limit=interop.max_image_bytes(), noun="file"
         )
         image = interop.media_create(owner=request.user, name=upload.name, data=content)
         body = {
             "url": image.url,
-            "markdown": f"![{image.name}]({image.url})",
+            "markdown": f"[sound:{image.url}]"
+            if image.is_audio
+            else f"![{image.name}]({image.url})",
             "size": image.size,
         }
         return Response(

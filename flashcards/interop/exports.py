@@ -86,22 +86,30 @@ def _export_notes(deck: Deck) -> list[anki_export.ExportNote]:
 
 
 def deck_export_apkg(*, deck: Deck) -> bytes:
-    """The deck as an Anki package, with the images its notes show."""
+    """The deck as an Anki package, with the images and audio its notes show,
+    named as they were when they came."""
     notes = _export_notes(deck)
     wanted: set[str] = set()
     for note in notes:
         for value in note.shown.values():
             wanted.update(sha for sha, _ in media.media_hashes(value))
-    images = {
-        f"{m.sha256}.{m.extension}": bytes(m.data)
-        for m in MediaFile.objects.filter(sha256__in=wanted)
-    }
+    names: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for m in MediaFile.objects.filter(sha256__in=wanted).order_by("id"):
+        # The name the file came with (as Anki named it), unless another file
+        # of the deck has it or it lacks its type's extension.
+        name = m.name if m.name.lower().endswith(f".{m.extension}") else ""
+        if not name or name in files:
+            name = f"{m.sha256}.{m.extension}"
+        names[m.sha256] = name
+        files[name] = bytes(m.data)
     return anki_export.write_apkg(
         deck_id=deck.pk,
         title=deck.title,
         description=deck.description,
         notes=notes,
-        images=images,
+        files=files,
+        names=names,
     )
 
 

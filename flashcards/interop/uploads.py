@@ -54,13 +54,15 @@ def read_upload(upload: Any, *, limit: int, noun: str = "file") -> bytes:
 
 
 def media_create(*, owner: User | None, name: str, data: bytes) -> MediaFile:
-    """Store an image (verified by its bytes); the same bytes are one row.
+    """Store an image or audio file (verified by its bytes); the same bytes are
+    one row.
 
     Raises:
-        errors.Invalid: ``file``: empty, too large, or not PNG/JPEG/GIF/WebP.
+        errors.Invalid: ``file``: empty, too large, or not an accepted image
+            or audio type (`flashcards.media.check_media`).
     """
     try:
-        kind = media.check_image(data, max_bytes=max_image_bytes())
+        kind = media.check_media(data, max_bytes=max_image_bytes())
     except media.MediaError as exc:
         raise errors.Invalid({"file": str(exc)}) from None
     digest = hashlib.sha256(data).hexdigest()

@@ -23,6 +23,7 @@ from markdown.extensions.toc import slugify
 
 from lessons.markup.mathtext import Stash, lift_math, put_back
 from lessons.markup.sanitize import only_user_images, sanitize_html
+from lessons.markup.sound import lift_sound
 
 __all__ = [
     "READING_WORDS_PER_MINUTE",
@@ -123,7 +124,7 @@ def fragment(text: str) -> str:
         The HTML.
     """
     stash = Stash()
-    body, _toc = markdown_to_html(lift_math(text, stash))
+    body, _toc = markdown_to_html(lift_sound(lift_math(text, stash), stash))
     return put_back(body, stash)
 
 

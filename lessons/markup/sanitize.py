@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import nh3
 
+from lessons.markup.sound import USER_AUDIO_SRC
+
 __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_CLASSES",
@@ -24,7 +26,8 @@ __all__ = [
 
 ALLOWED_TAGS = frozenset(
     {
-        *("a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del"),
+        *("a", "abbr", "aside", "audio", "b", "blockquote", "br", "code", "dd"),
+        "del",
         *("details", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5"),
         *("h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "section"),
         *("span", "strong", "sub", "summary", "sup", "table", "tbody", "td"),
@@ -34,6 +37,7 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
+    "audio": {"src", "controls", "preload", "aria-label"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "ol": {"start"},
@@ -43,7 +47,7 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "aside": {"id"},
 }
 ALLOWED_CLASSES: dict[str, set[str]] = {
-    "span": {"math", "inline", "display"},
+    "span": {"math", "inline", "display", "sound-missing"},
     "div": {"math", "display", "check-yourself-question", "check-yourself-answer"},
     "aside": {"check-yourself"},
     "p": {"check-yourself-title"},
@@ -64,7 +68,8 @@ USER_IMAGE_SRC = re.compile(r"/flashcards/media/[0-9a-f]{64}\.(?:png|jpg|gif|web
 def only_user_images(element: str, attribute: str, value: str) -> str | None:
     """nh3's attribute filter for user markdown: an ``<img>`` keeps its ``src``
     only when it is one of `USER_IMAGE_SRC` (without one it loads nothing and
-    shows its alt text).
+    shows its alt text), an ``<audio>`` only when it is one of
+    `USER_AUDIO_SRC` (without one it plays nothing).
 
     Args:
         element: The tag.
@@ -76,6 +81,8 @@ def only_user_images(element: str, attribute: str, value: str) -> str | None:
     """
     if element == "img" and attribute == "src":
         return value if USER_IMAGE_SRC.fullmatch(value) else None
+    if element == "audio" and attribute == "src":
+        return value if USER_AUDIO_SRC.fullmatch(value) else None
     return value
 
 

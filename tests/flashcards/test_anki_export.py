@@ -71,7 +71,7 @@ def test_anki_opens_an_export_with_our_notes_cards_and_images(every_kind, tmp_pa
     opened = oracle.opened_by_anki(path)
     assert opened["notes"] == deck.notes.count() == 5
     assert opened["cards"] == Card.objects.filter(deck=deck).count() == 7
-    assert opened["media"] == [f"{image.sha256}.png"]
+    assert opened["media"] == ["grid.png"]
     assert opened["decks"] == ["Precision, exported"]
 
 
@@ -98,7 +98,7 @@ def test_anki_renders_markdown_math_images_clozes_and_typed_answers(
 def test_an_export_shows_images_by_the_name_of_the_file_it_carries(every_kind):
     deck, image = every_kind
     archive = zipfile.ZipFile(io.BytesIO(interop.deck_export_apkg(deck=deck)))
-    assert json.loads(archive.read("media")) == {"0": f"{image.sha256}.png"}
+    assert json.loads(archive.read("media")) == {"0": "grid.png"}
     assert archive.read("0") == PNG
 
 

@@ -97,7 +97,7 @@ def test_a_damaged_media_list_imports_no_media_and_says_so():
         archive, 3, reader(archive), max_image_bytes=1000
     )
     assert found == {}
-    assert "damaged" in warnings[0] and "No images were imported" in warnings[0]
+    assert "damaged" in warnings[0] and "No media were imported" in warnings[0]
 
 
 def test_compressed_media_files_are_inflated_and_checked_as_images():

@@ -10,8 +10,6 @@ our whole import (upload, job, plan, write) and must come out the same.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from flashcards import interop
@@ -20,7 +18,6 @@ from tests.anki_oracle import oracle
 
 pytestmark = pytest.mark.slow
 
-IMAGES = re.compile(r"\.(png|jpe?g|gif|webp)$", re.I)
 #: What is not built yet (issue 16): each is a strict xfail, so it fails
 #: loudly the day it starts to pass.
 CUSTOM_NOTE_TYPES = "custom note types with three templates map to two cards"
@@ -66,17 +63,18 @@ def test_an_anki_package_imports_the_notes_cards_and_reviews_anki_counts(
 
 
 @pytest.mark.parametrize("fmt", oracle.FORMATS)
-def test_an_anki_package_brings_its_images_and_the_notes_show_them(
+def test_an_anki_package_brings_its_images_and_audio_and_the_notes_show_them(
     learner, anki_built, fmt
 ):
     job, anki = imported(learner, anki_built, "stock", fmt)
-    images = [name for name in anki["media"] if IMAGES.search(name)]
-    assert images == ["grid.png"]
-    assert MediaFile.objects.count() == len(images)
-    stored = MediaFile.objects.get()
-    shown = [n for n in job.deck.notes.all() if stored.url in n.fields.get("front", "")]
-    assert len(shown) == 1
-    assert "grid.png" not in shown[0].fields["front"]
+    assert anki["media"] == ["grid.png", "tone.mp3"]
+    stored = {m.name: m for m in MediaFile.objects.all()}
+    assert sorted(stored) == anki["media"]
+    assert stored["grid.png"].content_type == "image/png"
+    assert stored["tone.mp3"].content_type == "audio/mpeg"
+    (note,) = [n for n in job.deck.notes.all() if "[sound:" in n.fields.get("back", "")]
+    assert f'src="{stored["grid.png"].url}"' in note.fields["front"]
+    assert note.fields["back"] == f"listen [sound:{stored['tone.mp3'].url}]"
 
 
 @pytest.mark.parametrize("fmt", oracle.FORMATS)
@@ -103,12 +101,6 @@ def test_subdecks_arrive_as_the_deck_tree_anki_shows(learner, anki_built):
     job, anki = imported(learner, anki_built, "subdecks", "apkg")
     titles = sorted(d.title for d in type(job.deck).objects.filter(owner=learner))
     assert titles == anki["decks"]
-
-
-@pytest.mark.xfail(strict=True, reason="audio is not imported yet")
-def test_audio_arrives_with_the_package(learner, anki_built):
-    imported(learner, anki_built, "stock", "apkg")
-    assert MediaFile.objects.count() == 2
 
 
 def test_a_damaged_current_layout_package_imports_nothing_and_says_why(

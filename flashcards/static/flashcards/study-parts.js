@@ -7,9 +7,10 @@
 (function () {
   "use strict";
 
-  // What keeps its keys: links, summaries, fields and buttons (a rating
-  // button keeps Enter and Space, which press it; 1-4 and u still work there).
-  var CONTROLS = "a[href], area[href], summary, input, select, textarea, button, " +
+  // What keeps its keys: links, summaries, fields, buttons and audio players
+  // (a rating button keeps Enter and Space, which press it; 1-4 and u still
+  // work there; Space on a player plays it).
+  var CONTROLS = "a[href], area[href], summary, input, select, textarea, button, audio, video, " +
     "[contenteditable]:not([contenteditable=false]), [role=button], [role=link], " +
     "[role=checkbox], [role=menuitem], [role=tab], [role=textbox], [role=combobox]";
 
