@@ -8,9 +8,7 @@ place and adds the new ones to the same deck.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-from random import Random
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count
@@ -19,13 +17,9 @@ from django.utils import timezone
 from flashcards import media, services
 from flashcards.interop.reading import Plan
 from flashcards.interop.uploads import media_create
-from flashcards.models import Card, CardMemory, Deck, Note
-from flashcards.scheduling import Rating
-from flashcards.selectors import fresh_rng
+from flashcards.models import Card, Deck, Note
 from studysite import errors
 from studysite.models import User
-
-IMPORT_NAMESPACE = uuid.UUID("0c5b7f0e-8f55-4a4e-9d8e-3c1f3a7e2b61")
 
 
 def _target(*, owner: User, plan: Plan, into: Deck | None) -> Deck:
@@ -75,7 +69,7 @@ def plan_write(
         )
     }
     now = timezone.now()
-    rng = fresh_rng()
+    histories: list[tuple[Note, list[Any]]] = []
     counts = {"notes": 0, "updated": 0, "unchanged": 0, "reviews": 0}
     for kind, fields, tags, external_id, cards in plan.notes:
         if urls:
@@ -99,9 +93,8 @@ def plan_write(
         )
         counts["notes"] += 1
         if cards:
-            counts["reviews"] += _replay(
-                owner=owner, note=note, cards=cards, now=now, rng=rng
-            )
+            histories.append((note, cards))
+    counts["reviews"] = _replay(owner=owner, histories=histories, now=now)
     return deck, {
         **counts,
         "cards": Card.objects.filter(deck=deck).count(),
@@ -126,33 +119,23 @@ def _update(
 
 
 def _replay(
-    *, owner: User, note: Note, cards: list[Any], now: datetime, rng: Random
+    *, owner: User, histories: list[tuple[Note, list[Any]]], now: datetime
 ) -> int:
-    """Replay an Anki card's review history through our scheduler."""
-    ours = {c.ordinal: c for c in note.cards.select_related("note", "deck")}
-    count = 0
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    for ordinal, history in cards:
-        card = ours.get(ordinal)
-        if card is None or not history:
-            continue
-        memory, _ = CardMemory.objects.get_or_create(
-            learner=owner, card=card, defaults={"deck_id": card.deck_id, "due": now}
-        )
-        for millis, ease, duration in sorted(history):
-            when = epoch + timedelta(milliseconds=millis)
-            if when > now or (memory.last_review and when < memory.last_review):
-                continue
-            services.apply_review(
-                learner=owner,
-                card=card,
-                memory=memory,
-                rating=Rating(ease),
-                reviewed_at=when,
-                client_review_id=uuid.uuid5(IMPORT_NAMESPACE, f"{card.pk}:{millis}"),
-                duration_ms=duration,
-                rng=rng,
-                now=now,
-            )
-            count += 1
-    return count
+    """Replay the new notes' Anki review histories through our scheduler, in
+    bulk (`services.package_history_replay`)."""
+    by_note = {
+        (card.note_id, card.ordinal): card
+        for card in Card.objects.filter(
+            note_id__in=[note.pk for note, _ in histories]
+        ).select_related("note", "deck")
+    }
+    return services.package_history_replay(
+        learner=owner,
+        histories=[
+            (by_note[note.pk, ordinal], history)
+            for note, cards in histories
+            for ordinal, history in cards
+            if history and (note.pk, ordinal) in by_note
+        ],
+        now=now,
+    )

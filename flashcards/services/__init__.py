@@ -44,6 +44,7 @@ from flashcards.services.notes import (
 from flashcards.services.review_import import (
     ImportedReview,
     duplicate_rows,
+    package_history_replay,
     review_history_import,
 )
 from flashcards.services.reviews import (
@@ -95,6 +96,7 @@ __all__ = [
     "note_delete",
     "note_update",
     "notes_bulk_update",
+    "package_history_replay",
     "review_history_import",
     "review_undo",
     "state_name",

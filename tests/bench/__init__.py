@@ -21,6 +21,7 @@ SUITES: dict[str, tuple[str, ...]] = {
         "tests.bench.flashcards",
         "tests.bench.progress",
         "tests.bench.interop",
+        "tests.bench.anki_package",
     ),
     "workers": ("tests.bench.workers",),
 }
