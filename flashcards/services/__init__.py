@@ -41,10 +41,10 @@ from flashcards.services.notes import (
     note_update,
     notes_bulk_update,
 )
+from flashcards.services.package_history import package_history_replay
 from flashcards.services.review_import import (
     ImportedReview,
     duplicate_rows,
-    package_history_replay,
     review_history_import,
 )
 from flashcards.services.reviews import (

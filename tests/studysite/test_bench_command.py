@@ -22,6 +22,7 @@ NAMES = [
     "lessons.bench_problem_generation",
     "lessons.bench_quiz_for_500_learners",
     "flashcards.bench_due_queue",
+    "flashcards.bench_import_anki_package",
     "flashcards.bench_import_reviews",
     "flashcards.bench_progress_dashboard",
     "flashcards.bench_retrievability",
