@@ -97,6 +97,7 @@ class AnkiError(ValueError):
 class AnkiCard:
     anki_id: int
     ordinal: int  # ours: 1-based (Anki's ord + 1)
+    deck_id: int = 0  # its deck (the original deck of a card in a filtered one)
     reviews: list[tuple[int, int, int]] = field(default_factory=list)
     # (time in ms since the epoch, ease 1-4, duration in ms)
 
@@ -109,6 +110,7 @@ class AnkiNote:
     fields: dict[str, Any]
     tags: list[str]
     cards: list[AnkiCard] = field(default_factory=list)
+    deck: str = ""  # the whole name of its first card's deck ("A::B")
 
 
 @dataclass
@@ -277,7 +279,9 @@ def _read_cards(
         "SELECT id, nid, CASE WHEN odid THEN odid ELSE did END, ord FROM cards "
         "ORDER BY id"
     ):
-        card = AnkiCard(anki_id=int(card_id), ordinal=int(ordinal) + 1)
+        card = AnkiCard(
+            anki_id=int(card_id), ordinal=int(ordinal) + 1, deck_id=int(deck_id)
+        )
         cards_by_note.setdefault(int(note_id), []).append(card)
         card_by_id[int(card_id)] = card
         deck_ids.add(int(deck_id))
@@ -347,16 +351,14 @@ def _read_collection(
     notes = _read_notes(
         db, models=models, cards_by_note=cards_by_note, progress=progress
     )
-    deck_names = [
-        str(decks[str(d)].get("name", ""))
-        for d in sorted(deck_ids)
-        if str(d) in decks and str(decks[str(d)].get("name", "")) != "Default"
-    ]
+    names = {
+        int(d): str(decks[str(d)].get("name", "")) for d in deck_ids if str(d) in decks
+    }
+    for note in notes:
+        if note.cards:
+            note.deck = names.get(note.cards[0].deck_id, "")
+    deck_names = [names[d] for d in sorted(names) if names[d] != "Default"]
     deck_name = deck_names[0] if deck_names else "Imported deck"
-    if len(deck_names) > 1:
-        warnings_.append(
-            f"The package has {len(deck_names)} decks; their notes go into one deck."
-        )
     return AnkiPackage(deck_name=deck_name, notes=notes, media={}, warnings=warnings_)
 
 

@@ -68,12 +68,26 @@ _TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
 
 
 @dataclass(frozen=True)
+class ExportDeck:
+    id: int
+    title: str  # the whole path, "Physics::Optics": Anki makes the tree
+    description: str
+    notes: list[ExportNote]
+
+
+@dataclass(frozen=True)
 class ExportNote:
     id: int
     type: str
     shown: dict[str, str]  # the model's shown fields, as HTML
     source: dict[str, Any]  # the note's fields as written here
     tags: list[str]
+
+
+def note_guid(note_id: int) -> str:
+    """The Anki GUID of the note ``note_id`` written here (stable: a package
+    sent back finds the note again)."""
+    return str(genanki.guid_for("studysite", note_id))
 
 
 def model(kind: str) -> genanki.Model:
@@ -106,33 +120,24 @@ def _source(note: ExportNote, shown: list[str], names: dict[str, str]) -> str:
 
 def write_apkg(
     *,
-    deck_id: int,
-    title: str,
-    description: str,
-    notes: Iterable[ExportNote],
+    decks: Iterable[ExportDeck],
     files: dict[str, bytes],
     names: dict[str, str],
 ) -> bytes:
-    """An ``.apkg`` of the notes and the media they show (``files``: name in
-    the package -> bytes; ``names``: sha256 -> name in the package)."""
-    deck = genanki.Deck(2_000_000_000 + deck_id, title, description=description)
+    """An ``.apkg`` of the decks (a deck and its subdecks), their notes and the
+    media they show (``files``: name in the package -> bytes; ``names``:
+    sha256 -> name in the package)."""
     models = {kind: model(kind) for kind in EXPORT_MODELS}
+    written = []
     with warnings.catch_warnings():
         # genanki warns about HTML in fields; ours are HTML on purpose.
         warnings.simplefilter("ignore")
-        for note in notes:
-            shown = [
-                media.to_package_names(note.shown.get(n, ""), names)
-                for n in EXPORT_MODELS[note.type][1][:-1]
-            ]
-            deck.add_note(
-                genanki.Note(
-                    model=models[note.type],
-                    fields=[*shown, _source(note, shown, names)],
-                    tags=list(note.tags),
-                    guid=genanki.guid_for("studysite", note.id),
-                )
+        for one in decks:
+            deck = genanki.Deck(
+                2_000_000_000 + one.id, one.title, description=one.description
             )
+            _add_notes(deck, one.notes, models, names)
+            written.append(deck)
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
             for filename, data in files.items():
@@ -140,5 +145,26 @@ def write_apkg(
                 path.write_bytes(data)
                 paths.append(str(path))
             out = Path(tmp) / "deck.apkg"
-            genanki.Package(deck, media_files=paths).write_to_file(str(out))
+            genanki.Package(written, media_files=paths).write_to_file(str(out))
             return out.read_bytes()
+
+
+def _add_notes(
+    deck: genanki.Deck,
+    notes: Iterable[ExportNote],
+    models: dict[str, genanki.Model],
+    names: dict[str, str],
+) -> None:
+    for note in notes:
+        shown = [
+            media.to_package_names(note.shown.get(n, ""), names)
+            for n in EXPORT_MODELS[note.type][1][:-1]
+        ]
+        deck.add_note(
+            genanki.Note(
+                model=models[note.type],
+                fields=[*shown, _source(note, shown, names)],
+                tags=list(note.tags),
+                guid=note_guid(note.id),
+            )
+        )

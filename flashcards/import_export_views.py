@@ -161,7 +161,8 @@ def deck_export(request: HttpRequest, deck_id: int, fmt: str) -> HttpResponse:
     name = re.sub(r"[^\w.-]+", "-", deck.title).strip("-") or f"deck-{deck.pk}"
     if fmt == "apkg":
         response = HttpResponse(
-            interop.deck_export_apkg(deck=deck), content_type="application/zip"
+            interop.deck_export_apkg(deck=deck, user=request.user),
+            content_type="application/zip",
         )
     else:
         response = HttpResponse(

@@ -23,7 +23,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from flashcards import content, media
+from flashcards import content
+from flashcards.media_models import MediaFile
 from flashcards.scheduling import (
     MAX_DAILY_LIMIT,
     CardState,
@@ -32,6 +33,21 @@ from flashcards.scheduling import (
     State,
 )
 from studysite.jobs.models import BackgroundJob
+
+__all__ = [
+    "Card",
+    "CardMemory",
+    "Deck",
+    "DeckSubscription",
+    "ImportJob",
+    "LearnerDeckLimits",
+    "MediaFile",
+    "Note",
+    "NoteType",
+    "ReviewLog",
+    "SchedulerParameters",
+    "Visibility",
+]
 
 
 class NoteType(models.TextChoices):
@@ -75,6 +91,11 @@ class Deck(models.Model):
     is_system = models.BooleanField(default=False)
     visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # A subdeck (Anki's "Parent::Child"; the title is the whole path): studying
+    # a deck studies its subdecks, deleting it deletes them (`services.decks`).
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
     )
     # Only the options set for this deck; missing keys take DeckOptions defaults.
     options = models.JSONField(
@@ -324,44 +345,6 @@ class DeckSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} studies deck {self.deck_id} ({self.origin})"
-
-
-class MediaFile(models.Model):
-    """An image or audio file a note shows, in the database (imports stay
-    atomic); content-addressed: the same bytes are one row, served at
-    ``/flashcards/media/<sha256>.<ext>``, verified (`flashcards.media`)."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    sha256 = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField()
-    data = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("id",)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.content_type}, {self.size} B)"
-
-    @property
-    def extension(self) -> str:
-        return media.ALL_EXTENSIONS.get(self.content_type, "bin")
-
-    @property
-    def is_audio(self) -> bool:
-        return self.content_type.startswith("audio/")
-
-    @property
-    def url(self) -> str:
-        return f"/flashcards/media/{self.sha256}.{self.extension}"
 
 
 class ImportJob(BackgroundJob):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -188,6 +191,7 @@ def _deck_page(
             "kept_query": urlencode(kept),
             "objective": objective,
             "options": deck.scheduling_options,
+            **_tree(request.user, deck),
             "types": NoteType.choices,
             "targets": Deck.objects.filter(owner=request.user, is_system=False)
             .exclude(pk=deck.pk)
@@ -276,3 +280,16 @@ def deck_catalog(request: HttpRequest) -> HttpResponse:
 
 def _first_message(exc: errors.Invalid) -> str:
     return next(iter(exc.fields.values()), [""])[0]
+
+
+def _tree(user: Any, deck: Deck) -> dict[str, Any]:
+    """The deck's parent and its subdecks, those the user may read, each
+    subdeck with its note count."""
+    readable = selectors.decks_readable(user=user)
+    parent = readable.filter(pk=deck.parent_id).first() if deck.parent_id else None
+    children = (
+        readable.filter(parent=deck)
+        .annotate(note_count=Count("notes"))
+        .order_by("title")
+    )
+    return {"parent": parent, "subdecks": list(children)}

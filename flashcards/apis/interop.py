@@ -157,7 +157,8 @@ class DeckExportApi(APIView):
         deck = selectors.deck_get_readable(user=request.user, deck_id=deck_id)
         if self.export_format == "apkg":
             response = HttpResponse(
-                interop.deck_export_apkg(deck=deck), content_type="application/zip"
+                interop.deck_export_apkg(deck=deck, user=request.user),
+                content_type="application/zip",
             )
         else:
             response = HttpResponse(

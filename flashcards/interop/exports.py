@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flashcards import anki_export, content, csvio, media
+from flashcards import anki_export, content, csvio, media, selectors
 from flashcards.models import Deck, MediaFile, Note
 from lessons.markup.markdown_html import render_user_markdown
 from lessons.problems.wording import fmt
+from studysite.models import User
 
 
 def _html(value: Any) -> str:
@@ -85,14 +86,32 @@ def _export_notes(deck: Deck) -> list[anki_export.ExportNote]:
     ]
 
 
-def deck_export_apkg(*, deck: Deck) -> bytes:
-    """The deck as an Anki package, with the images and audio its notes show,
-    named as they were when they came."""
-    notes = _export_notes(deck)
+def deck_export_apkg(*, deck: Deck, user: User | None = None) -> bytes:
+    """The deck and its subdecks (those ``user`` may read; all of them when
+    ``user`` is None) as an Anki package (Anki shows the tree), with the
+    images and audio their notes show, named as they were when they came."""
+    below = selectors.deck_descendants(deck)
+    if user is not None:
+        readable = set(
+            selectors.decks_readable(user=user)
+            .filter(pk__in=[d.pk for d in below])
+            .values_list("pk", flat=True)
+        )
+        below = [d for d in below if d.pk in readable]
+    decks = [
+        anki_export.ExportDeck(
+            id=one.pk,
+            title=one.title,
+            description=one.description,
+            notes=_export_notes(one),
+        )
+        for one in [deck, *below]
+    ]
     wanted: set[str] = set()
-    for note in notes:
-        for value in note.shown.values():
-            wanted.update(sha for sha, _ in media.media_hashes(value))
+    for one in decks:
+        for note in one.notes:
+            for value in note.shown.values():
+                wanted.update(sha for sha, _ in media.media_hashes(value))
     names: dict[str, str] = {}
     files: dict[str, bytes] = {}
     for m in MediaFile.objects.filter(sha256__in=wanted).order_by("id"):
@@ -103,14 +122,7 @@ def deck_export_apkg(*, deck: Deck) -> bytes:
             name = f"{m.sha256}.{m.extension}"
         names[m.sha256] = name
         files[name] = bytes(m.data)
-    return anki_export.write_apkg(
-        deck_id=deck.pk,
-        title=deck.title,
-        description=deck.description,
-        notes=notes,
-        files=files,
-        names=names,
-    )
+    return anki_export.write_apkg(decks=decks, files=files, names=names)
 
 
 def deck_export_csv(*, deck: Deck) -> str:

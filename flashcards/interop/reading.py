@@ -45,7 +45,9 @@ class Plan:
     """What an import will write: a deck title, its notes, images and warnings.
 
     Each note is ``(type, fields, tags, external id, cards)``, its cards
-    ``[(ordinal, reviews)]`` (an Anki card's review history, else empty).
+    ``[(ordinal, reviews)]`` (an Anki card's review history, else empty);
+    ``decks[i]`` is the subdeck of note ``i`` below the deck titled ``title``
+    (``"Optics::Lenses"``; ``""``: that deck itself), set by `place`.
     """
 
     title: str
@@ -57,6 +59,7 @@ class Plan:
     #: ``{"where", "first_field", "reason"}`` of each note left out.
     skipped: list[dict[str, str]] = field(default_factory=list)
     skipped_count: int = 0
+    decks: list[str] = field(default_factory=list)
 
     def skip(self, where: str, fields: dict[str, Any], reason: str) -> None:
         self.skipped_count += 1
@@ -120,6 +123,27 @@ def _validated(
         return None
 
 
+def place(plan: Plan, deck_names: list[str], *, fallback: str) -> None:
+    """Title the plan with the decks' common root and put each note (its whole
+    deck name in ``deck_names``, "" or Anki's "Default" for none) in the
+    subdeck below it; decks of no common root go below ``fallback``."""
+    paths = [
+        [] if name in ("", "Default") else [p.strip() for p in name.split("::")]
+        for name in deck_names
+    ]
+    named = [p for p in paths if p]
+    root: list[str] = []
+    if named:
+        root = named[0]
+        for path in named[1:]:
+            same = 0
+            while same < min(len(root), len(path)) and root[same] == path[same]:
+                same += 1
+            root = root[:same]
+    plan.title = ("::".join(root) or fallback)[:200]
+    plan.decks = ["::".join(path[len(root) :]) for path in paths]
+
+
 def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
     """An Anki package's plan (notes, review histories, images).
 
@@ -135,6 +159,7 @@ def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
     plan = Plan(package.deck_name[:200] or filename)
     plan.media = package.media
     plan.warnings = list(package.warnings)
+    deck_names: list[str] = []
     for index, note in enumerate(package.notes, start=1):
         where = f"note {index}"
         fields = _clean_fields(note.fields, where, plan.warnings)
@@ -145,8 +170,14 @@ def read_apkg(data: bytes, *, filename: str, progress: Progress) -> Plan:
         ordinals = set(content.NOTE_TYPES[kind].ordinals(stored))
         cards = [(c.ordinal, c.reviews) for c in note.cards if c.ordinal in ordinals]
         plan.notes.append((kind, stored, tags, note.guid[:100], cards))
+        deck_names.append(note.deck)
+    place(plan, deck_names, fallback=_stem(filename) or plan.title)
     plan.fail_if_empty()
     return plan
+
+
+def _stem(filename: str) -> str:
+    return re.sub(r"\.(apkg|colpkg|csv|tsv|txt|tab)$", "", filename, flags=re.I)
 
 
 def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
@@ -167,15 +198,8 @@ def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
         anki=anki_options,
         first_line=headers.lines + 1,
     )
-    decks = sorted({note.deck for note in notes if note.deck})
-    title = anki_options.get("deck") or (decks[0] if len(decks) == 1 else "")
-    if not title:
-        title = re.sub(r"\.(csv|tsv|txt|tab)$", "", filename, flags=re.I)
-    plan = Plan(title[:200])
-    if len(decks) > 1:
-        plan.warnings.append(
-            f"The file names {len(decks)} decks; their notes go into one deck."
-        )
+    plan = Plan(_stem(filename)[:200])
+    deck_names: list[str] = []
     for problem in errors:  # "line N: what is wrong"
         where, _, reason = problem.partition(": ")
         plan.skip(where, {}, reason)
@@ -185,5 +209,7 @@ def read_csv(data: bytes, *, filename: str, options: dict[str, Any]) -> Plan:
         valid = _validated(note.type, fields, note.tags, where, plan)
         if valid is not None:
             plan.notes.append((valid[0], valid[1], valid[2], note.guid[:100], []))
+            deck_names.append(note.deck or anki_options.get("deck") or "")
+    place(plan, deck_names, fallback=_stem(filename))
     plan.fail_if_empty()
     return plan

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from flashcards import media, services
+from flashcards import anki_export, media, selectors, services
 from flashcards.interop.reading import Plan
 from flashcards.interop.uploads import media_create
 from flashcards.models import Card, Deck, Note
@@ -37,10 +37,34 @@ def _target(*, owner: User, plan: Plan, into: Deck | None) -> Deck:
             .first()
         )
         if held is not None:
-            return Deck.objects.get(pk=held["deck_id"])
+            deck = Deck.objects.get(pk=held["deck_id"])
+            while deck.parent_id is not None:  # a re-import: the tree's root
+                deck = Deck.objects.get(pk=deck.parent_id)
+            return deck
+        own = (
+            Deck.objects.filter(
+                owner=owner, parent=None, is_system=False, title=plan.title
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if own is not None and _exported_from(own, guids):
+            return own  # one of the owner's decks, exported and sent back
     return services.deck_create(
         owner=owner, title=plan.title or "Imported deck", description=""
     )
+
+
+def _exported_from(root: Deck, guids: list[str]) -> dict[str, Note]:
+    """The notes of ``root``'s tree written here (no GUID of their own) that a
+    package of this site's export names (`anki_export.note_guid`)."""
+    wanted = set(guids)
+    tree = [root, *selectors.deck_descendants(root)]
+    return {
+        guid: note
+        for note in Note.objects.filter(deck__in=tree, external_id="")
+        if (guid := anki_export.note_guid(note.pk)) in wanted
+    }
 
 
 def plan_write(
@@ -61,17 +85,19 @@ def plan_write(
         for name, data in plan.media.items()
     }
     deck = _target(owner=owner, plan=plan, into=into)
+    tree = [deck, *selectors.deck_descendants(deck)]
+    guids = [n[3] for n in plan.notes if n[3]]
     held = {
         note.external_id: note
-        for note in Note.objects.filter(
-            deck=deck,
-            external_id__in=[n[3] for n in plan.notes if n[3]],
-        )
+        for note in Note.objects.filter(deck__in=tree, external_id__in=guids)
     }
+    if guids and len(held) < len(set(guids)):
+        held = {**_exported_from(deck, guids), **held}
+    subdecks: dict[str, Deck] = {"": deck}
     now = timezone.now()
     histories: list[tuple[Note, list[Any]]] = []
     counts = {"notes": 0, "updated": 0, "unchanged": 0, "reviews": 0}
-    for kind, fields, tags, external_id, cards in plan.notes:
+    for index, (kind, fields, tags, external_id, cards) in enumerate(plan.notes):
         if urls:
             fields = {
                 k: media.from_package_names(v, urls) if isinstance(v, str) else v
@@ -83,8 +109,9 @@ def plan_write(
             if outcome != "skipped":  # skipped ones are counted by the plan
                 counts[outcome] += 1
             continue
+        path = plan.decks[index] if index < len(plan.decks) else ""
         note = services.note_create(
-            deck=deck,
+            deck=_subdeck(deck, path, subdecks),
             type=kind,
             fields=fields,
             tags=tags,
@@ -95,11 +122,28 @@ def plan_write(
         if cards:
             histories.append((note, cards))
     counts["reviews"] = _replay(owner=owner, histories=histories, now=now)
+    tree = [deck, *selectors.deck_descendants(deck)]
     return deck, {
         **counts,
-        "cards": Card.objects.filter(deck=deck).count(),
+        "cards": Card.objects.filter(deck__in=tree).count(),
         "images": len(urls),
+        "subdecks": len(tree) - 1,
     }
+
+
+def _subdeck(root: Deck, path: str, made: dict[str, Deck]) -> Deck:
+    """The subdeck ``path`` (``"Optics::Lenses"``) of ``root``, titled with its
+    whole path as in Anki, found (a re-import) or made with its parents."""
+    if path in made:
+        return made[path]
+    head, _, _leaf = path.rpartition("::")
+    parent = _subdeck(root, head, made)
+    title = f"{root.title}::{path}"[:200]
+    found = Deck.objects.filter(owner=root.owner, parent=parent, title=title).first()
+    made[path] = found or services.deck_create(
+        owner=root.owner, title=title, parent=parent
+    )
+    return made[path]
 
 
 def _update(

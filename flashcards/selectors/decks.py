@@ -40,6 +40,41 @@ def decks_studied(*, learner: User) -> QuerySet[Deck]:
     return Deck.objects.filter(permissions.deck_studied(learner))
 
 
+#: Deeper trees than this are not walked (Anki allows any depth; real decks
+#: rarely pass four levels).
+MAX_DECK_DEPTH = 12
+
+
+def deck_descendants(deck: Deck) -> list[Deck]:
+    """The deck's subdecks, their subdecks and so on, by title (one query a
+    level)."""
+    found: list[Deck] = []
+    level = [deck.pk]
+    for _ in range(MAX_DECK_DEPTH):
+        children = list(Deck.objects.filter(parent_id__in=level))
+        if not children:
+            break
+        found += children
+        level = [child.pk for child in children]
+    return sorted(found, key=lambda d: (d.title, d.pk))
+
+
+def deck_study_tree(*, learner: User, deck: Deck) -> list[Deck]:
+    """What studying ``deck`` studies, as in Anki: the deck and those of its
+    subdecks the learner studies (`decks_studied`; all of them for the owner)."""
+    below = deck_descendants(deck)
+    if not below:
+        return [deck]
+    if deck.owner_id != learner.pk or any(d.owner_id != learner.pk for d in below):
+        studied = set(
+            decks_studied(learner=learner)
+            .filter(pk__in=[d.pk for d in below])
+            .values_list("pk", flat=True)
+        )
+        below = [d for d in below if d.pk in studied]
+    return [deck, *below]
+
+
 def decks_writable(*, user: User) -> QuerySet[Deck]:
     """Decks the user may change (their own, not a lesson's), by title."""
     return Deck.objects.filter(permissions.deck_writable_q(user)).order_by(

@@ -40,7 +40,7 @@ from flashcards.scheduling import (
     day_bounds,
     preview,
 )
-from flashcards.selectors.decks import decks_studied
+from flashcards.selectors.decks import deck_study_tree, decks_studied
 from flashcards.selectors.due_rows import (
     Learning,
     learning_rows,
@@ -256,7 +256,8 @@ def study_queue(
     limit: int = 10,
     rng: Random | None = None,
 ) -> StudyQueue:
-    """The learner's queue now, over one deck or all visible decks.
+    """The learner's queue now, over one deck (with the subdecks the learner
+    studies, as in Anki) or all visible decks.
 
     Per deck, `flashcards.scheduling.build_queue` orders the cards and applies
     that deck's daily limits (less what was done today in the learner's study
@@ -274,7 +275,11 @@ def study_queue(
         The counts, the ordered card ids and the first ``limit`` cards.
     """
     now = now or timezone.now()
-    decks = [deck] if deck is not None else list(decks_studied(learner=learner))
+    decks = (
+        deck_study_tree(learner=learner, deck=deck)
+        if deck is not None
+        else list(decks_studied(learner=learner))
+    )
     by_id = {d.pk: d for d in decks}
     options_of = deck_options_map(learner=learner, decks=decks)
     _, day_end = study_day(learner=learner, now=now)

@@ -1,10 +1,17 @@
 """Deck writes: create, change (text, options, who sees it), share with a
-class, delete. Bad input is `studysite.errors.Invalid` naming the field."""
+class, delete. Bad input is `studysite.errors.Invalid` naming the field.
+
+A subdeck (``parent``) is titled with its whole path, Anki's way
+(``Physics::Optics``). Who sees a deck is decided for its whole tree: a
+change of visibility, or a share with a class, applies to every subdeck, and
+renaming a deck renames the paths of its subdecks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from django.db import transaction
 
 from flashcards.models import (
     Deck,
@@ -14,8 +21,11 @@ from flashcards.scheduling import (
     DeckOptions,
     SchedulingOptionsError,
 )
+from flashcards.selectors import deck_descendants
 from studysite import errors
 from studysite.models import User
+
+PATH_SEPARATOR = "::"
 
 DECK_FIELDS = (
     "title",
@@ -74,10 +84,17 @@ def deck_create(
     lesson_slug: str = "",
     objective_key: str = "",
     visibility: str = Visibility.PRIVATE,
+    parent: Deck | None = None,
 ) -> Deck:
-    """A new deck of ``owner``'s, private unless said otherwise."""
+    """A new deck of ``owner``'s, private unless said otherwise; a subdeck of
+    ``parent`` (one of the owner's, not a lesson's) sees what it sees."""
+    if parent is not None:
+        if parent.owner_id != owner.pk or parent.is_system:
+            raise errors.Invalid({"parent": "A subdeck goes in a deck of your own."})
+        visibility = parent.visibility
     return Deck.objects.create(
         owner=owner,
+        parent=parent,
         visibility=clean_visibility(visibility),
         title=_clean_text("title", title, max_length=200, required=True),
         description=_clean_text(
@@ -109,10 +126,27 @@ def deck_update(*, deck: Deck, **changes: Any) -> Deck:
             updates[name] = _clean_text(
                 name, value, max_length=limits.get(name, 100), required=name == "title"
             )
-    for name, value in updates.items():
-        setattr(deck, name, value)
-    deck.save()
+    below = deck_descendants(deck) if {"visibility", "title"} & set(updates) else []
+    with transaction.atomic():
+        for sub in below:
+            if "visibility" in updates:
+                sub.visibility = _visibility_change(sub, updates["visibility"])
+            if "title" in updates:
+                sub.title = _renamed(sub.title, deck.title, updates["title"])
+        for name, value in updates.items():
+            setattr(deck, name, value)
+        deck.save()
+        for sub in below:
+            sub.save(update_fields=["visibility", "title", "updated_at"])
     return deck
+
+
+def _renamed(path: str, old: str, new: str) -> str:
+    """A subdeck's path once its ancestor ``old`` is called ``new``."""
+    prefix = old + PATH_SEPARATOR
+    if not path.startswith(prefix):
+        return path
+    return (new + PATH_SEPARATOR + path.removeprefix(prefix))[:200]
 
 
 def _visibility_change(deck: Deck, visibility: str) -> str:
@@ -136,13 +170,16 @@ def _visibility_change(deck: Deck, visibility: str) -> str:
 
 
 def deck_share_with_class(*, deck: Deck) -> Deck:
-    """An assigned private deck becomes a class deck (a public one stays public)."""
-    if deck.visibility == Visibility.PRIVATE:
-        deck.visibility = Visibility.CLASS
-        deck.save(update_fields=["visibility", "updated_at"])
+    """An assigned private deck becomes a class deck (a public one stays
+    public), and so do its subdecks."""
+    for one in [deck, *deck_descendants(deck)]:
+        if one.visibility == Visibility.PRIVATE:
+            one.visibility = Visibility.CLASS
+            one.save(update_fields=["visibility", "updated_at"])
     return deck
 
 
 def deck_delete(*, deck: Deck) -> None:
-    """Delete a deck with its notes, cards, memory states and review logs."""
+    """Delete a deck with its subdecks, their notes, cards, memory states and
+    review logs."""
     deck.delete()

@@ -1,5 +1,5 @@
-"""Subscriptions: a learner studies a public deck (and stops); lesson decks
-go to every learner."""
+"""Subscriptions: a learner studies a public deck (and stops), with its public
+subdecks; lesson decks go to every learner."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flashcards.models import (
     DeckSubscription,
     Visibility,
 )
+from flashcards.selectors import deck_descendants
 from studysite import errors
 from studysite.models import User
 
@@ -33,6 +34,11 @@ def deck_subscribe(
                 "deck is studied while you are enrolled in its class."
             }
         )
+    for sub in deck_descendants(deck):
+        if sub.visibility == Visibility.PUBLIC and sub.owner_id != learner.pk:
+            DeckSubscription.objects.get_or_create(
+                learner=learner, deck=sub, defaults={"origin": origin}
+            )
     return DeckSubscription.objects.get_or_create(
         learner=learner, deck=deck, defaults={"origin": origin}
     )
@@ -46,6 +52,10 @@ def deck_unsubscribe(*, learner: User, deck: Deck) -> bool:
     whether there was a subscription.
     """
     deleted, _ = DeckSubscription.objects.filter(learner=learner, deck=deck).delete()
+    if deleted:
+        DeckSubscription.objects.filter(
+            learner=learner, deck__in=deck_descendants(deck)
+        ).delete()
     return bool(deleted)
 
 

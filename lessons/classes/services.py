@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from flashcards.models import Deck
+from flashcards.selectors import deck_descendants
 from flashcards.services import deck_share_with_class
 from lessons.models import Assignment, Enrollment, Quiz, SchoolClass
 from lessons.models.classes import JOIN_CODE_LENGTH, new_join_code
@@ -124,7 +125,8 @@ def assignment_create(
     """Assign one of the teacher's decks or quizzes (exactly one) to the class.
 
     A private deck becomes a class deck: the class's learners study it from
-    now on, read-only. A public deck stays public.
+    now on, read-only. A public deck stays public. A deck's subdecks are
+    assigned with it (each its own assignment, so each can be taken back).
     """
     if (deck_id is None) == (quiz_id is None):
         raise errors.Invalid({"deck": "Give a deck or a quiz (one of them)."})
@@ -141,11 +143,25 @@ def assignment_create(
         raise errors.Invalid({field: "This class already has it assigned."}) from None
     if deck is not None:
         deck_share_with_class(deck=deck)
+        held = set(school_class.assignments.values_list("deck_id", flat=True))
+        Assignment.objects.bulk_create(
+            [
+                Assignment(school_class=school_class, deck=sub, due_at=due_at)
+                for sub in deck_descendants(deck)
+                if sub.pk not in held
+            ]
+        )
     return assignment
 
 
 @transaction.atomic
 def assignment_delete(*, assignment: Assignment) -> None:
-    """Unassign: the class's learners stop getting the deck's new cards (their
-    memory and history stay); the deck keeps its visibility."""
+    """Unassign (a deck with its subdecks): the class's learners stop getting
+    their new cards (their memory and history stay); the decks keep their
+    visibility."""
+    if assignment.deck is not None:
+        Assignment.objects.filter(
+            school_class_id=assignment.school_class_id,
+            deck__in=deck_descendants(assignment.deck),
+        ).delete()
     assignment.delete()

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from flashcards import interop
-from flashcards.models import Card, ImportJob, MediaFile, ReviewLog
+from flashcards import interop, selectors
+from flashcards.models import Card, Deck, ImportJob, MediaFile, Note, ReviewLog
 from tests.anki_oracle import oracle
 
 pytestmark = pytest.mark.slow
@@ -56,10 +56,11 @@ def test_an_anki_package_imports_the_notes_cards_and_reviews_anki_counts(
     job, anki = imported(learner, anki_built, case, fmt)
     assert job.status == "done", job.error
     assert job.result["skipped"] == 0, job.result.get("skipped_notes")
-    deck = job.deck
-    assert deck.notes.count() == anki["notes"]
-    assert Card.objects.filter(deck=deck).count() == anki["cards"]
-    assert ReviewLog.objects.filter(card__deck=deck).count() == anki["reviews"]
+    tree = [job.deck, *selectors.deck_descendants(job.deck)]
+    assert Note.objects.filter(deck__in=tree).count() == anki["notes"]
+    assert Card.objects.filter(deck__in=tree).count() == anki["cards"]
+    assert ReviewLog.objects.filter(card__deck__in=tree).count() == anki["reviews"]
+    assert sorted(d.title for d in tree if d.notes.exists()) == anki["decks"]
 
 
 @pytest.mark.parametrize("fmt", oracle.FORMATS)
@@ -96,11 +97,18 @@ def test_math_in_anki_delimiters_arrives_as_written(learner, anki_built, fmt):
     assert r"Snell: \(n_1 \sin\theta_1 = n_2 \sin\theta_2\)" in fronts
 
 
-@pytest.mark.xfail(strict=True, reason="subdecks are merged into one deck")
-def test_subdecks_arrive_as_the_deck_tree_anki_shows(learner, anki_built):
-    job, anki = imported(learner, anki_built, "subdecks", "apkg")
-    titles = sorted(d.title for d in type(job.deck).objects.filter(owner=learner))
-    assert titles == anki["decks"]
+@pytest.mark.parametrize("fmt", oracle.FORMATS)
+def test_subdecks_arrive_as_the_deck_tree_anki_shows(learner, anki_built, fmt):
+    job, anki = imported(learner, anki_built, "subdecks", fmt)
+    decks = {d.title: d for d in Deck.objects.filter(owner=learner)}
+    assert sorted(decks) == anki["decks"]
+    assert job.deck == decks["Physics"] and job.deck.parent is None
+    assert decks["Physics::Optics"].parent == decks["Physics"]
+    assert decks["Physics::Optics::Lenses"].parent == decks["Physics::Optics"]
+    assert [
+        n.fields["front"] for n in decks["Physics::Optics::Lenses"].notes.all()
+    ] == ["f of a flat lens"]
+    assert job.result["subdecks"] == 3
 
 
 def test_a_damaged_current_layout_package_imports_nothing_and_says_why(

@@ -128,6 +128,7 @@ def test_a_genanki_deck_imports_notes_cards_media_and_history(learner):
         "cards": 5,
         "images": 1,
         "reviews": 4,
+        "subdecks": 0,
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,

@@ -22,8 +22,9 @@ BEFORE = [
     ("lessons", "0003_classes"),
 ]
 # Forward as far as the tables today's study queue reads (the learner's
-# fitted parameters came in flashcards 0004, their own daily limits in 0006).
-AFTER = [("flashcards", "0006_learner_deck_limits"), ("lessons", "0004_deck_sharing")]
+# fitted parameters came in flashcards 0004, their own daily limits in 0006,
+# subdecks in 0008).
+AFTER = [("flashcards", "0008_deck_parent"), ("lessons", "0004_deck_sharing")]
 
 SUBSCRIPTION_TABLE = "flashcards_decksubscription"
 DECK_TABLE = "flashcards_deck"
