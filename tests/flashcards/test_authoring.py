@@ -251,6 +251,7 @@ def test_an_import_runs_on_a_real_worker(celery_worker, learner_api):
         "cards": 5,
         "images": 1,
         "reviews": 4,
+        "subdecks": 0,
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
