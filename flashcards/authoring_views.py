@@ -25,7 +25,7 @@ from flashcards import content, interop, numeric_answers, selectors, services
 from flashcards.models import Deck, MediaFile, Note, NoteType
 from lessons import problems
 from lessons.markup import render_user_markdown
-from studysite import permissions
+from studysite import permissions, storable
 from studysite.errors import Forbidden, Invalid, NotFound, add_to_form
 
 FIELDS = {
@@ -42,6 +42,8 @@ FIELDS = {
     ),
     "parametric": ("template", "part", "limits"),
 }
+#: One bulk action over a search changes at most this many notes.
+MAX_BULK_NOTES = 10_000
 _LIMIT_LINE = re.compile(r"^\s*([\w.-]+)\s*[:=]\s*(.+?)\s*$")
 
 
@@ -294,8 +296,16 @@ def note_edit(request: HttpRequest, note_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
-    """Tag, untag, move or delete the notes ticked on the deck page."""
+    """Tag, untag, move or delete the notes ticked on the deck page, or every
+    note its search matches (``scope=matching``, at most `MAX_BULK_NOTES`)."""
     deck = owned_deck(request, deck_id)
+    if request.POST.get("scope") == "matching":
+        note_ids, problem = _matching(deck, request.POST)
+        if problem:
+            messages.error(request, problem)
+            return redirect("flashcards:deck-detail", deck_id=deck.pk)
+    else:
+        note_ids = [int(i) for i in request.POST.getlist("notes") if i.isdigit()]
     target = None
     if request.POST.get("target"):
         try:
@@ -305,7 +315,7 @@ def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
     try:
         count = services.notes_bulk_update(
             deck=deck,
-            note_ids=[i for i in request.POST.getlist("notes") if i.isdigit()],
+            note_ids=note_ids,
             action=request.POST.get("action", ""),
             tags=request.POST.get("tags", "").split(),
             target=target,
@@ -317,6 +327,26 @@ def deck_bulk(request: HttpRequest, deck_id: int) -> HttpResponse:
     else:
         messages.success(request, f"{count} note{'s' if count != 1 else ''} changed.")
     return redirect("flashcards:deck-detail", deck_id=deck.pk)
+
+
+def _matching(deck: Deck, data: Any) -> tuple[list[int], str]:
+    """The ids of the deck's notes that the page's search matches, or why not."""
+    text, tag = data.get("q", "")[:200], data.get("tag", "")[:64]
+    objective = data.get("objective", "")[:100]
+    for label, value in (("Text", text), ("Tag", tag), ("Objective", objective)):
+        if problem := storable.text_problem(value):
+            return [], f"{label}: {problem}"
+    ids = list(
+        selectors.deck_notes(
+            deck=deck, objective=objective, text=text, tag=tag
+        ).values_list("pk", flat=True)[: MAX_BULK_NOTES + 1]
+    )
+    if len(ids) > MAX_BULK_NOTES:
+        return [], (
+            f"The search matches more than {MAX_BULK_NOTES:,} notes; narrow it, "
+            f"or act on them in parts."
+        )
+    return ids, ""
 
 
 @login_required

@@ -152,3 +152,53 @@ def test_a_search_the_database_cannot_take_is_a_400_that_says_why(
     html = response.content.decode()
     assert response.status_code == 400
     assert "Null characters are not allowed." in html and _rows(html) == 3
+
+
+def test_a_bulk_action_may_take_every_note_the_search_finds_on_every_page(
+    client, learner, deck
+):
+    _fill(deck, 60)
+    _fill(deck, 5, tags=("mechanics",))
+    client.force_login(learner)
+    page = client.get(f"/decks/{deck.pk}/?tag=optics").content.decode()
+    assert "Instead: all 60 notes the search finds, on every page" in page
+    response = client.post(
+        f"/decks/{deck.pk}/bulk/",
+        {"scope": "matching", "tag": "optics", "action": "add_tags", "tags": "lens"},
+    )
+    assert response.status_code == 302
+    tagged = [n.tags for n in deck.notes.all()]
+    assert tagged.count(["optics", "lens"]) == 60
+    assert tagged.count(["mechanics"]) == 5
+
+
+def test_a_bulk_action_over_a_search_is_for_the_owner_and_bad_text_changes_nothing(
+    client, learner, deck
+):
+    _fill(deck, 3)
+    body = {"scope": "matching", "q": "Lens", "action": "delete"}
+    client.force_login(UserFactory())
+    assert client.post(f"/decks/{deck.pk}/bulk/", body).status_code == 404
+    client.force_login(learner)
+    page = client.post(
+        f"/decks/{deck.pk}/bulk/", {**body, "q": "Lens\x00"}, follow=True
+    ).content.decode()
+    assert "Text:" in page and "0 notes changed" not in page
+    assert deck.notes.count() == 3
+
+
+def test_a_bulk_action_over_too_many_notes_asks_for_a_narrower_search(
+    client, learner, deck, monkeypatch
+):
+    from flashcards import authoring_views
+
+    monkeypatch.setattr(authoring_views, "MAX_BULK_NOTES", 2)
+    _fill(deck, 3)
+    client.force_login(learner)
+    page = client.post(
+        f"/decks/{deck.pk}/bulk/",
+        {"scope": "matching", "action": "delete"},
+        follow=True,
+    ).content.decode()
+    assert "matches more than 2 notes" in page
+    assert deck.notes.count() == 3
