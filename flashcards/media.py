@@ -12,7 +12,7 @@ an audio player). An Anki package refers to a file by its name, and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MEDIA_PREFIX = "/flashcards/media/"
@@ -62,15 +62,28 @@ def sniff_image(data: bytes) -> str | None:
 
 def check_image(data: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> str:
     """Return the image's content type, or raise MediaError saying why not."""
+    return _checked(
+        data,
+        max_bytes,
+        sniff_image,
+        "Only PNG, JPEG, GIF and WebP images are accepted.",
+    )
+
+
+def _checked(
+    data: bytes, max_bytes: int, sniff: Callable[[bytes], str | None], refusal: str
+) -> str:
+    """The content type ``sniff`` finds in ``data``, or MediaError: empty, too
+    large, or of no accepted type (``refusal``)."""
     if not data:
         raise MediaError("The file is empty.")
     if len(data) > max_bytes:
         raise MediaError(
-            f"The image is {len(data):,} bytes; at most {max_bytes:,} are allowed."
+            f"The file is {len(data):,} bytes; at most {max_bytes:,} are allowed."
         )
-    kind = sniff_image(data)
+    kind = sniff(data)
     if kind is None:
-        raise MediaError("Only PNG, JPEG, GIF and WebP images are accepted.")
+        raise MediaError(refusal)
     return kind
 
 
@@ -95,19 +108,13 @@ def sniff_audio(data: bytes) -> str | None:
 
 def check_media(data: bytes, *, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> str:
     """The content type of an accepted image or audio file, or MediaError."""
-    if not data:
-        raise MediaError("The file is empty.")
-    if len(data) > max_bytes:
-        raise MediaError(
-            f"The file is {len(data):,} bytes; at most {max_bytes:,} are allowed."
-        )
-    kind = sniff_image(data) or sniff_audio(data)
-    if kind is None:
-        raise MediaError(
-            "Only PNG, JPEG, GIF and WebP images and MP3, Ogg, WAV, FLAC, M4A and "
-            "WebM audio are accepted."
-        )
-    return kind
+    return _checked(
+        data,
+        max_bytes,
+        lambda d: sniff_image(d) or sniff_audio(d),
+        "Only PNG, JPEG, GIF and WebP images and MP3, Ogg, WAV, FLAC, M4A and "
+        "WebM audio are accepted.",
+    )
 
 
 def media_hashes(text: str) -> list[tuple[str, str]]:
